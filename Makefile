@@ -1,0 +1,46 @@
+# Thin wrappers; the build is CMake's (CMakeLists.txt), the tests ctest's.
+#   make run    install what is missing, build, start the system with demo data
+#   make test   install what is missing, build (plain and ASan/UBSan), run every test
+#   make bench  the benchmarks of docs/benchmarks.md
+
+BUILD      ?= build
+ASAN_BUILD ?= build-asan
+JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
+CMAKE_ARGS ?=
+
+.PHONY: all deps build asan test test-unit run bench clean format
+
+all: build
+
+deps:
+	@scripts/deps.sh
+
+build: deps
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_ARGS) >/dev/null
+	@cmake --build $(BUILD) -j $(JOBS)
+
+asan: deps
+	@cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DLB_SANITIZE=ON -DLB_UNIT_ONLY=ON $(CMAKE_ARGS) >/dev/null
+	@cmake --build $(ASAN_BUILD) -j $(JOBS)
+
+test: build asan
+	@echo "== unit and black-box tests ($(BUILD))"
+	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+	@echo "== unit tests under AddressSanitizer and UndefinedBehaviorSanitizer ($(ASAN_BUILD))"
+	@cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure -j $(JOBS) -L unit
+
+test-unit: build
+	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS) -L unit
+
+run: build
+	@scripts/run.sh
+
+bench: build
+	@scripts/deps.sh bench
+	@bench/run.sh
+
+format:
+	@clang-format -i $$(git ls-files '*.c' '*.h')
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD)

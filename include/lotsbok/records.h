@@ -1,0 +1,217 @@
+/* records.h: the data model of DESIGN.md as C structs.
+ *
+ * Every record carries struct lb_meta (id, version, created_at, updated_at).
+ * Strings are NUL-terminated UTF-8 owned by the record (malloc'd); an absent
+ * optional string is NULL. lb_<type>_clear() frees what a record owns and
+ * zeroes it, so a cleared or zero-initialised record can be cleared again.
+ *
+ * Times are lb_time, milliseconds since the Unix epoch in UTC; LB_TIME_NONE
+ * means "not set". Calendar dates (due dates) are lb_date, days since
+ * 1970-01-01 of the Europe/Stockholm calendar; LB_DATE_NONE means "not set".
+ *
+ * The msgpack encoding of each record is in codec.h. */
+#ifndef LOTSBOK_RECORDS_H
+#define LOTSBOK_RECORDS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lotsbok/enums.h"
+
+typedef uint64_t lb_id; /* 0 is "no record" */
+typedef int64_t lb_time;
+typedef int32_t lb_date;
+
+#define LB_TIME_NONE INT64_MIN
+#define LB_DATE_NONE INT32_MIN
+
+/* String limits of DESIGN.md, in characters (Unicode code points). */
+#define LB_LIMIT_NAME 200    /* names, subjects, titles */
+#define LB_LIMIT_SUMMARY 2000
+#define LB_LIMIT_TEXT 10000  /* notes, descriptions, comments */
+#define LB_LIMIT_SHORT 200   /* phone, e-mail, role, locality, sni, reference */
+
+struct lb_meta {
+    lb_id id;
+    uint64_t version; /* 1 on create, +1 on every change */
+    lb_time created_at;
+    lb_time updated_at;
+};
+
+struct lb_person {
+    char *name;
+    char *role;  /* optional */
+    char *phone; /* optional */
+    char *email; /* optional */
+};
+
+struct lb_company {
+    struct lb_meta meta;
+    char orgnr[11]; /* 10 digits, normalised */
+    bool personal_orgnr; /* the orgnr is a personnummer (enskild firma): personal data */
+    char *name;
+    char *locality; /* optional */
+    char *sni;      /* optional, SNI 2007 code "56100" */
+    struct lb_person *contacts;
+    uint32_t ncontacts;
+    lb_time anonymized_at; /* LB_TIME_NONE unless anonymised */
+};
+
+struct lb_case {
+    struct lb_meta meta;
+    uint16_t year;   /* number is "L%04u-%04u", year and serial */
+    uint32_t serial; /* per year, from 1 */
+    lb_id company_id;
+    char *subject;
+    enum lb_category category;
+    char *description; /* optional free text */
+    lb_time opened_at;
+    char *owner; /* username of the lots who opened it */
+    enum lb_case_status status;
+    enum lb_outcome outcome; /* NONE while open */
+    char *close_note;        /* optional free text */
+    lb_time closed_at;       /* LB_TIME_NONE while open */
+    bool legal_hold;
+};
+
+struct lb_contact {
+    struct lb_meta meta;
+    lb_id case_id;
+    lb_time at;
+    enum lb_channel channel;
+    enum lb_direction direction;
+    char *summary;   /* free text */
+    int32_t minutes; /* -1 when not given */
+    char *logged_by; /* username */
+};
+
+struct lb_handoff {
+    struct lb_meta meta;
+    lb_id case_id;
+    lb_id company_id; /* denormalised from the case, for scoping and follow-ups */
+    char *unit;       /* a configured unit code */
+    char *note;       /* free text */
+    char *sent_by;    /* username */
+    enum lb_handoff_status status;
+    lb_time sent_at;
+    lb_time acknowledged_at; /* LB_TIME_NONE until acknowledged */
+    char *reference;         /* the unit's diarienummer, optional */
+    lb_time decided_at;
+    enum lb_decision decision;
+    char *decision_note;
+    lb_time withdrawn_at;
+    char *withdraw_note;
+    bool overdue; /* flagged once by the worker */
+};
+
+struct lb_followup_item {
+    enum lb_followup_kind kind;
+    lb_id case_id;
+    lb_id handoff_id; /* 0 for a lots item */
+    char *unit;       /* NULL for a lots item; the hand-off's unit for a unit item */
+};
+
+enum lb_answer_type { LB_ANSWER_NULL, LB_ANSWER_SCALE, LB_ANSWER_BOOL };
+
+struct lb_answer {
+    char *item;     /* "lots" or a unit code: the key in the API's answers object */
+    char *question; /* e.g. "nki_overall" */
+    enum lb_answer_type type;
+    int32_t value; /* 1..scale for SCALE, 0/1 for BOOL, 0 for NULL ("vet ej") */
+};
+
+struct lb_followup {
+    struct lb_meta meta;
+    lb_id company_id;
+    char *assignee;
+    lb_date due;
+    enum lb_followup_status status;
+    uint32_t attempts;
+    struct lb_followup_item *items;
+    uint32_t nitems;
+    struct lb_answer *answers;
+    uint32_t nanswers;
+    char *comment;        /* free text, optional */
+    lb_time recorded_at;  /* when the final result was recorded */
+    lb_time last_attempt_at;
+};
+
+struct lb_improvement {
+    struct lb_meta meta;
+    char *unit; /* optional unit code; NULL for the lots function */
+    char *title;
+    char *description; /* optional */
+    lb_id followup_id; /* 0 when not from a follow-up */
+    enum lb_improvement_status status;
+    lb_time identified_at;
+    lb_time implemented_at; /* LB_TIME_NONE unless implemented */
+};
+
+struct lb_user {
+    struct lb_meta meta;
+    char *username;      /* [a-z0-9._-]{1,64} */
+    char *password_hash; /* crypto_pwhash_str output, never logged */
+    enum lb_role role;
+    char **units; /* handler's units */
+    uint32_t nunits;
+    bool disabled;
+    lb_time password_changed_at;
+};
+
+/* A login session; stored under the hash of its token, never the token. */
+struct lb_session {
+    uint8_t token_hash[32];
+    char *username;
+    lb_time created_at;
+    lb_time expires_at;
+};
+
+/* A stored answer to an Idempotency-Key (bookkeeping, no event). */
+struct lb_idempotency {
+    uint8_t request_hash[32]; /* hash of method, path and body */
+    int status;               /* HTTP status of the first answer */
+    char *location;           /* optional Location header */
+    char *body;               /* the first answer's JSON body */
+    lb_time at;
+};
+
+/* The worker's indicator snapshot for one quarter. */
+struct lb_snapshot {
+    struct lb_meta meta;
+    char quarter[8]; /* "2026-Q1" */
+    uint64_t source_seq;
+    char *json; /* the snapshot document as the API returns it */
+};
+
+/* An outbox event, decoded. The wire form (codec.h) is a msgpack map with
+ * string keys seq, type, at, actor, id, data; data is kept here as the raw
+ * msgpack bytes of the map so that it round-trips byte for byte. */
+struct lb_event {
+    uint64_t seq;
+    char *type;
+    lb_time at;
+    char *actor;
+    lb_id id;
+    uint8_t *data; /* msgpack map */
+    size_t data_len;
+};
+
+void lb_company_clear(struct lb_company *r);
+void lb_case_clear(struct lb_case *r);
+void lb_contact_clear(struct lb_contact *r);
+void lb_handoff_clear(struct lb_handoff *r);
+void lb_followup_clear(struct lb_followup *r);
+void lb_improvement_clear(struct lb_improvement *r);
+void lb_user_clear(struct lb_user *r);
+void lb_session_clear(struct lb_session *r);
+void lb_idempotency_clear(struct lb_idempotency *r);
+void lb_snapshot_clear(struct lb_snapshot *r);
+void lb_event_clear(struct lb_event *r);
+
+/* Formats a case number "L2026-0042" into buf (at least 16 bytes). */
+void lb_case_number(const struct lb_case *c, char *buf, size_t len);
+/* Parses "L2026-0042" into year and serial; LB_EINVAL when malformed. */
+int lb_case_number_parse(const char *s, uint16_t *year, uint32_t *serial);
+
+#endif

@@ -1,0 +1,277 @@
+/* store.h: the LMDB store, the domain operations and the outbox.
+ *
+ * One LMDB environment per data directory holds every record, the secondary
+ * indexes and the outbox of events. Every mutation is a domain operation
+ * (lb_case_open, lb_handoff_acknowledge, ...) that checks the state
+ * transition, bumps the version, maintains every index and appends exactly one
+ * event with the next sequence number, all inside the caller's transaction.
+ * Sessions and idempotency keys are bookkeeping and append no event.
+ *
+ * Group commit: lb_store_batch() runs many operations in one write
+ * transaction with one sync. Each operation runs in a nested transaction, so
+ * one that fails rolls back alone. When LMDB's map is full the whole batch is
+ * aborted, the map grown, and the batch run again: operations must therefore
+ * be callable more than once and must write their results only through their
+ * own argument. Nothing is reported committed before the sync returned.
+ *
+ * Nothing above this layer sees an MDB_* code: errors are lb_err values.
+ * Decoded records belong to the caller (lb_<type>_clear). */
+#ifndef LOTSBOK_STORE_H
+#define LOTSBOK_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "lotsbok/records.h"
+
+typedef struct lb_store lb_store;
+typedef struct lb_txn lb_txn;
+
+struct lb_store_config {
+    size_t map_size;        /* initial map size in bytes; 0 = 64 MiB */
+    bool no_sync;           /* tests and benchmarks of the ceiling only: MDB_NOSYNC */
+    int followup_retry_days;   /* working days to the next attempt after no_answer; default 2 */
+    int followup_max_attempts; /* the attempt that makes it unreachable; default 3 */
+};
+
+/* Who is acting and when: the event's actor and every timestamp written. */
+struct lb_ctx {
+    const char *actor; /* username */
+    lb_time now;
+};
+
+/* --- environment ------------------------------------------------------- */
+
+/* Creates a new environment in dir (the directory is created when missing).
+ * LB_EEXIST when dir already holds an environment. */
+int lb_store_create(const char *dir, const struct lb_store_config *cfg, lb_store **out);
+/* Opens an existing environment; LB_ENOTFOUND when there is none. Clears
+ * stale readers (mdb_reader_check). */
+int lb_store_open(const char *dir, const struct lb_store_config *cfg, lb_store **out);
+void lb_store_close(lb_store *s);
+
+/* A hot, compacting copy (mdb_env_copy2 with MDB_CP_COMPACT) into directory
+ * `to`, which must not exist or be empty. Safe while others write. */
+int lb_store_backup(lb_store *s, const char *to);
+
+/* Verifies every index against the records, that every record decodes, and
+ * that the outbox sequence runs 1..last without a gap. Writes one line per
+ * problem to report (may be NULL). Returns 0 when consistent, LB_ECORRUPT when
+ * not, another error when the check could not run. */
+int lb_store_check(lb_store *s, FILE *report);
+
+/* The last committed event sequence number (0 for none). */
+uint64_t lb_store_last_seq(lb_store *s);
+
+/* --- transactions ------------------------------------------------------ */
+
+int lb_txn_read(lb_store *s, lb_txn **out);
+void lb_txn_end(lb_txn *t); /* ends a read transaction */
+
+/* One group commit. ops[i].run is called with a nested write transaction;
+ * returning 0 keeps its writes, anything else rolls them back alone and is
+ * stored in ops[i].result. After the batch committed and synced,
+ * lb_store_batch returns 0 and ops[i].result holds each operation's outcome;
+ * *first_seq..*last_seq is the range of events the batch appended (first >
+ * last when none). When the commit itself fails (disk full: LB_ENOSPC) every
+ * op's result is set to that error, nothing is written, and it is returned. */
+struct lb_op {
+    int (*run)(lb_txn *t, void *arg);
+    void *arg;
+    int result;
+};
+int lb_store_batch(lb_store *s, struct lb_op *ops, size_t nops, uint64_t *first_seq,
+                   uint64_t *last_seq);
+
+/* Convenience: one operation in its own batch (tools, tests, demo). */
+int lb_store_run(lb_store *s, int (*run)(lb_txn *t, void *arg), void *arg);
+
+/* --- lists ------------------------------------------------------------- */
+
+/* Every list returns ids in ascending id order (creation order), starting
+ * after `after` (0 = from the start), at most `limit` of them into ids[].
+ * *next is the cursor for the next page (the last id returned) or 0 when
+ * there are no more. */
+struct lb_page {
+    lb_id after;
+    size_t limit;
+    lb_id *ids; /* caller's array of at least limit */
+    size_t count;
+    lb_id next;
+};
+
+/* --- companies --------------------------------------------------------- */
+
+/* rec: orgnr (normalised), personal_orgnr, name and the optional fields.
+ * Assigns meta. LB_EEXIST with *existing set when the orgnr is registered. */
+int lb_company_create(lb_txn *t, const struct lb_ctx *c, struct lb_company *rec, lb_id *existing);
+int lb_company_get(lb_txn *t, lb_id id, struct lb_company *out);
+int lb_company_by_orgnr(lb_txn *t, const char *orgnr10, lb_id *id);
+/* Replaces the editable fields (name, locality, sni, contacts; orgnr may not
+ * change to one registered elsewhere: LB_EEXIST) of the record rec->meta.id.
+ * if_match 0 = unconditional, else LB_ESTALE when it differs from the
+ * stored version. Updates rec->meta. */
+int lb_company_update(lb_txn *t, const struct lb_ctx *c, struct lb_company *rec, uint64_t if_match);
+int lb_company_list(lb_txn *t, struct lb_page *p);
+/* Name prefix, case- and diacritic-insensitive ("malar" finds "Mälarbåtar"). */
+int lb_company_search(lb_txn *t, const char *prefix, struct lb_page *p);
+/* Folds a name for the index: lower case, å ä → a, ö → o, é → e, ... ASCII only
+ * in the result. Writes at most len-1 bytes. */
+void lb_fold_name(const char *name, char *buf, size_t len);
+/* Anonymisation (privacy): replaces persons and free text, pseudonymises a
+ * personnummer with `pseudonym` (10 chars), keeps ids, dates, enums, answers.
+ * LB_EHOLD when a case of the company has legal_hold. */
+int lb_company_anonymize(lb_txn *t, const struct lb_ctx *c, lb_id id, const char *reason,
+                         const char *pseudonym);
+
+/* --- cases ------------------------------------------------------------- */
+
+/* rec: company_id, subject, category, description?, opened_at (LB_TIME_NONE
+ * = now), owner. Assigns meta, year and serial (per Stockholm year of
+ * opened_at), status open. LB_ENOTFOUND when the company does not exist. */
+int lb_case_open(lb_txn *t, const struct lb_ctx *c, struct lb_case *rec);
+int lb_case_get(lb_txn *t, lb_id id, struct lb_case *out);
+int lb_case_by_number(lb_txn *t, uint16_t year, uint32_t serial, lb_id *id);
+/* Editable: subject, category, description, legal_hold. */
+int lb_case_update(lb_txn *t, const struct lb_ctx *c, struct lb_case *rec, uint64_t if_match);
+/* LB_ESTATE when already closed. closed_at LB_TIME_NONE = now. */
+int lb_case_close(lb_txn *t, const struct lb_ctx *c, lb_id id, enum lb_outcome outcome,
+                  const char *note, lb_time closed_at, struct lb_case *out);
+/* LB_ESTATE when open. */
+int lb_case_reopen(lb_txn *t, const struct lb_ctx *c, lb_id id, struct lb_case *out);
+
+struct lb_case_filter {
+    int status;        /* -1 any, else enum lb_case_status */
+    const char *owner; /* NULL any */
+    lb_id company_id;  /* 0 any */
+    lb_date opened_from, opened_to; /* LB_DATE_NONE = unbounded; Stockholm dates, inclusive */
+};
+int lb_case_list(lb_txn *t, const struct lb_case_filter *f, struct lb_page *p);
+
+/* --- contacts ---------------------------------------------------------- */
+
+/* rec: case_id, at (LB_TIME_NONE = now), channel, direction, summary,
+ * minutes, logged_by. LB_ENOTFOUND for no such case. */
+int lb_contact_log(lb_txn *t, const struct lb_ctx *c, struct lb_contact *rec);
+int lb_contact_get(lb_txn *t, lb_id id, struct lb_contact *out);
+int lb_contact_list_by_case(lb_txn *t, lb_id case_id, struct lb_page *p);
+
+/* --- hand-offs --------------------------------------------------------- */
+
+/* rec: case_id, unit, note, sent_by. Sets company_id, sent_at, status sent.
+ * LB_ESTATE when the case is closed. (Unit validity is the caller's, against
+ * configuration.) */
+int lb_handoff_create(lb_txn *t, const struct lb_ctx *c, struct lb_handoff *rec);
+int lb_handoff_get(lb_txn *t, lb_id id, struct lb_handoff *out);
+/* sent -> acknowledged; LB_ESTATE otherwise. */
+int lb_handoff_acknowledge(lb_txn *t, const struct lb_ctx *c, lb_id id, const char *reference,
+                           struct lb_handoff *out);
+/* sent|acknowledged -> decided; LB_ESTATE otherwise. */
+int lb_handoff_decide(lb_txn *t, const struct lb_ctx *c, lb_id id, enum lb_decision decision,
+                      const char *note, lb_time decided_at, struct lb_handoff *out);
+/* sent|acknowledged -> withdrawn; LB_ESTATE otherwise. */
+int lb_handoff_withdraw(lb_txn *t, const struct lb_ctx *c, lb_id id, const char *note,
+                        struct lb_handoff *out);
+/* Sets overdue once (event handoff.overdue); LB_ESTATE when already flagged
+ * or no longer in status sent. */
+int lb_handoff_flag_overdue(lb_txn *t, const struct lb_ctx *c, lb_id id, struct lb_handoff *out);
+
+struct lb_handoff_filter {
+    const char *const *units; /* NULL = any unit; else only these (a handler's units) */
+    size_t nunits;
+    int status;   /* -1 any, else enum lb_handoff_status */
+    int overdue;  /* -1 any, 0 not flagged, 1 flagged */
+    lb_id case_id; /* 0 any */
+    lb_id company_id; /* 0 any */
+};
+int lb_handoff_list(lb_txn *t, const struct lb_handoff_filter *f, struct lb_page *p);
+
+/* --- follow-ups -------------------------------------------------------- */
+
+/* rec: company_id, assignee, due, items (>= 1). Status scheduled. */
+int lb_followup_create(lb_txn *t, const struct lb_ctx *c, struct lb_followup *rec);
+int lb_followup_get(lb_txn *t, lb_id id, struct lb_followup *out);
+/* Merges an item into a scheduled call; LB_ESTATE unless scheduled,
+ * LB_EEXIST when the same case/hand-off item is already there. */
+int lb_followup_add_item(lb_txn *t, const struct lb_ctx *c, lb_id id,
+                         const struct lb_followup_item *item, struct lb_followup *out);
+/* Records an attempt: status done|declined ends the call (answers and comment
+ * kept); no_answer counts an attempt and reschedules `followup_retry_days`
+ * working days after `today`, and the attempt number followup_max_attempts
+ * makes it unreachable. LB_ESTATE unless scheduled. Answers are validated by
+ * the caller. */
+int lb_followup_record(lb_txn *t, const struct lb_ctx *c, lb_id id,
+                       enum lb_followup_status status, const struct lb_answer *answers,
+                       uint32_t nanswers, const char *comment, lb_date today,
+                       struct lb_followup *out);
+/* Cancels (status cancelled) or reschedules (due) a scheduled call;
+ * event followup.updated. LB_ESTATE unless scheduled. */
+int lb_followup_cancel(lb_txn *t, const struct lb_ctx *c, lb_id id, struct lb_followup *out);
+int lb_followup_reschedule(lb_txn *t, const struct lb_ctx *c, lb_id id, lb_date due,
+                           struct lb_followup *out);
+
+struct lb_followup_filter {
+    int status;            /* -1 any */
+    const char *assignee;  /* NULL any */
+    lb_date due_before;    /* LB_DATE_NONE any; else due <= due_before */
+    lb_id company_id;      /* 0 any */
+    lb_id case_id;         /* 0 any: calls with an item for this case */
+};
+int lb_followup_list(lb_txn *t, const struct lb_followup_filter *f, struct lb_page *p);
+
+/* --- improvement actions ----------------------------------------------- */
+
+int lb_improvement_create(lb_txn *t, const struct lb_ctx *c, struct lb_improvement *rec);
+int lb_improvement_get(lb_txn *t, lb_id id, struct lb_improvement *out);
+/* Editable: unit, title, description, followup_id, status (implemented_at
+ * set when it becomes implemented). */
+int lb_improvement_update(lb_txn *t, const struct lb_ctx *c, struct lb_improvement *rec,
+                          uint64_t if_match);
+int lb_improvement_list(lb_txn *t, struct lb_page *p);
+
+/* --- users and sessions ------------------------------------------------ */
+
+int lb_user_create(lb_txn *t, const struct lb_ctx *c, struct lb_user *rec); /* LB_EEXIST */
+int lb_user_get(lb_txn *t, const char *username, struct lb_user *out);
+int lb_user_get_id(lb_txn *t, lb_id id, struct lb_user *out);
+/* Replaces role, units, disabled, password_hash (password_changed_at set by
+ * the caller when it changes). Event user.updated (no hash in it). */
+int lb_user_update(lb_txn *t, const struct lb_ctx *c, struct lb_user *rec, uint64_t if_match);
+int lb_user_list(lb_txn *t, struct lb_page *p);
+
+int lb_session_put(lb_txn *t, const struct lb_session *s);
+int lb_session_get(lb_txn *t, const uint8_t token_hash[32], struct lb_session *out);
+int lb_session_delete(lb_txn *t, const uint8_t token_hash[32]);
+/* Deletes every session of a user (disabled, password changed). */
+int lb_session_delete_user(lb_txn *t, const char *username);
+
+/* --- idempotency keys (per user) ---------------------------------------- */
+
+int lb_idempotency_get(lb_txn *t, const char *username, const char *key,
+                       struct lb_idempotency *out);
+int lb_idempotency_put(lb_txn *t, const char *username, const char *key,
+                       const struct lb_idempotency *rec);
+
+/* --- indicator snapshots ------------------------------------------------ */
+
+/* Creates or replaces the quarter's snapshot; event indicators.updated. */
+int lb_snapshot_put(lb_txn *t, const struct lb_ctx *c, struct lb_snapshot *rec);
+int lb_snapshot_get(lb_txn *t, const char *quarter, struct lb_snapshot *out);
+
+/* --- the outbox -------------------------------------------------------- */
+
+/* Appends one event (seq = last + 1, at = c->now, actor = c->actor) with
+ * `data` the msgpack bytes of a map. Used by the domain operations; exposed
+ * for operations built elsewhere. *seq receives the sequence number. */
+int lb_outbox_append(lb_txn *t, const struct lb_ctx *c, const char *type, lb_id id,
+                     const void *data, size_t data_len, uint64_t *seq);
+
+/* Calls fn for each stored envelope (the exact msgpack bytes published) with
+ * seq > after, in order, at most limit of them. Stops early when fn returns
+ * non-zero and returns that value. */
+int lb_outbox_read(lb_txn *t, uint64_t after, size_t limit,
+                   int (*fn)(uint64_t seq, const void *env, size_t len, void *arg), void *arg);
+
+#endif
