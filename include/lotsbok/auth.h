@@ -1,0 +1,97 @@
+/* auth.h: passwords, tokens, failed-login limits and the route x role table.
+ *
+ * Passwords are stored with libsodium's argon2id (crypto_pwhash_str) and never
+ * logged. A session token is 32 random bytes, base64url without padding (43
+ * characters), given to the client once and stored only as its BLAKE2b-256
+ * hash (crypto_generichash). Comparisons of secrets are constant-time. */
+#ifndef LOTSBOK_AUTH_H
+#define LOTSBOK_AUTH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lotsbok/enums.h"
+#include "lotsbok/records.h"
+
+#define LB_TOKEN_LEN 43 /* base64url of 32 bytes, no padding */
+
+/* Must be called once before anything else here (sodium_init). */
+int lb_auth_init(void);
+
+/* argon2id hash of password into out (crypto_pwhash_STRBYTES). Interactive
+ * limits by default; LOTSBOK_PWHASH_FAST=1 in the environment selects the
+ * minimum limits for tests (read in this one place). */
+int lb_password_hash(const char *password, char *out, size_t outlen);
+/* 0 when password matches hash, LB_EPERM when not. */
+int lb_password_verify(const char *hash, const char *password);
+/* Verifies against a fixed dummy hash: call it when the user does not exist
+ * so that timing does not tell whether a username exists. Always LB_EPERM. */
+int lb_password_verify_dummy(const char *password);
+
+/* A fresh random token: text (LB_TOKEN_LEN + 1 bytes with NUL) and its hash. */
+int lb_token_new(char *text, uint8_t hash[32]);
+/* Hash of a presented token; LB_EINVAL when it is not 43 base64url chars. */
+int lb_token_hash(const char *text, uint8_t hash[32]);
+
+/* Failed-login limiter: at most `max` failures per key (username, or client
+ * address) in a sliding window of `window_ms`. In memory, bounded. */
+typedef struct lb_ratelimit lb_ratelimit;
+int lb_ratelimit_new(unsigned max, lb_time window_ms, lb_ratelimit **out);
+void lb_ratelimit_free(lb_ratelimit *r);
+/* 0 when key may try now; LB_EBUSY when over the limit, with *retry_after_s
+ * the seconds until the next attempt is allowed. */
+int lb_ratelimit_check(lb_ratelimit *r, const char *key, lb_time now, unsigned *retry_after_s);
+void lb_ratelimit_fail(lb_ratelimit *r, const char *key, lb_time now);
+void lb_ratelimit_reset(lb_ratelimit *r, const char *key);
+
+/* The route x role table: one row per route of DESIGN.md's HTTP API. */
+enum lb_route {
+    LB_ROUTE_SESSION_CREATE,   /* POST /sessions */
+    LB_ROUTE_SESSION_DELETE,   /* DELETE /sessions/current */
+    LB_ROUTE_COMPANY_CREATE,   /* POST /companies */
+    LB_ROUTE_COMPANY_LIST,     /* GET /companies */
+    LB_ROUTE_COMPANY_GET,      /* GET /companies/{id} */
+    LB_ROUTE_COMPANY_UPDATE,   /* PATCH /companies/{id} */
+    LB_ROUTE_COMPANY_ANONYMIZE,/* POST /companies/{id}/anonymize */
+    LB_ROUTE_COMPANY_EXPORT,   /* GET /companies/{id}/export */
+    LB_ROUTE_CASE_CREATE,      /* POST /cases */
+    LB_ROUTE_CASE_LIST,        /* GET /cases */
+    LB_ROUTE_CASE_GET,         /* GET /cases/{id} */
+    LB_ROUTE_CASE_UPDATE,      /* PATCH /cases/{id} */
+    LB_ROUTE_CONTACT_CREATE,   /* POST /cases/{id}/contacts */
+    LB_ROUTE_CASE_CLOSE,       /* POST /cases/{id}/close */
+    LB_ROUTE_CASE_REOPEN,      /* POST /cases/{id}/reopen */
+    LB_ROUTE_HANDOFF_CREATE,   /* POST /cases/{id}/handoffs */
+    LB_ROUTE_HANDOFF_LIST,     /* GET /handoffs */
+    LB_ROUTE_HANDOFF_GET,      /* GET /handoffs/{id} */
+    LB_ROUTE_HANDOFF_ACK,      /* POST /handoffs/{id}/acknowledge */
+    LB_ROUTE_HANDOFF_DECIDE,   /* POST /handoffs/{id}/decide */
+    LB_ROUTE_HANDOFF_WITHDRAW, /* POST /handoffs/{id}/withdraw */
+    LB_ROUTE_HANDOFF_OVERDUE,  /* POST /handoffs/{id}/overdue (service) */
+    LB_ROUTE_FOLLOWUP_LIST,    /* GET /followups */
+    LB_ROUTE_FOLLOWUP_GET,     /* GET /followups/{id} */
+    LB_ROUTE_FOLLOWUP_CREATE,  /* POST /followups */
+    LB_ROUTE_FOLLOWUP_ITEMS,   /* POST /followups/{id}/items */
+    LB_ROUTE_FOLLOWUP_RESULT,  /* POST /followups/{id}/result */
+    LB_ROUTE_FOLLOWUP_UPDATE,  /* PATCH /followups/{id} (service: cancel, reschedule) */
+    LB_ROUTE_IMPROVEMENT_LIST, /* GET /improvements */
+    LB_ROUTE_IMPROVEMENT_CREATE, /* POST /improvements */
+    LB_ROUTE_IMPROVEMENT_UPDATE, /* PATCH /improvements/{id} */
+    LB_ROUTE_INDICATORS_GET,   /* GET /indicators */
+    LB_ROUTE_INDICATORS_PUT,   /* PUT /indicators/{quarter} */
+    LB_ROUTE_REPORT_GET,       /* GET /reports/quarterly */
+    LB_ROUTE_PERSONS,          /* GET /persons */
+    LB_ROUTE_EVENTS,           /* GET /events */
+    LB_ROUTE_USER_CREATE,      /* POST /users */
+    LB_ROUTE_USER_LIST,        /* GET /users */
+    LB_ROUTE_USER_UPDATE,      /* PATCH /users/{name} */
+    LB_ROUTE_ME,               /* GET /me: the caller's own user */
+    LB_ROUTE_COUNT
+};
+
+/* Whether role may call route at all (403 otherwise). Data scoping (a
+ * handler's units) is applied by the handlers on top of this. */
+bool lb_authz_allowed(enum lb_route route, enum lb_role role);
+
+#endif

@@ -1,0 +1,36 @@
+/* publisher.h: the outbox published over ZeroMQ, and replay.
+ *
+ * A handle on the libuv loop that owns two ZeroMQ sockets: PUB, on which each
+ * commit's events are published in sequence order as two frames
+ * [type, envelope], and ROUTER, which answers ["replay", {"after","limit"}]
+ * with ["events", [envelope, ...]] read straight from the outbox, and anything
+ * malformed with ["error", {"message"}]. The sockets are watched with
+ * uv_poll_t on ZMQ_FD (edge-triggered: drained with ZMQ_DONTWAIT, ZMQ_EVENTS
+ * re-checked after every send and receive). Publishing never blocks the loop. */
+#ifndef LOTSBOK_PUBLISHER_H
+#define LOTSBOK_PUBLISHER_H
+
+#include <stdint.h>
+
+#include <uv.h>
+
+#include "lotsbok/store.h"
+
+typedef struct lb_publisher lb_publisher;
+
+/* Binds pub_endpoint and replay_endpoint ("tcp://127.0.0.1:7701"). */
+int lb_publisher_start(uv_loop_t *loop, lb_store *store, const char *pub_endpoint,
+                       const char *replay_endpoint, lb_publisher **out);
+
+/* Publishes the committed events first..last (read from the outbox). Call
+ * right after each commit; a no-op when first > last. */
+void lb_publisher_publish(lb_publisher *p, uint64_t first, uint64_t last);
+
+/* Counters for /metrics. */
+uint64_t lb_publisher_published(const lb_publisher *p);
+uint64_t lb_publisher_replays(const lb_publisher *p);
+
+/* Closes the sockets and the poll handles; done(arg) once all are closed. */
+void lb_publisher_stop(lb_publisher *p, void (*done)(void *arg), void *arg);
+
+#endif
