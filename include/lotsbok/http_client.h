@@ -46,11 +46,13 @@ int lb_http_client_set_timeouts(lb_http_client *c, long connect_ms, long total_m
  *   method: GET, POST, PUT, PATCH or DELETE.
  *   path: absolute path with optional query, "/api/v1/cases?status=open"; appended to
  *     base_url's path. Query values must already be escaped (lb_http_client_escape).
+ *     libcurl's URL API may send escapes with lower-case hex (%c3%a4), which RFC 3986
+ *     makes equal to %C3%A4: servers must decode both.
  *   json_body: sent with Content-Type: application/json; NULL sends no body.
  *   idempotency_key, if_match: sent as Idempotency-Key and If-Match when not NULL.
  * Every request sends Accept: application/json. *out is overwritten, not freed: clear a
  * previous answer first. On 0, *out holds the answer (free it with
- * lb_http_response_clear); on failure *out is zeroed and owns nothing. */
+ * lb_http_response_clear); on failure *out owns nothing (status 0, body NULL). */
 int lb_http_client_request(lb_http_client *c, const char *method, const char *path,
                            const char *json_body, const char *idempotency_key, const char *if_match,
                            struct lb_http_response *out);
