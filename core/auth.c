@@ -14,7 +14,7 @@
  * nobody outside can aim keys at one bucket) and remembers its last `max` failure
  * times in a ring. A key probes LB_RL_PROBE consecutive slots; when none is free or
  * expired, the slot whose newest failure is the oldest is evicted. Memory is fixed at
- * creation: LB_RL_SLOTS * (sizeof(struct rl_slot) + max * 8) bytes, about 420 KiB for
+ * creation: LB_RL_SLOTS * (sizeof(struct rl_slot) + max * 8) bytes, 448 KiB for
  * max = 10, whatever the number of distinct keys. The cost of the bound: a flood of
  * more than LB_RL_SLOTS distinct keys failing inside one window can evict an entry
  * and so forget its failures; lotsd checks both the username and the client address,
