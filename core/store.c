@@ -367,6 +367,45 @@ void lb_txn_end(lb_txn *t)
     free(t);
 }
 
+static int last_seq_in(lb_txn *t, uint64_t *seq);
+
+int lb__txn_write(lb_store *s, lb_txn **out)
+{
+    *out = NULL;
+    lb_txn *t = calloc(1, sizeof *t);
+    if (!t)
+        return LB_ENOMEM;
+    t->s = s;
+    t->write = true;
+    int rc = txn_begin(s, NULL, 0, &t->txn);
+    if (rc) {
+        free(t);
+        return lb__mdb_err(NULL, rc);
+    }
+    *out = t;
+    return 0;
+}
+
+int lb__txn_commit(lb_txn *t)
+{
+    uint64_t last = 0;
+    int rc = last_seq_in(t, &last);
+    if (rc == 0) {
+        static const char key[] = "last_seq";
+        rc = lb__meta_put(t, key, sizeof key - 1, last);
+    }
+    if (rc) {
+        mdb_txn_abort(t->txn);
+        free(t);
+        return rc;
+    }
+    rc = lb__mdb_err(t, mdb_txn_commit(t->txn));
+    if (rc == 0)
+        atomic_store(&t->s->last_seq, last);
+    free(t);
+    return rc;
+}
+
 static int last_seq_in(lb_txn *t, uint64_t *seq)
 {
     MDB_cursor *cur;

@@ -77,6 +77,11 @@ struct lb_txn {
     bool map_full; /* set by lb__mdb_err when LMDB reported MDB_MAP_FULL */
 };
 
+/* A plain write transaction outside any batch: no map growth, no retry.
+ * For tests and tools that seed data; lb__txn_commit syncs and frees t. */
+int lb__txn_write(lb_store *s, lb_txn **out);
+int lb__txn_commit(lb_txn *t);
+
 /* The one translation of an LMDB return code into an lb_err. Records
  * MDB_MAP_FULL on t (may be NULL) so the batch grows the map even when an
  * operation maps the error into something else. */
