@@ -730,6 +730,19 @@ int lb__put(lb_txn *t, const struct lb__rtype *rt, const void *old, const void *
             goto out;
         if ((rc = rt->keys(rec, kn)))
             goto out;
+        /* Conflicts first, so a refused write changes nothing. */
+        for (size_t i = 0; i < kn->n; i++) {
+            lb_id other;
+            if (!lb__db_unique(kn->k[i].db) || keys_has(ko, &kn->k[i]))
+                continue;
+            rc = lb__unique_get(t, kn->k[i].db, kn->k[i].key, kn->k[i].len, &other);
+            if (rc == 0 && other != id) {
+                rc = LB_EEXIST;
+                goto out;
+            }
+            if (rc && rc != LB_ENOTFOUND)
+                goto out;
+        }
         for (size_t i = 0; i < ko->n; i++)
             if (!keys_has(kn, &ko->k[i]) && (rc = index_del(t, &ko->k[i], id)))
                 goto out;
