@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/types.h>
 #include <dirent.h>
 
@@ -34,6 +35,7 @@
 
 #define LB_DEFAULT_MAP (64u << 20)
 #define LB_MAX_DBS 32
+#define LB_FULL_DISK_BYTES (16u << 20)
 
 static const char *const db_names[LB_DB_COUNT] = {
     [LB_DB_META] = "meta",
@@ -103,6 +105,7 @@ int lb__mdb_err(lb_txn *t, int rc)
         return LB_ENOTFOUND;
     case ENOSPC:
     case EDQUOT:
+    case EFBIG: /* over the file size limit: as full as a full disk */
         return LB_ENOSPC;
     case EIO:
         return LB_EIO;
@@ -177,6 +180,10 @@ static int store_open(const char *dir, const struct lb_store_config *cfg, lb_sto
     if (s->cfg.followup_max_attempts <= 0)
         s->cfg.followup_max_attempts = 3;
     s->map_size = s->cfg.map_size ? s->cfg.map_size : LB_DEFAULT_MAP;
+    if (snprintf(s->dir, sizeof s->dir, "%s", dir) >= (int)sizeof s->dir) {
+        free(s);
+        return LB_ETOOBIG;
+    }
 
     int rc = mdb_env_create(&s->env);
     if (rc) {
@@ -458,6 +465,18 @@ static int batch_pass(lb_store *s, MDB_txn *parent, struct lb_op *ops, size_t no
     return 0;
 }
 
+/* LMDB reports a short write (what a filling disk usually gives) as EIO.
+ * When the data directory's file system has next to nothing left, call it
+ * what it is, so the client hears 507 rather than 500. */
+static int refine_io_error(lb_store *s, int err)
+{
+    struct statvfs vfs;
+    if (err == LB_EIO && statvfs(s->dir, &vfs) == 0 &&
+        (uint64_t)vfs.f_bavail * vfs.f_frsize < LB_FULL_DISK_BYTES)
+        return LB_ENOSPC;
+    return err;
+}
+
 int lb_store_batch(lb_store *s, struct lb_op *ops, size_t nops, uint64_t *first_seq,
                    uint64_t *last_seq)
 {
@@ -488,7 +507,7 @@ int lb_store_batch(lb_store *s, struct lb_op *ops, size_t nops, uint64_t *first_
             rc = mdb_txn_commit(parent);
             if (rc == 0)
                 break;
-            err = lb__mdb_err(&pt, rc);
+            err = refine_io_error(s, lb__mdb_err(&pt, rc));
         } else {
             mdb_txn_abort(parent);
         }

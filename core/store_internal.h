@@ -68,6 +68,7 @@ struct lb_store {
     struct lb_store_config cfg;
     size_t map_size;
     _Atomic uint64_t last_seq; /* committed */
+    char dir[4096];
 };
 
 struct lb_txn {

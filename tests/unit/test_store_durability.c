@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -304,12 +305,112 @@ static void test_kill9_mid_batch(void **state)
     rm_rf(dir);
 }
 
+/* A child limited to a small file size (RLIMIT_FSIZE: writes past it fail
+ * like a full disk) writes until a commit fails: that batch reports the
+ * same error for every operation, and everything acknowledged before is
+ * there, the environment checking clean. */
+static void test_full_disk(void **state)
+{
+    char dir[] = "/tmp/lb_full_XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    lb_store *s;
+    struct lb_store_config cfg = {.map_size = 256 << 10};
+    assert_int_equal(lb_store_create(dir, &cfg, &s), 0);
+    struct seed sd;
+    assert_int_equal(lb_store_run(s, run_seed, &sd), 0);
+    lb_store_close(s);
+    int p[2];
+    assert_int_equal(pipe(p), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        close(p[0]);
+        signal(SIGXFSZ, SIG_IGN);
+        struct rlimit rl = {2 << 20, RLIM_INFINITY};
+        if (setrlimit(RLIMIT_FSIZE, &rl) != 0 || lb_store_open(dir, &cfg, &s) != 0)
+            _exit(2);
+        struct contact_op o[16];
+        struct lb_op ops[16];
+        for (int round = 0; round < 100000; round++) {
+            for (size_t i = 0; i < 16; i++) {
+                o[i].case_id = sd.case_id;
+                ops[i] = (struct lb_op){run_contact, &o[i], 99};
+            }
+            int rc = lb_store_batch(s, ops, 16, NULL, NULL);
+            if (rc != 0) {
+                for (size_t i = 0; i < 16; i++)
+                    if (ops[i].result != rc)
+                        _exit(6);
+                /* A short write is EIO to LMDB; ENOSPC when the file
+                 * system really is full (not the case under a rlimit). */
+                if (rc != LB_ENOSPC && rc != LB_EIO)
+                    _exit(7);
+                /* Space comes back: the same store commits again. */
+                rl.rlim_cur = RLIM_INFINITY;
+                if (setrlimit(RLIMIT_FSIZE, &rl) != 0)
+                    _exit(9);
+                if (lb_store_batch(s, ops, 16, NULL, NULL) != 0)
+                    _exit(10);
+                for (size_t i = 0; i < 16; i++) {
+                    uint8_t b[8];
+                    lb__be64(b, o[i].id);
+                    if (ops[i].result != 0 || write(p[1], b, 8) != 8)
+                        _exit(5);
+                }
+                lb_store_close(s);
+                _exit(0);
+            }
+            for (size_t i = 0; i < 16; i++) {
+                uint8_t b[8];
+                lb__be64(b, o[i].id);
+                if (ops[i].result != 0 || write(p[1], b, 8) != 8)
+                    _exit(5);
+            }
+        }
+        _exit(8);
+    }
+    close(p[1]);
+    size_t cap = 1 << 20, have = 0;
+    uint8_t *buf = malloc(cap);
+    for (;;) {
+        if (have == cap) {
+            cap *= 2;
+            buf = realloc(buf, cap);
+        }
+        ssize_t got = read(p[0], buf + have, cap - have);
+        if (got <= 0)
+            break;
+        have += (size_t)got;
+    }
+    close(p[0]);
+    int st;
+    assert_int_equal(waitpid(pid, &st, 0), pid);
+    assert_true(WIFEXITED(st));
+    assert_int_equal(WEXITSTATUS(st), 0);
+    assert_true(have > 0);
+    assert_int_equal(lb_store_open(dir, NULL, &s), 0);
+    lb_txn *r;
+    assert_int_equal(lb_txn_read(s, &r), 0);
+    for (size_t i = 0; i < have / 8; i++) {
+        struct lb_contact ct = {0};
+        assert_int_equal(lb_contact_get(r, lb__rd64(buf + 8 * i), &ct), 0);
+        lb_contact_clear(&ct);
+    }
+    lb_txn_end(r);
+    assert_int_equal(lb_store_last_seq(s), have / 8 + 2);
+    assert_int_equal(lb_store_check(s, stderr), 0);
+    lb_store_close(s);
+    free(buf);
+    rm_rf(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_map_growth),
         cmocka_unit_test(test_backup_during_writes),
         cmocka_unit_test(test_kill9_mid_batch),
+        cmocka_unit_test(test_full_disk),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
