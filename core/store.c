@@ -739,12 +739,15 @@ int lb__put(lb_txn *t, const struct lb__rtype *rt, const void *old, const void *
         return LB_EINVAL;
     msgpack_sbuffer_init(&sb);
     if (rt->keys) {
-        ko = calloc(1, sizeof *ko);
-        kn = calloc(1, sizeof *kn);
+        /* malloc, not calloc: only the first n entries are ever read. */
+        ko = malloc(sizeof *ko);
+        kn = malloc(sizeof *kn);
         if (!ko || !kn) {
             rc = LB_ENOMEM;
             goto out;
         }
+        ko->n = 0;
+        kn->n = 0;
         if (old && (rc = rt->keys(old, ko)))
             goto out;
         if ((rc = rt->keys(rec, kn)))

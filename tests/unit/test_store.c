@@ -690,6 +690,11 @@ static int collect(uint64_t seq, const void *env, size_t len, void *arg)
     return 0;
 }
 
+static int grab_one(uint64_t seq, const void *env, size_t len, void *arg)
+{
+    return lb_event_decode(env, len, arg);
+}
+
 static void test_events_one_per_change_no_free_text(void **state)
 {
     struct fx *f = *state;
@@ -731,6 +736,132 @@ static void test_events_one_per_change_no_free_text(void **state)
     assert_string_equal(e2.types[0], "handoff.decided");
     lb_txn_end(r);
     check_clean(f);
+}
+
+/* The data map of the event with sequence number seq, unpacked into u. */
+static const msgpack_object *event_data(struct fx *f, uint64_t seq, msgpack_unpacked *u, char *type,
+                                        size_t typelen)
+{
+    /* The unpacked strings point into the event's bytes: keep them until
+     * the next call (and free them at the end with seq 0). */
+    static struct {
+        uint64_t seq;
+        struct lb_event ev;
+    } g;
+    lb_event_clear(&g.ev);
+    if (seq == 0)
+        return NULL;
+    g.seq = seq;
+    lb_txn *r;
+    assert_int_equal(lb_txn_read(f->s, &r), 0);
+    assert_int_equal(lb_outbox_read(r, seq - 1, 1, grab_one, &g.ev), 0);
+    lb_txn_end(r);
+    assert_int_equal(g.ev.seq, seq);
+    snprintf(type, typelen, "%s", g.ev.type);
+    size_t off = 0;
+    msgpack_unpacked_init(u);
+    assert_int_equal(msgpack_unpack_next(u, (const char *)g.ev.data, g.ev.data_len, &off),
+                     MSGPACK_UNPACK_SUCCESS);
+    assert_int_equal(u->data.type, MSGPACK_OBJECT_MAP);
+    return &u->data;
+}
+
+static const msgpack_object *field(const msgpack_object *m, const char *k)
+{
+    for (uint32_t i = 0; i < m->via.map.size; i++) {
+        const msgpack_object *kk = &m->via.map.ptr[i].key;
+        if (kk->type == MSGPACK_OBJECT_STR && kk->via.str.size == strlen(k) &&
+            memcmp(kk->via.str.ptr, k, kk->via.str.size) == 0)
+            return &m->via.map.ptr[i].val;
+    }
+    fail_msg("event data has no %s", k);
+    return NULL;
+}
+
+static bool str_is(const msgpack_object *o, const char *s)
+{
+    return o->type == MSGPACK_OBJECT_STR && o->via.str.size == strlen(s) &&
+           memcmp(o->via.str.ptr, s, o->via.str.size) == 0;
+}
+
+static void test_event_data_for_the_worker(void **state)
+{
+    struct fx *f = *state;
+    lb_txn *t = wbegin(f);
+    lb_id co = mk_company(f, t, "5560360793", "Mälarbåtar AB");
+    lb_id k = mk_case(f, t, co, "bertil", LB_TIME_NONE);
+    lb_id h = mk_handoff(f, t, k, "miljo");
+    lb_time decided = at(2026, 3, 12, 8, 0);
+    assert_int_equal(lb_handoff_decide(t, &f->ctx, h, LB_DECISION_REFUSED, "HEMLIG", decided, NULL),
+                     0);
+    lb_time closed = at(2026, 3, 13, 8, 0);
+    assert_int_equal(lb_case_close(t, &f->ctx, k, LB_OUTCOME_REFERRED, NULL, closed, NULL), 0);
+    struct lb_followup fu = {0};
+    fu.company_id = co;
+    fu.assignee = strdup("bertil");
+    fu.due = lb_date_from_ymd(2026, 3, 27);
+    fu.nitems = 1;
+    fu.items = calloc(1, sizeof *fu.items);
+    fu.items[0].kind = LB_FOLLOWUP_KIND_UNIT;
+    fu.items[0].case_id = k;
+    fu.items[0].handoff_id = h;
+    assert_int_equal(lb_followup_create(t, &f->ctx, &fu), 0);
+    struct lb_answer ans[3] = {{"miljo", "nki_overall", LB_ANSWER_SCALE, 4},
+                               {"miljo", "clear_and_lawful", LB_ANSWER_BOOL, 0},
+                               {"miljo", "nki_ideal", LB_ANSWER_NULL, 0}};
+    assert_int_equal(lb_followup_record(t, &f->ctx, fu.meta.id, LB_FOLLOWUP_DONE, ans, 3, NULL,
+                                        lb_date_from_ymd(2026, 3, 27), NULL),
+                     0);
+    lb_followup_clear(&fu);
+    wcommit(t);
+
+    char type[32];
+    msgpack_unpacked u;
+    const msgpack_object *d = event_data(f, 4, &u, type, sizeof type);
+    assert_string_equal(type, "handoff.decided");
+    assert_int_equal(field(d, "case_id")->via.u64, k);
+    assert_int_equal(field(d, "company_id")->via.u64, co);
+    assert_true(str_is(field(d, "unit"), "miljo"));
+    assert_true(str_is(field(d, "decision"), "refused"));
+    assert_int_equal(field(d, "decided_at")->via.u64, (uint64_t)decided);
+    assert_true(str_is(field(d, "owner"), "bertil"));
+    msgpack_unpacked_destroy(&u);
+
+    d = event_data(f, 5, &u, type, sizeof type);
+    assert_string_equal(type, "case.closed");
+    assert_int_equal(field(d, "company_id")->via.u64, co);
+    assert_true(str_is(field(d, "owner"), "bertil"));
+    assert_true(str_is(field(d, "outcome"), "referred"));
+    assert_int_equal(field(d, "closed_at")->via.u64, (uint64_t)closed);
+    msgpack_unpacked_destroy(&u);
+
+    d = event_data(f, 6, &u, type, sizeof type);
+    assert_string_equal(type, "followup.scheduled");
+    assert_true(str_is(field(d, "due"), "2026-03-27"));
+    const msgpack_object *items = field(d, "items");
+    assert_int_equal(items->type, MSGPACK_OBJECT_ARRAY);
+    assert_int_equal(items->via.array.size, 1);
+    assert_true(str_is(field(&items->via.array.ptr[0], "kind"), "unit"));
+    assert_true(str_is(field(&items->via.array.ptr[0], "unit"), "miljo"));
+    assert_int_equal(field(&items->via.array.ptr[0], "handoff_id")->via.u64, h);
+    msgpack_unpacked_destroy(&u);
+
+    d = event_data(f, 7, &u, type, sizeof type);
+    assert_string_equal(type, "followup.recorded");
+    assert_true(str_is(field(d, "result"), "done"));
+    assert_true(str_is(field(d, "status"), "done"));
+    assert_int_equal(field(d, "attempts")->via.u64, 1);
+    const msgpack_object *a = field(d, "answers");
+    assert_int_equal(a->type, MSGPACK_OBJECT_MAP);
+    assert_int_equal(a->via.map.size, 1);
+    const msgpack_object *mi = field(a, "miljo");
+    assert_int_equal(mi->via.map.size, 3);
+    assert_int_equal(field(mi, "nki_overall")->via.u64, 4);
+    assert_int_equal(field(mi, "clear_and_lawful")->type, MSGPACK_OBJECT_BOOLEAN);
+    assert_false(field(mi, "clear_and_lawful")->via.boolean);
+    assert_int_equal(field(mi, "nki_ideal")->type, MSGPACK_OBJECT_NIL);
+    msgpack_unpacked_destroy(&u);
+    event_data(f, 0, NULL, NULL, 0);
 }
 
 static void test_company_anonymize(void **state)
@@ -885,6 +1016,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_followup_retry_ladder, setup, teardown),
         cmocka_unit_test_setup_teardown(test_users_sessions, setup, teardown),
         cmocka_unit_test_setup_teardown(test_events_one_per_change_no_free_text, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_event_data_for_the_worker, setup, teardown),
         cmocka_unit_test_setup_teardown(test_company_anonymize, setup, teardown),
         cmocka_unit_test_setup_teardown(test_batch_nested_rollback, setup, teardown),
         cmocka_unit_test_setup_teardown(test_check_finds_broken_index, setup, teardown),
