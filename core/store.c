@@ -12,7 +12,10 @@
  * read inside the transaction). When LMDB reports MDB_MAP_FULL anywhere, the
  * whole batch is aborted, the map doubled (with no transaction open) and every
  * operation run again. The commit syncs (unless no_sync); if it fails, every
- * operation is told so and nothing was written.
+ * operation is told so and nothing was written. Growing calls
+ * mdb_env_set_mapsize, which LMDB allows only while no transaction of this
+ * process is open: lb_store_batch must not run while another thread holds a
+ * read transaction (lotsd reads and writes from its one loop thread).
  *
  * The outbox is the sub-database "events": big-endian seq -> the envelope
  * bytes exactly as they are published. meta["last_seq"] mirrors the last key

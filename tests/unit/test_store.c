@@ -367,7 +367,22 @@ static void test_contacts(void **state)
     struct lb_page p = {.limit = 8, .ids = ids};
     assert_int_equal(lb_contact_list_by_case(t, a, &p), 0);
     assert_int_equal(p.count, 3);
+    assert_int_equal(p.next, 0);
     assert_true(ids[0] < ids[1] && ids[1] < ids[2]);
+    lb_id all[3] = {ids[0], ids[1], ids[2]};
+    /* Pages of two along a dup index. */
+    struct lb_page q = {.limit = 2, .ids = ids};
+    assert_int_equal(lb_contact_list_by_case(t, a, &q), 0);
+    assert_int_equal(q.count, 2);
+    assert_int_equal(q.next, all[1]);
+    q.after = q.next;
+    assert_int_equal(lb_contact_list_by_case(t, a, &q), 0);
+    assert_int_equal(q.count, 1);
+    assert_int_equal(ids[0], all[2]);
+    assert_int_equal(q.next, 0);
+    q.after = all[2];
+    assert_int_equal(lb_contact_list_by_case(t, a, &q), 0);
+    assert_int_equal(q.count, 0);
     wcommit(t);
     check_clean(f);
 }
