@@ -7,6 +7,12 @@
  * a full sync. No nested transactions, no state checks, no HTTP: this is
  * what the API's write path is compared with.
  *
+ * For comparison it then runs the store's own write path on the same
+ * machine in the same run: lb_store_batch of lb_contact_log operations
+ * (nested transaction per operation, state checks, the case read for the
+ * event's company_id, generic index maintenance), and prints the share of the
+ * ceiling it reaches.
+ *
  * Usage: bench_lmdb_plain [DIR] [SECONDS_PER_RUN]
  * Prints records/s for batches of 1, 16 and 256: median, min and max of 3
  * runs. DIR defaults to a fresh directory under /tmp (removed afterwards). */
@@ -22,6 +28,7 @@
 
 #include "lotsbok/codec.h"
 #include "lotsbok/records.h"
+#include "lotsbok/store.h"
 
 static const char summary[] =
     "Ringde om bygglov för bryggan vid Norrtäljeviken. Behöver ritningar, situationsplan och "
@@ -179,6 +186,82 @@ static double run(const char *dir, size_t batch, double secs)
     return (double)n / el;
 }
 
+static const struct lb_ctx bctx = {"anna", 1773133200000};
+
+struct seed {
+    lb_id case_id;
+};
+
+static int run_seed(lb_txn *t, void *arg)
+{
+    struct seed *sd = arg;
+    struct lb_company c = {0};
+    strcpy(c.orgnr, "5560360793");
+    c.name = strdup("Mälarbåtar AB");
+    lb_id existing;
+    int rc = lb_company_create(t, &bctx, &c, &existing);
+    lb_id co = c.meta.id;
+    lb_company_clear(&c);
+    if (rc)
+        return rc;
+    struct lb_case k = {0};
+    k.company_id = co;
+    k.subject = strdup("Bygglov för brygga");
+    k.owner = strdup("anna");
+    k.opened_at = LB_TIME_NONE;
+    rc = lb_case_open(t, &bctx, &k);
+    sd->case_id = k.meta.id;
+    lb_case_clear(&k);
+    return rc;
+}
+
+static int run_contact(lb_txn *t, void *arg)
+{
+    const struct seed *sd = arg;
+    struct lb_contact ct = {0};
+    ct.case_id = sd->case_id;
+    ct.at = LB_TIME_NONE;
+    ct.channel = LB_CHANNEL_PHONE;
+    ct.direction = LB_DIRECTION_INBOUND;
+    ct.summary = strdup(summary);
+    ct.minutes = 12;
+    ct.logged_by = strdup("anna");
+    int rc = ct.summary && ct.logged_by ? lb_contact_log(t, &bctx, &ct) : -2;
+    lb_contact_clear(&ct);
+    return rc;
+}
+
+/* The same records through lb_store_batch. */
+static double run_store(const char *dir, size_t batch, double secs)
+{
+    lb_store *s;
+    struct lb_store_config cfg = {.map_size = (size_t)1 << 30};
+    struct seed sd;
+    if (lb_store_create(dir, &cfg, &s) || lb_store_run(s, run_seed, &sd)) {
+        fprintf(stderr, "store set-up failed\n");
+        exit(1);
+    }
+    struct lb_op *ops = calloc(batch, sizeof *ops);
+    if (!ops)
+        exit(1);
+    size_t n = 0;
+    double t0 = now_s(), el;
+    do {
+        for (size_t i = 0; i < batch; i++)
+            ops[i] = (struct lb_op){run_contact, &sd, 0};
+        uint64_t first, last;
+        if (lb_store_batch(s, ops, batch, &first, &last) != 0 || last - first + 1 != batch) {
+            fprintf(stderr, "batch failed\n");
+            exit(1);
+        }
+        n += batch;
+        el = now_s() - t0;
+    } while (el < secs);
+    free(ops);
+    lb_store_close(s);
+    return (double)n / el;
+}
+
 static int cmp_d(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
@@ -201,21 +284,27 @@ int main(int argc, char **argv)
     static const size_t sizes[] = {1, 16, 256};
     printf("bench_lmdb_plain: contact + index + counter + outbox event, full sync, %.1f s runs\n",
            secs);
-    printf("%-8s %12s %12s %12s\n", "batch", "median/s", "min/s", "max/s");
+    printf("%-8s %-12s %12s %12s %12s %10s\n", "batch", "path", "median/s", "min/s", "max/s",
+           "of plain");
     for (size_t s = 0; s < 3; s++) {
-        double r[3];
-        for (int i = 0; i < 3; i++) {
-            char dir[300];
-            snprintf(dir, sizeof dir, "%s/run-%zu-%d", base, sizes[s], i);
-            if (mkdir(dir, 0700) != 0) {
-                perror(dir);
-                return 1;
+        double med[2];
+        for (int mode = 0; mode < 2; mode++) {
+            double r[3];
+            for (int i = 0; i < 3; i++) {
+                char dir[300];
+                snprintf(dir, sizeof dir, "%s/run-%d-%zu-%d", base, mode, sizes[s], i);
+                if (mkdir(dir, 0700) != 0) {
+                    perror(dir);
+                    return 1;
+                }
+                r[i] = mode == 0 ? run(dir, sizes[s], secs) : run_store(dir, sizes[s], secs);
+                nftw(dir, rm_one, 8, FTW_DEPTH | FTW_PHYS);
             }
-            r[i] = run(dir, sizes[s], secs);
-            nftw(dir, rm_one, 8, FTW_DEPTH | FTW_PHYS);
+            qsort(r, 3, sizeof *r, cmp_d);
+            med[mode] = r[1];
+            printf("%-8zu %-12s %12.0f %12.0f %12.0f %9.0f%%\n", sizes[s],
+                   mode == 0 ? "plain" : "lb_store", r[1], r[0], r[2], 100.0 * r[1] / med[0]);
         }
-        qsort(r, 3, sizeof *r, cmp_d);
-        printf("%-8zu %12.0f %12.0f %12.0f\n", sizes[s], r[1], r[0], r[2]);
     }
     if (argc <= 1)
         nftw(base, rm_one, 8, FTW_DEPTH | FTW_PHYS);
