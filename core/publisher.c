@@ -772,6 +772,8 @@ static int open_socket(lb_publisher *p, int type, const char *endpoint,
     int rc = set_common(s, o);
     if (rc == 0 && type == ZMQ_PUB)
         rc = set_int(s, ZMQ_SNDHWM, o->pub_sndhwm);
+    if (rc == 0 && type == ZMQ_PUB && o->pub_sndbuf > 0)
+        rc = set_int(s, ZMQ_SNDBUF, o->pub_sndbuf);
     if (rc == 0 && type == ZMQ_ROUTER) {
         int64_t max = LB_REPLAY_MAXMSGSIZE;
         rc = zmq_setsockopt(s, ZMQ_MAXMSGSIZE, &max, sizeof max);

@@ -30,6 +30,7 @@ struct lb_publisher_options {
     int pub_sndhwm;           /* PUB send high-water mark, messages per subscriber; 100,000 */
     int heartbeat_ivl_ms;     /* ZMTP heartbeat interval on both sockets; 1,000 */
     int heartbeat_timeout_ms; /* a peer silent this long is dropped; 5,000 */
+    int pub_sndbuf;           /* PUB kernel send buffer in bytes (ZMQ_SNDBUF); OS default */
 };
 
 /* lb_publisher_start with options (opts may be NULL: every default). The
