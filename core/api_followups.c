@@ -166,9 +166,9 @@ static int validate_item(struct lb_api_req *r, json_t *o, const char *prefix, st
         (rc = api_id(r, o, "handoff_id", it->kind == LB_FOLLOWUP_KIND_UNIT, &it->handoff_id)) !=
             0) {
         if (prefix[0]) {
-            char field[160];
-            snprintf(field, sizeof field, "%s.%s", prefix, r->err.field);
-            snprintf(r->err.field, sizeof r->err.field, "%s", field);
+            char field[64];
+            snprintf(field, sizeof field, "%.60s", r->err.field);
+            snprintf(r->err.field, sizeof r->err.field, "%.60s.%.60s", prefix, field);
         }
         return rc;
     }
@@ -237,7 +237,7 @@ static int op_followup_create(lb_txn *t, struct lb_api_req *r)
     if (rc == 0 && !(f.items = calloc(a->nitems, sizeof *f.items)))
         rc = LB_ENOMEM;
     for (size_t i = 0; rc == 0 && i < a->nitems; i++) {
-        char field[32];
+        char field[64];
         snprintf(field, sizeof field, "items[%zu].handoff_id", i);
         rc = fill_item(t, r, &a->items[i], &f.items[i], field);
         if (rc == 0)

@@ -409,7 +409,7 @@ int api_user_update(struct lb_api_req *r, lb_txn *t)
     struct user_arg *a = calloc(1, sizeof *a);
     if (!a)
         return LB_ENOMEM;
-    snprintf(a->username, sizeof a->username, "%s", r->params[0]);
+    snprintf(a->username, sizeof a->username, "%.64s", r->params[0]);
     int rc = api_if_match(r, &a->if_match);
     if (rc == 0)
         rc = validate_password(r, false, &password);
