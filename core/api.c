@@ -335,10 +335,8 @@ static void send_answer(struct lb_api_req *r, int rc)
     if (r->status == 429 && r->err.retry_after)
         n += (size_t)snprintf(extra + n, sizeof extra - n, "Retry-After: %u\r\n",
                               r->err.retry_after);
-    if (r->status == 405 && r->err.field[0]) {
-        /* For 405 the allowed methods travel in err.field; not a body field. */
-        n += (size_t)snprintf(extra + n, sizeof extra - n, "Allow: %s\r\n", r->err.field);
-    }
+    if (r->status == 405 && r->err.allow[0])
+        n += (size_t)snprintf(extra + n, sizeof extra - n, "Allow: %s\r\n", r->err.allow);
     (void)n;
     const char *body = r->resp_body ? r->resp_body : "";
     const char *ctype = r->content_type ? r->content_type : "application/json";
@@ -973,7 +971,8 @@ static int idempotency_begin(struct lb_api_req *r, lb_txn *t)
     crypto_generichash_update(&st, (const unsigned char *)r->http->method_name,
                               strlen(r->http->method_name) + 1);
     crypto_generichash_update(&st, (const unsigned char *)r->http->path, strlen(r->http->path) + 1);
-    crypto_generichash_update(&st, (const unsigned char *)r->http->body, r->http->body_len);
+    if (r->http->body_len)
+        crypto_generichash_update(&st, (const unsigned char *)r->http->body, r->http->body_len);
     crypto_generichash_final(&st, r->req_hash, 32);
     struct lb_idempotency rec = {0};
     int rc = lb_idempotency_get(t, r->user.username, key, &rec);
@@ -1085,8 +1084,9 @@ void lb_api_handle(lb_http_req *req, void *arg)
     }
     if (r->route_index == ROUTE_NONE) {
         if (allow[0]) {
-            api_fail(r, 405, "method_not_allowed", allow, "%s is not allowed here",
+            api_fail(r, 405, "method_not_allowed", NULL, "%s is not allowed here",
                      req->method_name);
+            snprintf(r->err.allow, sizeof r->err.allow, "%s", allow);
             send_answer(r, LB_EINVAL);
         } else if (strncmp(req->path, "/api/", 5) != 0 && strcmp(req->method_name, "GET") == 0) {
             r->route_index = ROUTE_STATIC;
@@ -1099,8 +1099,8 @@ void lb_api_handle(lb_http_req *req, void *arg)
     }
 
     const struct api_route *route = &routes[r->route_index];
-    lb_txn *t = NULL;
-    int rc = lb_txn_read(a->cfg.store, &t);
+    lb_txn *t = NULL; /* public routes (healthz, metrics) need no transaction */
+    int rc = route->route == PUBLIC ? 0 : lb_txn_read(a->cfg.store, &t);
     if (rc != 0) {
         send_answer(r, rc);
         return;
@@ -1115,7 +1115,7 @@ void lb_api_handle(lb_http_req *req, void *arg)
                     strcmp(req->method_name, "PATCH") == 0 || strcmp(req->method_name, "PUT") == 0;
     if (rc == 0 && has_body)
         rc = parse_body(r);
-    if (rc == 0) {
+    if (rc == 0 && t) {
         rc = idempotency_begin(r, t);
         if (rc == 1) {
             lb_txn_end(t);
@@ -1125,7 +1125,8 @@ void lb_api_handle(lb_http_req *req, void *arg)
     }
     if (rc == 0)
         rc = route->fn(r, t);
-    lb_txn_end(t);
+    if (t)
+        lb_txn_end(t);
     api_finish(r, rc);
 }
 

@@ -84,6 +84,7 @@ struct lb_api_error {
     char field[128];
     lb_id existing_id;
     unsigned retry_after;
+    char allow[64]; /* 405: the methods the path takes */
 };
 
 struct lb_api_req {
