@@ -47,7 +47,7 @@ def luhn_digit(digits):
     return str((10 - total % 10) % 10)
 
 
-_orgnr_counter = [random.randrange(1000000, 9000000)]
+_orgnr_counter = [random.randrange(2000000, 8000000)]
 
 
 def new_orgnr(formatted=False):
@@ -312,9 +312,17 @@ def _complete(buf, expect):
 
 
 def statuses(buf):
-    """The status codes of the raw HTTP answers in buf, in order."""
-    out = []
-    for line in buf.split(b"\r\n"):
-        if line.startswith(b"HTTP/1.1 "):
-            out.append(int(line.split()[1]))
-    return out
+    """The status codes of the raw HTTP answers in buf, in order (walked by
+    Content-Length, so bodies are skipped)."""
+    out, pos = [], 0
+    while True:
+        head_end = buf.find(b"\r\n\r\n", pos)
+        if head_end < 0 or not buf.startswith(b"HTTP/1.1 ", pos):
+            return out
+        head = buf[pos:head_end].decode("latin-1")
+        out.append(int(head.split()[1]))
+        length = 0
+        for line in head.lower().split("\r\n"):
+            if line.startswith("content-length:"):
+                length = int(line.split(":", 1)[1])
+        pos = head_end + 4 + length
