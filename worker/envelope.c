@@ -26,7 +26,7 @@ static uint32_t be32(const uint8_t *p)
 }
 
 /* Skips one object at *pos; containers recurse up to MP_MAX_DEPTH. */
-static int skip(const uint8_t *b, size_t len, size_t *pos, int depth)
+static int mp_skip(const uint8_t *b, size_t len, size_t *pos, int depth)
 {
     if (depth > MP_MAX_DEPTH || *pos >= len)
         return LB_ECORRUPT;
@@ -132,7 +132,7 @@ static int skip(const uint8_t *b, size_t len, size_t *pos, int depth)
     if (elems > len - *pos)
         return LB_ECORRUPT;
     for (uint64_t i = 0; i < elems; i++) {
-        int rc = skip(b, len, pos, depth + 1);
+        int rc = mp_skip(b, len, pos, depth + 1);
         if (rc != 0)
             return rc;
     }
@@ -144,7 +144,7 @@ int lb_mp_check(const void *buf, size_t len)
     size_t pos = 0;
     if (buf == NULL || len == 0)
         return LB_ECORRUPT;
-    int rc = skip(buf, len, &pos, 0);
+    int rc = mp_skip(buf, len, &pos, 0);
     if (rc != 0)
         return rc;
     return pos == len ? 0 : LB_ECORRUPT;
