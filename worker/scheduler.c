@@ -577,7 +577,8 @@ int lb_sched_apply(struct lb_sched *s, MDB_txn *t, const struct lb_wev *ev)
     }
 }
 
-/* Flags one hand-off through the API; commits its own transaction. */
+/* Flags one hand-off through the API; commits its own transaction. 0 when
+ * settled, 1 when lotsd refused and it stays pending, or an error. */
 static int flag_one(struct lb_sched *s, const struct lb_wpending *p)
 {
     char key[64], path[96];
@@ -599,7 +600,7 @@ static int flag_one(struct lb_sched *s, const struct lb_wpending *p)
     if (!is_2xx(status) && status != 409 && status != 404) {
         lb_wlog("error", "lotsd refused an overdue flag", "handoff_id=%" PRIu64 " status=%ld",
                 p->handoff_id, status);
-        return 0;
+        return 1;
     }
     MDB_txn *t;
     rc = lb_wstate_begin(s->st, true, &t);
@@ -649,14 +650,16 @@ int lb_sched_overdue(struct lb_sched *s, lb_date today, uint64_t *nflagged)
          * first hand-off still in time. */
         while (due < n && lb_fr_is_overdue(&s->cfg, page[due].sent, today))
             due++;
+        size_t refused = 0;
         for (size_t i = 0; i < due; i++) {
             uint64_t before = s->flagged;
             rc = flag_one(s, &page[i]);
-            if (rc != 0)
+            if (rc < 0)
                 return rc;
+            refused += (size_t)rc;
             *nflagged += s->flagged - before;
         }
-        if (due < PENDING_PAGE)
-            return 0;
+        if (due < PENDING_PAGE || refused == due)
+            return 0; /* done, or a page lotsd refuses whole: next check */
     }
 }

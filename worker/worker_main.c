@@ -376,15 +376,15 @@ static int follow_live(struct worker *w, bool *gap)
     return 0;
 }
 
-static int run_overdue(struct worker *w)
+static int run_overdue(struct worker *w, bool first)
 {
     uint64_t n = 0;
     lb_date today = lb_stockholm_date(lb_time_now());
     int rc = lb_sched_overdue(&w->sched, today, &n);
     if (rc != 0 && rc != LB_EBUSY)
         lb_wlog("error", "overdue check failed", "error=\"%s\"", lb_strerror(rc));
-    else if (n > 0)
-        lb_wlog("info", "overdue check", "flagged=%" PRIu64, n);
+    else if (n > 0 || first)
+        lb_wlog("info", "overdue check", "cursor=%" PRIu64 " flagged=%" PRIu64, w->cursor, n);
     return rc;
 }
 
@@ -404,7 +404,7 @@ static int run(struct worker *w)
         }
         int64_t now = mono_ms();
         if (now >= next_overdue) {
-            int rc = run_overdue(w);
+            int rc = run_overdue(w, next_overdue == 0);
             if (rc == LB_EBUSY)
                 break;
             next_overdue = mono_ms() + w->opt.overdue_interval_ms;
