@@ -189,7 +189,7 @@ const char *lb_holiday_name(lb_date d)
 
     if (m >= 3 && m <= 6) {
         lb_date easter = lb_easter_sunday(y);
-        switch (d - easter) {
+        switch (easter == LB_DATE_NONE ? INT32_MIN : d - easter) {
         case -2:
             return "långfredagen";
         case 0:
