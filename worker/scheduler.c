@@ -438,12 +438,20 @@ static int on_handoff_decided(struct lb_sched *s, MDB_txn *t, const struct lb_we
     int rc = handoff_settle(s, t, ev, &h, &known);
     if (rc != 0)
         return rc;
-    struct lb_wcase c;
-    rc = known ? lb_wstate_case_get(s->st, t, h.case_id, &c) : LB_ENOTFOUND;
-    if (rc != 0 && rc != LB_ENOTFOUND)
-        return rc;
-    if (!known || rc == LB_ENOTFOUND || h.company_id == 0 || c.owner[0] == '\0' ||
-        h.unit[0] == '\0') {
+    /* The owner: from the event (lotsd copies the case's owner into it),
+     * else from the case as the worker knows it. */
+    char owner[LB_WNAME_MAX];
+    if (!lb_wev_str(ev, "owner", owner, sizeof owner) || owner[0] == '\0') {
+        struct lb_wcase c;
+        rc = known ? lb_wstate_case_get(s->st, t, h.case_id, &c) : LB_ENOTFOUND;
+        if (rc != 0 && rc != LB_ENOTFOUND)
+            return rc;
+        if (rc == 0)
+            memcpy(owner, c.owner, sizeof owner);
+        else
+            owner[0] = '\0';
+    }
+    if (!known || h.company_id == 0 || owner[0] == '\0' || h.unit[0] == '\0') {
         lb_wlog("error", "decided hand-off unknown to the worker; no follow-up",
                 "seq=%" PRIu64 " handoff_id=%" PRIu64, ev->seq, ev->id);
         s->skipped++;
@@ -457,7 +465,7 @@ static int on_handoff_decided(struct lb_sched *s, MDB_txn *t, const struct lb_we
                      .case_id = h.case_id,
                      .handoff_id = ev->id,
                      .company_id = h.company_id,
-                     .assignee = c.owner,
+                     .assignee = owner,
                      .due = lb_fr_due(&s->cfg, date_of(ev, "decided_at"))};
     lb_id fid;
     rc = schedule_item(s, t, &w, &fid);
