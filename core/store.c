@@ -976,3 +976,236 @@ int lb__ev_append(lb_txn *t, const struct lb_ctx *c, const char *type, lb_id id,
     msgpack_sbuffer_destroy(&sb);
     return rc;
 }
+
+/* --- the consistency check ---------------------------------------------- */
+
+struct check {
+    lb_txn *t;
+    FILE *report;
+    size_t problems;
+    size_t expected[LB_DB_COUNT]; /* index entries the records call for */
+};
+
+static void problem(struct check *ck, const char *fmt, const char *a, unsigned long long b)
+{
+    ck->problems++;
+    if (ck->report) {
+        fprintf(ck->report, fmt, a, b);
+        fputc('\n', ck->report);
+    }
+}
+
+/* Does index entry ik hold id? */
+static int index_has(lb_txn *t, const struct lb__ikey *ik, lb_id id, bool *has)
+{
+    uint8_t vb[8];
+    lb__be64(vb, id);
+    MDB_val k = {ik->len, (void *)ik->key}, v = {8, vb};
+    *has = false;
+    if (lb__db_unique(ik->db)) {
+        int rc = mdb_get(t->txn, lb__dbi(t, ik->db), &k, &v);
+        if (rc == MDB_NOTFOUND)
+            return 0;
+        if (rc)
+            return lb__mdb_err(t, rc);
+        *has = v.mv_size == 8 && lb__rd64(v.mv_data) == id;
+        return 0;
+    }
+    MDB_cursor *cur;
+    int rc = mdb_cursor_open(t->txn, lb__dbi(t, ik->db), &cur);
+    if (rc)
+        return lb__mdb_err(t, rc);
+    rc = mdb_cursor_get(cur, &k, &v, MDB_GET_BOTH);
+    mdb_cursor_close(cur);
+    if (rc == MDB_NOTFOUND)
+        return 0;
+    if (rc)
+        return lb__mdb_err(t, rc);
+    *has = true;
+    return 0;
+}
+
+/* Every record of rt decodes, has its key's id, and has its index entries;
+ * counts the entries for check_counts. */
+static int check_records(struct check *ck, const struct lb__rtype *rt, uint64_t *max_id)
+{
+    lb_txn *t = ck->t;
+    MDB_cursor *cur;
+    MDB_val k, v;
+    void *rec = calloc(1, rt->size);
+    struct lb__keys *ks = calloc(1, sizeof *ks);
+    int err = 0;
+    *max_id = 0;
+    if (!rec || !ks) {
+        free(rec);
+        free(ks);
+        return LB_ENOMEM;
+    }
+    int rc = mdb_cursor_open(t->txn, lb__dbi(t, rt->db), &cur);
+    if (rc) {
+        free(rec);
+        free(ks);
+        return lb__mdb_err(t, rc);
+    }
+    for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
+         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        if (k.mv_size != 8) {
+            problem(ck, "%s: key of %llu bytes", rt->name, (unsigned long long)k.mv_size);
+            continue;
+        }
+        lb_id id = lb__rd64(k.mv_data);
+        *max_id = id;
+        if (rt->decode(v.mv_data, v.mv_size, rec) != 0) {
+            problem(ck, "%s %llu: does not decode", rt->name, (unsigned long long)id);
+            continue;
+        }
+        if (rt->meta(rec)->id != id)
+            problem(ck, "%s %llu: record carries another id", rt->name, (unsigned long long)id);
+        ks->n = 0;
+        if (rt->keys && rt->keys(rec, ks) != 0)
+            problem(ck, "%s %llu: index keys cannot be built", rt->name, (unsigned long long)id);
+        for (size_t i = 0; i < ks->n; i++) {
+            bool has;
+            if ((err = index_has(t, &ks->k[i], id, &has)))
+                break;
+            ck->expected[ks->k[i].db]++;
+            if (!has)
+                problem(ck, "%s: record %llu missing from its index entry", db_names[ks->k[i].db],
+                        id);
+        }
+        rt->clear(rec);
+        if (err)
+            break;
+    }
+    mdb_cursor_close(cur);
+    free(rec);
+    free(ks);
+    if (!err && rc != MDB_NOTFOUND)
+        err = lb__mdb_err(t, rc);
+    return err;
+}
+
+/* An index holding more entries than its records call for has entries
+ * pointing at records without that key (or at no record). */
+static int check_counts(struct check *ck)
+{
+    for (int db = LB_IX_COMPANY_ORGNR; db < LB_DB_COUNT; db++) {
+        MDB_stat st;
+        int rc = mdb_stat(ck->t->txn, lb__dbi(ck->t, db), &st);
+        if (rc)
+            return lb__mdb_err(ck->t, rc);
+        if (st.ms_entries != ck->expected[db])
+            problem(ck, "%s: index entries do not match the records (%llu expected)", db_names[db],
+                    (unsigned long long)ck->expected[db]);
+    }
+    return 0;
+}
+
+static int check_meta_id(struct check *ck, const char *name, uint64_t max_id)
+{
+    char key[64];
+    uint64_t next;
+    int n = snprintf(key, sizeof key, "next_id:%s", name);
+    int rc = lb__meta_get(ck->t, key, (size_t)n, &next);
+    if (rc)
+        return rc;
+    if (max_id && next <= max_id)
+        problem(ck, "meta: next id of %s does not exceed the largest id %llu", name, max_id);
+    return 0;
+}
+
+/* Every event decodes, carries its key's seq, and seqs run 1..last. */
+static int check_events(struct check *ck)
+{
+    lb_txn *t = ck->t;
+    MDB_cursor *cur;
+    MDB_val k, v;
+    uint64_t expect = 1;
+    int rc = mdb_cursor_open(t->txn, lb__dbi(t, LB_DB_EVENTS), &cur);
+    if (rc)
+        return lb__mdb_err(t, rc);
+    for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
+         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        struct lb_event ev = {0};
+        uint64_t seq = k.mv_size == 8 ? lb__rd64(k.mv_data) : 0;
+        if (seq != expect)
+            problem(ck, "%s: gap or bad key before seq %llu", "events", seq);
+        expect = seq + 1;
+        if (lb_event_decode(v.mv_data, v.mv_size, &ev) != 0)
+            problem(ck, "%s: seq %llu does not decode", "events", seq);
+        else if (ev.seq != seq)
+            problem(ck, "%s: seq %llu carries another seq", "events", seq);
+        lb_event_clear(&ev);
+    }
+    mdb_cursor_close(cur);
+    if (rc != MDB_NOTFOUND)
+        return lb__mdb_err(t, rc);
+    static const char key[] = "last_seq";
+    uint64_t last;
+    if ((rc = lb__meta_get(t, key, sizeof key - 1, &last)))
+        return rc;
+    if (last != expect - 1)
+        problem(ck, "meta: %s differs from the outbox's last seq %llu", "last_seq", expect - 1);
+    return 0;
+}
+
+/* Values of a plain database decode with fn. */
+static int check_plain(struct check *ck, enum lb__db db, int (*fn)(const void *, size_t))
+{
+    MDB_cursor *cur;
+    MDB_val k, v;
+    unsigned long long n = 0;
+    int rc = mdb_cursor_open(ck->t->txn, lb__dbi(ck->t, db), &cur);
+    if (rc)
+        return lb__mdb_err(ck->t, rc);
+    for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
+         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT), n++)
+        if (fn(v.mv_data, v.mv_size) != 0)
+            problem(ck, "%s: entry %llu does not decode", db_names[db], n);
+    mdb_cursor_close(cur);
+    return rc == MDB_NOTFOUND ? 0 : lb__mdb_err(ck->t, rc);
+}
+
+#define DECODES(t)                                                                                 \
+    static int t##_decodes(const void *b, size_t l)                                                \
+    {                                                                                              \
+        struct lb_##t r = {0};                                                                     \
+        int rc = lb_##t##_decode(b, l, &r);                                                        \
+        lb_##t##_clear(&r);                                                                        \
+        return rc;                                                                                 \
+    }
+DECODES(session)
+DECODES(idempotency)
+DECODES(snapshot)
+
+int lb_store_check(lb_store *s, FILE *report)
+{
+    static const struct lb__rtype *const types[] = {
+        &lb__company_type,  &lb__case_type,        &lb__contact_type, &lb__handoff_type,
+        &lb__followup_type, &lb__improvement_type, &lb__user_type,
+    };
+    struct check ck = {.report = report};
+    int rc = lb_txn_read(s, &ck.t);
+    if (rc)
+        return rc;
+    for (size_t i = 0; i < sizeof types / sizeof *types && !rc; i++) {
+        uint64_t max_id;
+        rc = check_records(&ck, types[i], &max_id);
+        if (!rc)
+            rc = check_meta_id(&ck, types[i]->name, max_id);
+    }
+    if (!rc)
+        rc = check_counts(&ck);
+    if (!rc)
+        rc = check_events(&ck);
+    if (!rc)
+        rc = check_plain(&ck, LB_DB_SESSIONS, session_decodes);
+    if (!rc)
+        rc = check_plain(&ck, LB_DB_IDEMPOTENCY, idempotency_decodes);
+    if (!rc)
+        rc = check_plain(&ck, LB_DB_SNAPSHOTS, snapshot_decodes);
+    lb_txn_end(ck.t);
+    if (rc)
+        return rc;
+    return ck.problems ? LB_ECORRUPT : 0;
+}

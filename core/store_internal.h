@@ -125,6 +125,27 @@ struct lb__rtype {
     const struct lb_meta *(*meta)(const void *rec);
 };
 
+/* Defines lb__<t>_type from the codec's functions and a key function. */
+#define LB__RTYPE(t, dbv, keysfn)                                                                  \
+    static int t##_dec(const void *b, size_t l, void *o)                                           \
+    {                                                                                              \
+        return lb_##t##_decode(b, l, o);                                                           \
+    }                                                                                              \
+    static int t##_enc(const void *r, msgpack_sbuffer *o)                                          \
+    {                                                                                              \
+        return lb_##t##_encode(r, o);                                                              \
+    }                                                                                              \
+    static void t##_clr(void *r)                                                                   \
+    {                                                                                              \
+        lb_##t##_clear(r);                                                                         \
+    }                                                                                              \
+    static const struct lb_meta *t##_meta(const void *r)                                           \
+    {                                                                                              \
+        return &((const struct lb_##t *)r)->meta;                                                  \
+    }                                                                                              \
+    const struct lb__rtype lb__##t##_type = {                                                      \
+        #t, dbv, sizeof(struct lb_##t), t##_dec, t##_enc, t##_clr, keysfn, t##_meta}
+
 extern const struct lb__rtype lb__company_type, lb__case_type, lb__contact_type, lb__handoff_type,
     lb__followup_type, lb__improvement_type, lb__user_type;
 
