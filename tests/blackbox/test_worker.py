@@ -70,7 +70,7 @@ class Lotsbok:
         self.worker = None
         self.worker_logs = []
         self.tokens = {}
-        self.orgnr_seq = random.randrange(1000000, 8000000)
+        self.orgnr_seq = random.randrange(2000000, 8000000)  # digits 3-4 >= 20: a legal person
         pw = os.path.join(self.tmp, "admin.pw")
         with open(pw, "w") as f:
             f.write("admin-secret-1\n")
