@@ -78,7 +78,7 @@ static const struct lots_cmd commands[] = {
      "Enhetens inkorg. Överlämningar som väntar på mottagande eller beslut\n"
      "(--all: alla, --status sent|acknowledged|decided|withdrawn)."},
     {"ack", NULL, lots_cmd_ack, "lots ack ÖVERLÄMNING [--reference DIARIENUMMER]",
-     "Kvitterar en överlämning, gärna med enhetens diarienummer."},
+     "Kvitterar en överlämning. Ange gärna enhetens diarienummer."},
     {"decide", NULL, lots_cmd_decide,
      "lots decide ÖVERLÄMNING --decision BESLUT [--note TEXT] [--at TID]",
      "Registrerar enhetens beslut. BESLUT: granted (beviljat), refused (avslag),\n"
