@@ -74,6 +74,10 @@ int lb_http_server_port(const lb_http_server *s);
 /* Current counts, for /metrics. */
 unsigned lb_http_server_connections(const lb_http_server *s);
 
+/* Bytes of answers queued with libuv but not yet written to any socket (the
+ * sum that max_pending_write bounds per connection); for /metrics and tests. */
+size_t lb_http_server_pending_write(const lb_http_server *s);
+
 /* Graceful stop: stop accepting, close idle connections, let requests at the
  * handler finish and their answers be written, then close everything and
  * call done(arg). After done the server is freed. */

@@ -22,6 +22,28 @@ typedef struct lb_publisher lb_publisher;
 int lb_publisher_start(uv_loop_t *loop, lb_store *store, const char *pub_endpoint,
                        const char *replay_endpoint, lb_publisher **out);
 
+/* At most this many events in one replay answer, whatever the limit asked. */
+#define LB_REPLAY_MAX 10000
+
+/* Tuning for lb_publisher_start_opts; a zero field takes its default. */
+struct lb_publisher_options {
+    int pub_sndhwm;           /* PUB send high-water mark, messages per subscriber; 100,000 */
+    int heartbeat_ivl_ms;     /* ZMTP heartbeat interval on both sockets; 1,000 */
+    int heartbeat_timeout_ms; /* a peer silent this long is dropped; 5,000 */
+    int pub_sndbuf;           /* PUB kernel send buffer in bytes (ZMQ_SNDBUF); OS default */
+};
+
+/* lb_publisher_start with options (opts may be NULL: every default). The
+ * endpoints may use a wildcard port ("tcp://127.0.0.1:*"); read the bound
+ * ones back with lb_publisher_endpoints. */
+int lb_publisher_start_opts(uv_loop_t *loop, lb_store *store, const char *pub_endpoint,
+                            const char *replay_endpoint, const struct lb_publisher_options *opts,
+                            lb_publisher **out);
+
+/* The endpoints actually bound (ZMQ_LAST_ENDPOINT), e.g. "tcp://127.0.0.1:41234".
+ * The strings belong to p and live until lb_publisher_stop. Either out may be NULL. */
+void lb_publisher_endpoints(const lb_publisher *p, const char **pub, const char **replay);
+
 /* Publishes the committed events first..last (read from the outbox). Call
  * right after each commit; a no-op when first > last. */
 void lb_publisher_publish(lb_publisher *p, uint64_t first, uint64_t last);
@@ -29,6 +51,8 @@ void lb_publisher_publish(lb_publisher *p, uint64_t first, uint64_t last);
 /* Counters for /metrics. */
 uint64_t lb_publisher_published(const lb_publisher *p);
 uint64_t lb_publisher_replays(const lb_publisher *p);
+/* Replay requests answered with an error (malformed, or the outbox unreadable). */
+uint64_t lb_publisher_replay_errors(const lb_publisher *p);
 
 /* Closes the sockets and the poll handles; done(arg) once all are closed. */
 void lb_publisher_stop(lb_publisher *p, void (*done)(void *arg), void *arg);

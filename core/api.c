@@ -1,0 +1,1194 @@
+/* api.c: the dispatcher of lotsd's HTTP/JSON API and its group commit.
+ *
+ * Every request goes through lb_api_handle: the route table below matches
+ * method and path pattern (405 with Allow for a known path and the wrong
+ * method), the Bearer token is authenticated here and nowhere else (session,
+ * expiry, user, disabled), the role is checked with lb_authz_allowed, the
+ * body is parsed once (415 unless JSON, 400 when malformed) and a repeated
+ * Idempotency-Key is answered from its stored answer. The route's handler
+ * then runs with one read transaction.
+ *
+ * Writes: a handler validates and calls api_queue. The first queued request
+ * arms a uv_check handle (and an idle handle so the loop does not block in
+ * poll meanwhile); the check callback runs every queued operation as one
+ * lb_store_batch, publishes the batch's events, and only then answers each
+ * request from its operation's result. Each operation runs through
+ * op_wrapper, which replays or refuses a key already stored in the same
+ * parent transaction (two identical keyed requests in one batch) and stores
+ * the answer under the key inside the same nested transaction as the
+ * mutation, so key and effect commit together. lb_store_batch may run an
+ * operation twice (map growth): op_wrapper clears the answer first.
+ *
+ * lb_err values become HTTP statuses in one table (err_table); every error
+ * answer has the shape {"error": {"code", "message", "field"?}}. */
+#include "lotsbok/api.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+#include <sodium.h>
+
+#include "lotsbok/error.h"
+#include "lotsbok/calendar.h"
+#include "lotsbok/timeutil.h"
+
+struct lb_api {
+    uv_loop_t *loop;
+    struct lb_api_config cfg;
+    lb_http_server *server;
+    uv_check_t check;
+    uv_idle_t idle;
+    uv_prepare_t prepare;
+    bool armed;
+    struct lb_api_req *head, *tail;
+    size_t queued;
+    struct lb_op *ops;
+    size_t ops_cap;
+    lb_ratelimit *login_limit; /* failed logins per username and per client address */
+    int closing;
+    void (*close_done)(void *arg);
+    void *close_arg;
+};
+
+/* --- the route table ------------------------------------------------------ */
+
+#define PUBLIC (-1)
+
+struct api_route {
+    const char *method;
+    const char *pattern;
+    int route; /* enum lb_route, or PUBLIC (no authentication) */
+    lb_api_handler_fn fn;
+};
+
+static const struct api_route routes[] = {
+    {"GET", "/healthz", PUBLIC, api_healthz},
+    {"GET", "/metrics", PUBLIC, api_metrics},
+    {"POST", "/api/v1/sessions", LB_ROUTE_SESSION_CREATE, api_session_create},
+    {"DELETE", "/api/v1/sessions/current", LB_ROUTE_SESSION_DELETE, api_session_delete},
+    {"GET", "/api/v1/me", LB_ROUTE_ME, api_me},
+    {"POST", "/api/v1/users", LB_ROUTE_USER_CREATE, api_user_create},
+    {"GET", "/api/v1/users", LB_ROUTE_USER_LIST, api_user_list},
+    {"PATCH", "/api/v1/users/{name}", LB_ROUTE_USER_UPDATE, api_user_update},
+    {"POST", "/api/v1/companies", LB_ROUTE_COMPANY_CREATE, api_company_create},
+    {"GET", "/api/v1/companies", LB_ROUTE_COMPANY_LIST, api_company_list},
+    {"GET", "/api/v1/companies/{id}", LB_ROUTE_COMPANY_GET, api_company_get},
+    {"PATCH", "/api/v1/companies/{id}", LB_ROUTE_COMPANY_UPDATE, api_company_update},
+    {"POST", "/api/v1/cases", LB_ROUTE_CASE_CREATE, api_case_create},
+    {"GET", "/api/v1/cases", LB_ROUTE_CASE_LIST, api_case_list},
+    {"GET", "/api/v1/cases/{id}", LB_ROUTE_CASE_GET, api_case_get},
+    {"PATCH", "/api/v1/cases/{id}", LB_ROUTE_CASE_UPDATE, api_case_update},
+    {"POST", "/api/v1/cases/{id}/contacts", LB_ROUTE_CONTACT_CREATE, api_contact_create},
+    {"POST", "/api/v1/cases/{id}/close", LB_ROUTE_CASE_CLOSE, api_case_close},
+    {"POST", "/api/v1/cases/{id}/reopen", LB_ROUTE_CASE_REOPEN, api_case_reopen},
+    {"POST", "/api/v1/cases/{id}/handoffs", LB_ROUTE_HANDOFF_CREATE, api_handoff_create},
+    {"GET", "/api/v1/handoffs", LB_ROUTE_HANDOFF_LIST, api_handoff_list},
+    {"GET", "/api/v1/handoffs/{id}", LB_ROUTE_HANDOFF_GET, api_handoff_get},
+    {"POST", "/api/v1/handoffs/{id}/acknowledge", LB_ROUTE_HANDOFF_ACK, api_handoff_ack},
+    {"POST", "/api/v1/handoffs/{id}/decide", LB_ROUTE_HANDOFF_DECIDE, api_handoff_decide},
+    {"POST", "/api/v1/handoffs/{id}/withdraw", LB_ROUTE_HANDOFF_WITHDRAW, api_handoff_withdraw},
+    {"POST", "/api/v1/handoffs/{id}/overdue", LB_ROUTE_HANDOFF_OVERDUE, api_handoff_overdue},
+    {"GET", "/api/v1/followups", LB_ROUTE_FOLLOWUP_LIST, api_followup_list},
+    {"POST", "/api/v1/followups", LB_ROUTE_FOLLOWUP_CREATE, api_followup_create},
+    {"GET", "/api/v1/followups/{id}", LB_ROUTE_FOLLOWUP_GET, api_followup_get},
+    {"PATCH", "/api/v1/followups/{id}", LB_ROUTE_FOLLOWUP_UPDATE, api_followup_update},
+    {"POST", "/api/v1/followups/{id}/items", LB_ROUTE_FOLLOWUP_ITEMS, api_followup_items},
+    {"POST", "/api/v1/followups/{id}/result", LB_ROUTE_FOLLOWUP_RESULT, api_followup_result},
+    {"GET", "/api/v1/improvements", LB_ROUTE_IMPROVEMENT_LIST, api_improvement_list},
+    {"POST", "/api/v1/improvements", LB_ROUTE_IMPROVEMENT_CREATE, api_improvement_create},
+    {"PATCH", "/api/v1/improvements/{id}", LB_ROUTE_IMPROVEMENT_UPDATE, api_improvement_update},
+};
+
+#define NROUTES (sizeof routes / sizeof routes[0])
+#define ROUTE_STATIC ((int)NROUTES)
+#define ROUTE_NONE ((int)NROUTES + 1)
+
+size_t api_route_count(void)
+{
+    return NROUTES + 2;
+}
+
+const char *api_route_pattern(int i)
+{
+    if (i >= 0 && i < (int)NROUTES)
+        return routes[i].pattern;
+    return i == ROUTE_STATIC ? "static" : "unmatched";
+}
+
+/* Matches path against pattern segment by segment; "{...}" matches one
+ * non-empty segment, captured into params (at most 2). */
+static bool route_match(const char *pattern, const char *path, char params[2][LB_API_PARAM_MAX])
+{
+    int np = 0;
+    const char *p = pattern, *q = path;
+    while (*p && *q) {
+        if (*p != '/' || *q != '/')
+            return false;
+        p++, q++;
+        const char *pe = strchr(p, '/'), *qe = strchr(q, '/');
+        size_t pl = pe ? (size_t)(pe - p) : strlen(p);
+        size_t ql = qe ? (size_t)(qe - q) : strlen(q);
+        if (pl > 0 && p[0] == '{') {
+            if (ql == 0 || ql >= LB_API_PARAM_MAX || np >= 2)
+                return false;
+            if (params) {
+                memcpy(params[np], q, ql);
+                params[np][ql] = '\0';
+            }
+            np++;
+        } else if (pl != ql || memcmp(p, q, pl) != 0) {
+            return false;
+        }
+        p += pl, q += ql;
+    }
+    return *p == '\0' && *q == '\0';
+}
+
+/* --- accessors ------------------------------------------------------------ */
+
+lb_store *api_store(const struct lb_api_req *r)
+{
+    return r->api->cfg.store;
+}
+
+const struct lb_units *api_units(const struct lb_api_req *r)
+{
+    return &r->api->cfg.units;
+}
+
+lb_time api_session_ms(const struct lb_api_req *r)
+{
+    return r->api->cfg.session_ms;
+}
+
+lb_ratelimit *api_login_limit(const struct lb_api_req *r)
+{
+    return r->api->login_limit;
+}
+
+unsigned api_open_connections(const struct lb_api_req *r)
+{
+    return r->api->server ? lb_http_server_connections(r->api->server) : 0;
+}
+
+uint64_t api_events_published(const struct lb_api_req *r)
+{
+    return r->api->cfg.publisher ? lb_publisher_published(r->api->cfg.publisher) : 0;
+}
+
+uint64_t api_replay_requests(const struct lb_api_req *r)
+{
+    return r->api->cfg.publisher ? lb_publisher_replays(r->api->cfg.publisher) : 0;
+}
+
+/* --- errors --------------------------------------------------------------- */
+
+/* The one table from lb_err to HTTP status and error code. */
+static const struct {
+    int err;
+    int status;
+    const char *code;
+    const char *message;
+} err_table[] = {
+    {LB_EINVAL, 422, "invalid", "the request fails validation"},
+    {LB_ENOMEM, 503, "overloaded", "out of memory, try again"},
+    {LB_ENOTFOUND, 404, "not_found", "no such record"},
+    {LB_EEXIST, 409, "duplicate", "the record already exists"},
+    {LB_ESTATE, 409, "invalid_transition", "the record's state does not allow this"},
+    {LB_ESTALE, 412, "stale", "If-Match names an older version of the record"},
+    {LB_ENOSPC, 507, "storage_full", "storage is full; nothing was written"},
+    {LB_EIO, 500, "internal", "storage I/O error"},
+    {LB_ECORRUPT, 500, "internal", "a stored record does not decode"},
+    {LB_EHOLD, 409, "legal_hold", "a legal hold prevents this"},
+    {LB_ETOOBIG, 413, "too_large", "a value is over its limit"},
+    {LB_EBUSY, 503, "overloaded", "busy, try again"},
+    {LB_EPERM, 403, "forbidden", "not allowed"},
+    {LB_EINTERNAL, 500, "internal", "internal error"},
+};
+
+int api_fail(struct lb_api_req *r, int status, const char *code, const char *field, const char *fmt,
+             ...)
+{
+    r->err.status = status;
+    r->err.code = code;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(r->err.message, sizeof r->err.message, fmt, ap);
+    va_end(ap);
+    snprintf(r->err.field, sizeof r->err.field, "%s", field ? field : "");
+    return LB_EINVAL;
+}
+
+/* Fills r->status and r->resp_body with the error answer for rc. */
+static void build_error(struct lb_api_req *r, int rc)
+{
+    int status = 500;
+    const char *code = "internal", *message = lb_strerror(rc);
+    if (r->err.status) {
+        status = r->err.status;
+        code = r->err.code;
+        message = r->err.message;
+    } else {
+        for (size_t i = 0; i < sizeof err_table / sizeof err_table[0]; i++) {
+            if (err_table[i].err == rc) {
+                status = err_table[i].status;
+                code = err_table[i].code;
+                message = err_table[i].message;
+                break;
+            }
+        }
+    }
+    json_t *e = json_object();
+    json_t *o = json_object();
+    if (e && o) {
+        json_object_set_new(e, "code", json_string(code));
+        json_object_set_new(e, "message", json_string(message));
+        if (r->err.field[0])
+            json_object_set_new(e, "field", json_string(r->err.field));
+        if (r->err.existing_id)
+            json_object_set_new(e, "existing_id", json_integer((json_int_t)r->err.existing_id));
+        json_object_set_new(o, "error", e);
+        e = NULL;
+    }
+    json_decref(e);
+    free(r->resp_body);
+    r->resp_body = o ? json_dumps(o, JSON_COMPACT) : NULL;
+    json_decref(o);
+    r->status = status;
+    r->content_type = NULL;
+    r->location[0] = '\0';
+}
+
+/* --- answers -------------------------------------------------------------- */
+
+int api_answer(struct lb_api_req *r, int status, json_t *j, const char *location)
+{
+    free(r->resp_body);
+    r->resp_body = NULL;
+    if (j) {
+        r->resp_body = json_dumps(j, JSON_COMPACT);
+        json_decref(j);
+        if (!r->resp_body)
+            return LB_ENOMEM;
+    }
+    r->status = status;
+    snprintf(r->location, sizeof r->location, "%s", location ? location : "");
+    return 0;
+}
+
+int api_answer_list(struct lb_api_req *r, json_t *items, lb_id next)
+{
+    json_t *o = json_object();
+    if (!o || !items) {
+        json_decref(o);
+        json_decref(items);
+        return LB_ENOMEM;
+    }
+    json_object_set_new(o, "items", items);
+    json_object_set_new(o, "next", next ? json_integer((json_int_t)next) : json_null());
+    return api_answer(r, 200, o, NULL);
+}
+
+static void req_free(struct lb_api_req *r)
+{
+    json_decref(r->body);
+    lb_user_clear(&r->user);
+    free(r->idem_key);
+    if (r->arg_free && r->arg)
+        r->arg_free(r->arg);
+    free(r->resp_body);
+    free(r);
+}
+
+static void log_request(struct lb_api_req *r, uint64_t us)
+{
+    char ts[32];
+    lb_time_format_rfc3339(lb_time_now(), ts);
+    fprintf(stderr,
+            "ts=%s level=info msg=\"request\" method=%s route=%s status=%d us=%llu batch=%zu "
+            "user=%s peer=%s\n",
+            ts, r->http->method_name, api_route_pattern(r->route_index), r->status,
+            (unsigned long long)us, r->batch, r->authed ? r->user.username : "-",
+            r->http->peer ? r->http->peer : "-");
+}
+
+/* Sends r's answer (or the error for rc), counts it, logs it and frees r. */
+static void send_answer(struct lb_api_req *r, int rc)
+{
+    if (rc != 0 || !r->status)
+        build_error(r, rc ? rc : LB_EINTERNAL);
+    char extra[512];
+    size_t n = 0;
+    extra[0] = '\0';
+    if (r->location[0])
+        n += (size_t)snprintf(extra + n, sizeof extra - n, "Location: %s\r\n", r->location);
+    if (r->status == 401)
+        n += (size_t)snprintf(extra + n, sizeof extra - n, "WWW-Authenticate: Bearer\r\n");
+    if (r->status == 429 && r->err.retry_after)
+        n += (size_t)snprintf(extra + n, sizeof extra - n, "Retry-After: %u\r\n",
+                              r->err.retry_after);
+    if (r->status == 405 && r->err.allow[0])
+        n += (size_t)snprintf(extra + n, sizeof extra - n, "Allow: %s\r\n", r->err.allow);
+    (void)n;
+    const char *body = r->resp_body ? r->resp_body : "";
+    const char *ctype = r->content_type ? r->content_type : "application/json";
+    lb_http_respond(r->http, r->status, r->resp_body ? ctype : NULL, extra[0] ? extra : NULL, body,
+                    strlen(body));
+    uint64_t us = (uv_hrtime() - r->http->start_ns) / 1000;
+    api_metrics_request(r->route_index, r->status, us);
+    if (r->api->cfg.log_requests)
+        log_request(r, us);
+    req_free(r);
+}
+
+void api_finish(struct lb_api_req *r, int rc)
+{
+    if (rc == LB_API_QUEUED)
+        return;
+    send_answer(r, rc);
+}
+
+void api_log(const char *msg, const char *kv)
+{
+    char ts[32];
+    lb_time_format_rfc3339(lb_time_now(), ts);
+    fprintf(stderr, "ts=%s level=info msg=\"%s\" %s\n", ts, msg, kv ? kv : "");
+}
+
+/* --- group commit --------------------------------------------------------- */
+
+static void clear_answer(struct lb_api_req *r)
+{
+    free(r->resp_body);
+    r->resp_body = NULL;
+    r->status = 0;
+    r->location[0] = '\0';
+    memset(&r->err, 0, sizeof r->err);
+}
+
+static int replay_stored(struct lb_api_req *r, const struct lb_idempotency *rec)
+{
+    if (sodium_memcmp(rec->request_hash, r->req_hash, 32) != 0)
+        return api_fail(r, 422, "idempotency_key_reused", NULL,
+                        "Idempotency-Key was used before with a different request");
+    r->status = rec->status;
+    snprintf(r->location, sizeof r->location, "%s", rec->location ? rec->location : "");
+    if (rec->body && !(r->resp_body = strdup(rec->body)))
+        return LB_ENOMEM;
+    return 0;
+}
+
+/* Runs one queued request's operation inside its nested transaction. */
+static int op_wrapper(lb_txn *t, void *arg)
+{
+    struct lb_api_req *r = arg;
+    clear_answer(r);
+    if (r->idem_key) {
+        struct lb_idempotency rec = {0};
+        int rc = lb_idempotency_get(t, r->user.username, r->idem_key, &rec);
+        if (rc == 0) {
+            rc = replay_stored(r, &rec);
+            lb_idempotency_clear(&rec);
+            return rc;
+        }
+        lb_idempotency_clear(&rec);
+        if (rc != LB_ENOTFOUND)
+            return rc;
+    }
+    int rc = r->op(t, r);
+    if (rc != 0)
+        return rc;
+    if (r->idem_key) {
+        struct lb_idempotency rec = {0};
+        memcpy(rec.request_hash, r->req_hash, 32);
+        rec.status = r->status;
+        rec.location = r->location[0] ? r->location : NULL;
+        rec.body = r->resp_body;
+        rec.at = r->ctx.now;
+        rc = lb_idempotency_put(t, r->user.username, r->idem_key, &rec);
+        if (rc != 0)
+            return rc;
+    }
+    return 0;
+}
+
+static void disarm(lb_api *a)
+{
+    if (a->armed) {
+        uv_check_stop(&a->check);
+        uv_idle_stop(&a->idle);
+        a->armed = false;
+    }
+}
+
+/* Runs the pending batch: one commit, publish, then answer every request. */
+void lb_api_flush(lb_api *a)
+{
+    struct lb_api_req *list = a->head;
+    size_t n = a->queued;
+    a->head = a->tail = NULL;
+    a->queued = 0;
+    disarm(a);
+    if (n == 0)
+        return;
+    if (n > a->ops_cap) {
+        size_t cap = a->ops_cap ? a->ops_cap : 64;
+        while (cap < n)
+            cap *= 2;
+        struct lb_op *ops = realloc(a->ops, cap * sizeof *ops);
+        if (!ops) {
+            for (struct lb_api_req *r = list, *next; r; r = next) {
+                next = r->next;
+                send_answer(r, LB_ENOMEM);
+            }
+            return;
+        }
+        a->ops = ops;
+        a->ops_cap = cap;
+    }
+    size_t i = 0;
+    for (struct lb_api_req *r = list; r; r = r->next, i++) {
+        a->ops[i].run = op_wrapper;
+        a->ops[i].arg = r;
+        a->ops[i].result = 0;
+    }
+    uint64_t first = 1, last = 0;
+    int brc = lb_store_batch(a->cfg.store, a->ops, n, &first, &last);
+    if (brc == 0 && a->cfg.publisher && first <= last)
+        lb_publisher_publish(a->cfg.publisher, first, last);
+    api_metrics_batch(n);
+    i = 0;
+    for (struct lb_api_req *r = list, *next; r; r = next, i++) {
+        next = r->next;
+        r->batch = n;
+        int rc = brc != 0 ? brc : a->ops[i].result;
+        if (brc != 0)
+            memset(&r->err, 0, sizeof r->err);
+        send_answer(r, rc);
+    }
+}
+
+static void on_check(uv_check_t *h)
+{
+    lb_api_flush(h->data);
+}
+
+static void on_idle(uv_idle_t *h)
+{
+    (void)h; /* only keeps poll from blocking while a batch waits */
+}
+
+static void on_prepare(uv_prepare_t *h)
+{
+    (void)h;
+    fflush(stderr); /* request lines are buffered per loop iteration */
+}
+
+int api_queue(struct lb_api_req *r, lb_api_op_fn op, void *arg, void (*arg_free)(void *))
+{
+    lb_api *a = r->api;
+    r->op = op;
+    r->arg = arg;
+    r->arg_free = arg_free;
+    r->next = NULL;
+    if (a->tail)
+        a->tail->next = r;
+    else
+        a->head = r;
+    a->tail = r;
+    a->queued++;
+    if (!a->armed) {
+        uv_check_start(&a->check, on_check);
+        uv_idle_start(&a->idle, on_idle);
+        a->armed = true;
+    }
+    return LB_API_QUEUED;
+}
+
+/* --- thread-pool work (password hashing) ---------------------------------- */
+
+static void work_cb(uv_work_t *w)
+{
+    struct lb_api_req *r = w->data;
+    r->work(r);
+}
+
+static void after_work_cb(uv_work_t *w, int status)
+{
+    struct lb_api_req *r = w->data;
+    int rc = status == 0 ? r->after_work(r) : LB_EINTERNAL;
+    api_finish(r, rc);
+}
+
+int api_offload(struct lb_api_req *r, void (*work)(struct lb_api_req *r),
+                int (*after)(struct lb_api_req *r))
+{
+    r->work = work;
+    r->after_work = after;
+    r->work_req.data = r;
+    if (uv_queue_work(r->api->loop, &r->work_req, work_cb, after_work_cb) != 0)
+        return LB_EINTERNAL;
+    return LB_API_QUEUED;
+}
+
+/* --- JSON building -------------------------------------------------------- */
+
+void api_json_time(json_t *o, const char *key, lb_time t)
+{
+    if (t == LB_TIME_NONE) {
+        json_object_set_new(o, key, json_null());
+        return;
+    }
+    char buf[32];
+    lb_time_format_rfc3339(t, buf);
+    json_object_set_new(o, key, json_string(buf));
+}
+
+void api_json_date(json_t *o, const char *key, lb_date d)
+{
+    if (d == LB_DATE_NONE) {
+        json_object_set_new(o, key, json_null());
+        return;
+    }
+    char buf[16];
+    lb_date_format(d, buf);
+    json_object_set_new(o, key, json_string(buf));
+}
+
+void api_json_str(json_t *o, const char *key, const char *s)
+{
+    json_object_set_new(o, key, s ? json_string(s) : json_null());
+}
+
+void api_json_meta(json_t *o, const struct lb_meta *m)
+{
+    json_object_set_new(o, "id", json_integer((json_int_t)m->id));
+    json_object_set_new(o, "version", json_integer((json_int_t)m->version));
+    api_json_time(o, "created_at", m->created_at);
+    api_json_time(o, "updated_at", m->updated_at);
+}
+
+/* --- validation ----------------------------------------------------------- */
+
+size_t api_utf8_len(const char *s)
+{
+    size_t n = 0;
+    for (; *s; s++)
+        if (((unsigned char)*s & 0xC0) != 0x80)
+            n++;
+    return n;
+}
+
+/* Whether s is well-formed UTF-8 (no overlongs, no surrogates). */
+static bool utf8_valid(const unsigned char *s, size_t len)
+{
+    size_t i = 0;
+    while (i < len) {
+        unsigned c = s[i];
+        size_t n;
+        unsigned min;
+        if (c < 0x80) {
+            i++;
+            continue;
+        } else if ((c & 0xE0) == 0xC0) {
+            n = 1, min = 0x80, c &= 0x1F;
+        } else if ((c & 0xF0) == 0xE0) {
+            n = 2, min = 0x800, c &= 0x0F;
+        } else if ((c & 0xF8) == 0xF0) {
+            n = 3, min = 0x10000, c &= 0x07;
+        } else {
+            return false;
+        }
+        if (i + n >= len)
+            return false;
+        for (size_t k = 1; k <= n; k++) {
+            if ((s[i + k] & 0xC0) != 0x80)
+                return false;
+            c = (c << 6) | (s[i + k] & 0x3F);
+        }
+        if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
+            return false;
+        i += n + 1;
+    }
+    return true;
+}
+
+static json_t *field_get(json_t *obj, const char *key)
+{
+    json_t *v = obj ? json_object_get(obj, key) : NULL;
+    return v && !json_is_null(v) ? v : NULL;
+}
+
+static int missing(struct lb_api_req *r, const char *key)
+{
+    return api_fail(r, 422, "missing_field", key, "%s is required", key);
+}
+
+static int wrong_type(struct lb_api_req *r, const char *key, const char *type)
+{
+    return api_fail(r, 422, "invalid_type", key, "%s must be %s", key, type);
+}
+
+int api_str(struct lb_api_req *r, json_t *obj, const char *key, bool required, size_t maxchars,
+            const char **out)
+{
+    json_t *v = field_get(obj, key);
+    *out = NULL;
+    if (!v)
+        return required ? missing(r, key) : 0;
+    if (!json_is_string(v))
+        return wrong_type(r, key, "a string");
+    const char *s = json_string_value(v);
+    if (strlen(s) != json_string_length(v))
+        return api_fail(r, 422, "invalid_value", key, "%s must not contain NUL", key);
+    if (required && s[0] == '\0')
+        return api_fail(r, 422, "missing_field", key, "%s must not be empty", key);
+    if (api_utf8_len(s) > maxchars)
+        return api_fail(r, 422, "too_long", key, "%s is over %zu characters", key, maxchars);
+    *out = s;
+    return 0;
+}
+
+int api_time(struct lb_api_req *r, json_t *obj, const char *key, bool required, lb_time *out)
+{
+    const char *s;
+    *out = LB_TIME_NONE;
+    int rc = api_str(r, obj, key, required, 64, &s);
+    if (rc != 0 || !s)
+        return rc;
+    if (lb_time_parse_rfc3339(s, out) != 0)
+        return api_fail(r, 422, "invalid_time", key, "%s must be an RFC 3339 time", key);
+    return 0;
+}
+
+int api_date(struct lb_api_req *r, json_t *obj, const char *key, bool required, lb_date *out)
+{
+    const char *s;
+    *out = LB_DATE_NONE;
+    int rc = api_str(r, obj, key, required, 16, &s);
+    if (rc != 0 || !s)
+        return rc;
+    if (lb_date_parse(s, out) != 0)
+        return api_fail(r, 422, "invalid_date", key, "%s must be a date YYYY-MM-DD", key);
+    return 0;
+}
+
+int api_int(struct lb_api_req *r, json_t *obj, const char *key, bool required, long long min,
+            long long max, bool *present, long long *out)
+{
+    json_t *v = field_get(obj, key);
+    if (present)
+        *present = v != NULL;
+    if (!v)
+        return required ? missing(r, key) : 0;
+    if (!json_is_integer(v))
+        return wrong_type(r, key, "an integer");
+    long long x = json_integer_value(v);
+    if (x < min || x > max)
+        return api_fail(r, 422, "out_of_range", key, "%s must be in %lld..%lld", key, min, max);
+    *out = x;
+    return 0;
+}
+
+int api_id(struct lb_api_req *r, json_t *obj, const char *key, bool required, lb_id *out)
+{
+    long long x = 0;
+    bool present = false;
+    *out = 0;
+    int rc = api_int(r, obj, key, required, 1, INT64_MAX, &present, &x);
+    if (rc == 0 && present)
+        *out = (lb_id)x;
+    return rc;
+}
+
+int api_bool(struct lb_api_req *r, json_t *obj, const char *key, bool *present, bool *out)
+{
+    json_t *v = field_get(obj, key);
+    *present = v != NULL;
+    if (!v)
+        return 0;
+    if (!json_is_boolean(v))
+        return wrong_type(r, key, "true or false");
+    *out = json_is_true(v);
+    return 0;
+}
+
+int api_strdup(char **dst, const char *s)
+{
+    char *c = NULL;
+    if (s && !(c = strdup(s)))
+        return LB_ENOMEM;
+    free(*dst);
+    *dst = c;
+    return 0;
+}
+
+/* --- query, paging, path -------------------------------------------------- */
+
+int api_query(struct lb_api_req *r, const char *key, char *buf, size_t len)
+{
+    const char *q = r->http->query;
+    size_t klen = strlen(key);
+    while (q && *q) {
+        const char *end = strchr(q, '&');
+        size_t l = end ? (size_t)(end - q) : strlen(q);
+        if (l > klen && memcmp(q, key, klen) == 0 && q[klen] == '=') {
+            const char *v = q + klen + 1;
+            size_t vl = l - klen - 1;
+            char raw[1024];
+            if (vl >= sizeof raw)
+                return api_fail(r, 400, "bad_query", key, "%s is too long", key);
+            for (size_t i = 0; i < vl; i++)
+                raw[i] = v[i] == '+' ? ' ' : v[i];
+            raw[vl] = '\0';
+            int olen = 0;
+            char *dec = curl_easy_unescape(NULL, raw, (int)vl, &olen);
+            if (!dec)
+                return LB_ENOMEM;
+            bool ok = (size_t)olen < len && memchr(dec, '\0', (size_t)olen) == NULL &&
+                      utf8_valid((const unsigned char *)dec, (size_t)olen);
+            if (ok)
+                memcpy(buf, dec, (size_t)olen + 1);
+            curl_free(dec);
+            if (!ok)
+                return api_fail(r, 400, "bad_query", key, "%s is not a valid value", key);
+            return 1;
+        }
+        if (l == klen && memcmp(q, key, klen) == 0) {
+            buf[0] = '\0';
+            return 1;
+        }
+        q = end ? end + 1 : NULL;
+    }
+    return 0;
+}
+
+static int parse_u64(const char *s, uint64_t *out)
+{
+    if (!*s || strlen(s) > 19)
+        return -1;
+    uint64_t x = 0;
+    for (; *s; s++) {
+        if (*s < '0' || *s > '9')
+            return -1;
+        x = x * 10 + (uint64_t)(*s - '0');
+    }
+    *out = x;
+    return 0;
+}
+
+int api_page(struct lb_api_req *r, struct lb_page *p, lb_id *ids)
+{
+    char buf[32];
+    uint64_t x;
+    memset(p, 0, sizeof *p);
+    p->ids = ids;
+    p->limit = 50;
+    int rc = api_query(r, "limit", buf, sizeof buf);
+    if (rc < 0)
+        return rc;
+    if (rc == 1) {
+        if (parse_u64(buf, &x) != 0 || x < 1 || x > 500)
+            return api_fail(r, 400, "bad_query", "limit", "limit must be 1..500");
+        p->limit = (size_t)x;
+    }
+    rc = api_query(r, "after", buf, sizeof buf);
+    if (rc < 0)
+        return rc;
+    if (rc == 1) {
+        if (parse_u64(buf, &x) != 0)
+            return api_fail(r, 400, "bad_query", "after", "after must be an id");
+        p->after = x;
+    }
+    return 0;
+}
+
+int api_path_id(struct lb_api_req *r, int idx, lb_id *out)
+{
+    uint64_t x;
+    if (parse_u64(r->params[idx], &x) != 0 || x == 0)
+        return api_fail(r, 404, "not_found", NULL, "no such record");
+    *out = x;
+    return 0;
+}
+
+int api_if_match(struct lb_api_req *r, uint64_t *out)
+{
+    const char *h = lb_http_req_header(r->http, "If-Match");
+    *out = 0;
+    if (!h)
+        return 0;
+    char buf[32];
+    size_t l = strlen(h);
+    if (l >= 2 && h[0] == '"' && h[l - 1] == '"') { /* an ETag-style quoted version */
+        h++;
+        l -= 2;
+    }
+    if (l == 0 || l >= sizeof buf)
+        return api_fail(r, 400, "bad_header", "If-Match", "If-Match must be a version");
+    memcpy(buf, h, l);
+    buf[l] = '\0';
+    uint64_t x;
+    if (parse_u64(buf, &x) != 0 || x == 0)
+        return api_fail(r, 400, "bad_header", "If-Match", "If-Match must be a version");
+    *out = x;
+    return 0;
+}
+
+/* --- scoping -------------------------------------------------------------- */
+
+bool api_unit_allowed(const struct lb_api_req *r, const char *unit)
+{
+    if (r->user.role != LB_ROLE_HANDLER)
+        return true;
+    for (uint32_t i = 0; i < r->user.nunits; i++)
+        if (unit && strcmp(r->user.units[i], unit) == 0)
+            return true;
+    return false;
+}
+
+static bool handler_has_handoff(struct lb_api_req *r, lb_txn *t, lb_id case_id, lb_id company_id)
+{
+    lb_id ids[1];
+    struct lb_handoff_filter f = {
+        .units = (const char *const *)r->user.units,
+        .nunits = r->user.nunits,
+        .status = -1,
+        .overdue = -1,
+        .case_id = case_id,
+        .company_id = company_id,
+    };
+    struct lb_page p = {.after = 0, .limit = 1, .ids = ids};
+    if (r->user.nunits == 0)
+        return false;
+    return lb_handoff_list(t, &f, &p) == 0 && p.count > 0;
+}
+
+bool api_company_visible(struct lb_api_req *r, lb_txn *t, lb_id company_id)
+{
+    if (r->user.role != LB_ROLE_HANDLER)
+        return true;
+    return handler_has_handoff(r, t, 0, company_id);
+}
+
+bool api_case_visible(struct lb_api_req *r, lb_txn *t, lb_id case_id)
+{
+    if (r->user.role != LB_ROLE_HANDLER)
+        return true;
+    return handler_has_handoff(r, t, case_id, 0);
+}
+
+/* --- authentication ------------------------------------------------------- */
+
+static int authenticate(struct lb_api_req *r, lb_txn *t)
+{
+    const char *h = lb_http_req_header(r->http, "Authorization");
+    if (!h || strncasecmp(h, "Bearer ", 7) != 0)
+        return api_fail(r, 401, "unauthorized", NULL, "a Bearer token is required");
+    h += 7;
+    while (*h == ' ')
+        h++;
+    if (lb_token_hash(h, r->token_hash) != 0)
+        return api_fail(r, 401, "unauthorized", NULL, "the token is not valid");
+    struct lb_session s = {0};
+    int rc = lb_session_get(t, r->token_hash, &s);
+    if (rc == LB_ENOTFOUND)
+        return api_fail(r, 401, "unauthorized", NULL, "the token is not valid");
+    if (rc != 0)
+        return rc;
+    bool expired = s.expires_at <= r->ctx.now;
+    rc = expired ? LB_ENOTFOUND : lb_user_get(t, s.username, &r->user);
+    lb_session_clear(&s);
+    if (rc == LB_ENOTFOUND || (rc == 0 && r->user.disabled)) {
+        lb_user_clear(&r->user);
+        return api_fail(r, 401, "unauthorized", NULL,
+                        expired ? "the session has expired" : "the token is not valid");
+    }
+    if (rc != 0)
+        return rc;
+    r->authed = true;
+    r->ctx.actor = r->user.username;
+    return 0;
+}
+
+/* Whether the Content-Type names JSON ("application/json; charset=utf-8"). */
+static bool is_json_type(const char *ct)
+{
+    if (!ct)
+        return false;
+    while (*ct == ' ')
+        ct++;
+    if (strncasecmp(ct, "application/json", 16) != 0)
+        return false;
+    ct += 16;
+    return *ct == '\0' || *ct == ';' || *ct == ' ';
+}
+
+static int parse_body(struct lb_api_req *r)
+{
+    if (r->http->body_len == 0) {
+        r->body = json_object();
+        return r->body ? 0 : LB_ENOMEM;
+    }
+    if (!is_json_type(lb_http_req_header(r->http, "Content-Type")))
+        return api_fail(r, 415, "unsupported_media_type", NULL,
+                        "the body must be application/json");
+    json_error_t jerr;
+    r->body = json_loadb(r->http->body, r->http->body_len, 0, &jerr);
+    if (!r->body)
+        return api_fail(r, 400, "invalid_json", NULL, "malformed JSON: %s", jerr.text);
+    if (!json_is_object(r->body))
+        return api_fail(r, 400, "invalid_json", NULL, "the body must be a JSON object");
+    return 0;
+}
+
+/* Request-time Idempotency-Key handling: 1 when r was answered from the
+ * stored answer (or refused), 0 to go on. */
+static int idempotency_begin(struct lb_api_req *r, lb_txn *t)
+{
+    const char *key = lb_http_req_header(r->http, "Idempotency-Key");
+    if (!key || strcmp(r->http->method_name, "POST") != 0 || !r->authed)
+        return 0;
+    size_t kl = strlen(key);
+    if (kl == 0 || kl > 200)
+        return api_fail(r, 400, "bad_header", "Idempotency-Key", "Idempotency-Key: 1..200 chars");
+    for (size_t i = 0; i < kl; i++)
+        if ((unsigned char)key[i] < 0x21 || (unsigned char)key[i] > 0x7e)
+            return api_fail(r, 400, "bad_header", "Idempotency-Key",
+                            "Idempotency-Key must be printable ASCII");
+    if (!(r->idem_key = strdup(key)))
+        return LB_ENOMEM;
+    crypto_generichash_state st;
+    crypto_generichash_init(&st, NULL, 0, 32);
+    crypto_generichash_update(&st, (const unsigned char *)r->http->method_name,
+                              strlen(r->http->method_name) + 1);
+    crypto_generichash_update(&st, (const unsigned char *)r->http->path, strlen(r->http->path) + 1);
+    if (r->http->body_len)
+        crypto_generichash_update(&st, (const unsigned char *)r->http->body, r->http->body_len);
+    crypto_generichash_final(&st, r->req_hash, 32);
+    struct lb_idempotency rec = {0};
+    int rc = lb_idempotency_get(t, r->user.username, key, &rec);
+    if (rc == 0) {
+        rc = replay_stored(r, &rec);
+        lb_idempotency_clear(&rec);
+        return rc == 0 ? 1 : rc;
+    }
+    lb_idempotency_clear(&rec);
+    return rc == LB_ENOTFOUND ? 0 : rc;
+}
+
+/* --- static files --------------------------------------------------------- */
+
+static const char *mime_type(const char *path)
+{
+    static const struct {
+        const char *ext, *type;
+    } types[] = {
+        {".html", "text/html; charset=utf-8"},
+        {".css", "text/css; charset=utf-8"},
+        {".js", "text/javascript; charset=utf-8"},
+        {".mjs", "text/javascript; charset=utf-8"},
+        {".json", "application/json"},
+        {".svg", "image/svg+xml"},
+        {".png", "image/png"},
+        {".ico", "image/x-icon"},
+        {".woff2", "font/woff2"},
+        {".txt", "text/plain; charset=utf-8"},
+    };
+    const char *dot = strrchr(path, '.');
+    for (size_t i = 0; dot && i < sizeof types / sizeof types[0]; i++)
+        if (strcmp(dot, types[i].ext) == 0)
+            return types[i].type;
+    return "application/octet-stream";
+}
+
+/* Serves GET of a file under web_dir. Only [A-Za-z0-9._/-] paths without
+ * "..", so nothing outside web_dir is reachable. */
+static void serve_static(struct lb_api_req *r)
+{
+    const char *path = r->http->path;
+    const char *dir = r->api->cfg.web_dir;
+    bool ok = dir != NULL && path[0] == '/' && strstr(path, "..") == NULL &&
+              strstr(path, "//") == NULL && strlen(path) < 256;
+    for (const char *p = path; ok && *p; p++)
+        ok = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+             *p == '.' || *p == '_' || *p == '/' || *p == '-';
+    char file[1024];
+    struct stat st;
+    int fd = -1;
+    if (ok) {
+        bool index = path[strlen(path) - 1] == '/';
+        snprintf(file, sizeof file, "%s%s%s", dir, path, index ? "index.html" : "");
+        fd = open(file, O_RDONLY | O_CLOEXEC);
+        ok = fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size <= (8 << 20);
+    }
+    char *buf = ok ? malloc((size_t)st.st_size + 1) : NULL;
+    ok = ok && buf && read(fd, buf, (size_t)st.st_size) == (ssize_t)st.st_size;
+    if (fd >= 0)
+        close(fd);
+    if (!ok) {
+        free(buf);
+        api_fail(r, 404, "not_found", NULL, "no such page");
+        send_answer(r, LB_ENOTFOUND);
+        return;
+    }
+    r->status = 200;
+    lb_http_respond(r->http, 200, mime_type(file),
+                    "Content-Security-Policy: default-src 'self'\r\n"
+                    "X-Content-Type-Options: nosniff\r\n",
+                    buf, (size_t)st.st_size);
+    free(buf);
+    uint64_t us = (uv_hrtime() - r->http->start_ns) / 1000;
+    api_metrics_request(r->route_index, 200, us);
+    if (r->api->cfg.log_requests)
+        log_request(r, us);
+    req_free(r);
+}
+
+/* --- the dispatcher ------------------------------------------------------- */
+
+void lb_api_handle(lb_http_req *req, void *arg)
+{
+    lb_api *a = arg;
+    struct lb_api_req *r = calloc(1, sizeof *r);
+    if (!r) {
+        static const char body[] =
+            "{\"error\":{\"code\":\"overloaded\",\"message\":\"out of memory\"}}";
+        lb_http_respond(req, 503, "application/json", NULL, body, sizeof body - 1);
+        return;
+    }
+    r->api = a;
+    r->http = req;
+    r->ctx.now = lb_time_now();
+    r->ctx.actor = "-";
+    r->route_index = ROUTE_NONE;
+
+    char allow[64] = "";
+    for (size_t i = 0; i < NROUTES; i++) {
+        if (!route_match(routes[i].pattern, req->path, r->params))
+            continue;
+        if (strcmp(routes[i].method, req->method_name) == 0) {
+            r->route_index = (int)i;
+            break;
+        }
+        size_t l = strlen(allow);
+        snprintf(allow + l, sizeof allow - l, "%s%s", l ? ", " : "", routes[i].method);
+    }
+    if (r->route_index == ROUTE_NONE) {
+        if (allow[0]) {
+            api_fail(r, 405, "method_not_allowed", NULL, "%s is not allowed here",
+                     req->method_name);
+            snprintf(r->err.allow, sizeof r->err.allow, "%s", allow);
+            send_answer(r, LB_EINVAL);
+        } else if (strncmp(req->path, "/api/", 5) != 0 && strcmp(req->method_name, "GET") == 0) {
+            r->route_index = ROUTE_STATIC;
+            serve_static(r);
+        } else {
+            api_fail(r, 404, "not_found", NULL, "no such resource");
+            send_answer(r, LB_ENOTFOUND);
+        }
+        return;
+    }
+
+    const struct api_route *route = &routes[r->route_index];
+    lb_txn *t = NULL; /* public routes (healthz, metrics) need no transaction */
+    int rc = route->route == PUBLIC ? 0 : lb_txn_read(a->cfg.store, &t);
+    if (rc != 0) {
+        send_answer(r, rc);
+        return;
+    }
+    if (route->route != PUBLIC && route->route != LB_ROUTE_SESSION_CREATE) {
+        rc = authenticate(r, t);
+        if (rc == 0 && !lb_authz_allowed((enum lb_route)route->route, r->user.role))
+            rc = api_fail(r, 403, "forbidden", NULL, "the role %s may not do this",
+                          lb_role_str(r->user.role));
+    }
+    bool has_body = strcmp(req->method_name, "POST") == 0 ||
+                    strcmp(req->method_name, "PATCH") == 0 || strcmp(req->method_name, "PUT") == 0;
+    if (rc == 0 && has_body)
+        rc = parse_body(r);
+    if (rc == 0 && t) {
+        rc = idempotency_begin(r, t);
+        if (rc == 1) {
+            lb_txn_end(t);
+            send_answer(r, 0);
+            return;
+        }
+    }
+    if (rc == 0)
+        rc = route->fn(r, t);
+    if (t)
+        lb_txn_end(t);
+    api_finish(r, rc);
+}
+
+/* --- life cycle ----------------------------------------------------------- */
+
+int lb_api_new(uv_loop_t *loop, const struct lb_api_config *cfg, lb_api **out)
+{
+    lb_api *a = calloc(1, sizeof *a);
+    if (!a)
+        return LB_ENOMEM;
+    a->loop = loop;
+    a->cfg = *cfg;
+    if (!a->cfg.session_ms)
+        a->cfg.session_ms = LB_SESSION_MS_DEFAULT;
+    if (!a->cfg.login_window_ms)
+        a->cfg.login_window_ms = 60 * 1000;
+    if (!a->cfg.login_max)
+        a->cfg.login_max = 10;
+    if (lb_ratelimit_new(a->cfg.login_max, a->cfg.login_window_ms, &a->login_limit) != 0) {
+        free(a);
+        return LB_ENOMEM;
+    }
+    if (uv_check_init(loop, &a->check) != 0 || uv_idle_init(loop, &a->idle) != 0 ||
+        uv_prepare_init(loop, &a->prepare) != 0) {
+        lb_ratelimit_free(a->login_limit); /* init fails only on a broken loop */
+        free(a);
+        return LB_EINTERNAL;
+    }
+    a->check.data = a->idle.data = a->prepare.data = a;
+    uv_prepare_start(&a->prepare, on_prepare);
+    api_metrics_init();
+    *out = a;
+    return 0;
+}
+
+void lb_api_set_server(lb_api *a, lb_http_server *s)
+{
+    a->server = s;
+}
+
+static void on_handle_closed(uv_handle_t *h)
+{
+    lb_api *a = h->data;
+    if (--a->closing > 0)
+        return;
+    void (*done)(void *) = a->close_done;
+    void *arg = a->close_arg;
+    free(a->ops);
+    lb_ratelimit_free(a->login_limit);
+    free(a);
+    if (done)
+        done(arg);
+}
+
+void lb_api_close(lb_api *a, void (*done)(void *arg), void *arg)
+{
+    lb_api_flush(a);
+    fflush(stderr);
+    a->close_done = done;
+    a->close_arg = arg;
+    a->closing = 3;
+    uv_close((uv_handle_t *)&a->check, on_handle_closed);
+    uv_close((uv_handle_t *)&a->idle, on_handle_closed);
+    uv_close((uv_handle_t *)&a->prepare, on_handle_closed);
+}

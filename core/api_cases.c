@@ -1,0 +1,544 @@
+/* api_cases.c: lotsärenden and what hangs off them.
+ *
+ * POST/GET /cases, GET/PATCH /cases/{id}, POST /cases/{id}/contacts,
+ * /close, /reopen and /handoffs. A case in a path may be given by id or by
+ * its number ("L2026-0042"). GET /cases/{id} embeds the case's contacts,
+ * hand-offs and follow-ups; a handler reaches a case only through a hand-off
+ * to one of their units, sees only those hand-offs and no follow-ups, and any
+ * other case answers 404. Operations re-read everything they need inside
+ * their own transaction so that they may be rerun. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "lotsbok/api.h"
+#include "lotsbok/error.h"
+#include "lotsbok/calendar.h"
+#include "lotsbok/orgnr.h"
+
+json_t *api_case_json(const struct lb_case *c)
+{
+    json_t *o = json_object();
+    if (!o)
+        return NULL;
+    char number[16];
+    lb_case_number(c, number, sizeof number);
+    api_json_meta(o, &c->meta);
+    json_object_set_new(o, "number", json_string(number));
+    json_object_set_new(o, "company_id", json_integer((json_int_t)c->company_id));
+    api_json_str(o, "subject", c->subject);
+    api_json_str(o, "category", lb_category_str(c->category));
+    api_json_str(o, "description", c->description);
+    api_json_time(o, "opened_at", c->opened_at);
+    api_json_str(o, "owner", c->owner);
+    api_json_str(o, "status", lb_case_status_str(c->status));
+    api_json_str(o, "outcome", lb_outcome_str(c->outcome));
+    api_json_str(o, "close_note", c->close_note);
+    api_json_time(o, "closed_at", c->closed_at);
+    json_object_set_new(o, "legal_hold", json_boolean(c->legal_hold));
+    return o;
+}
+
+json_t *api_contact_json(const struct lb_contact *c)
+{
+    json_t *o = json_object();
+    if (!o)
+        return NULL;
+    api_json_meta(o, &c->meta);
+    json_object_set_new(o, "case_id", json_integer((json_int_t)c->case_id));
+    api_json_time(o, "at", c->at);
+    api_json_str(o, "channel", lb_channel_str(c->channel));
+    api_json_str(o, "direction", lb_direction_str(c->direction));
+    api_json_str(o, "summary", c->summary);
+    json_object_set_new(o, "minutes", c->minutes >= 0 ? json_integer(c->minutes) : json_null());
+    api_json_str(o, "logged_by", c->logged_by);
+    return o;
+}
+
+/* The case named by path parameter 0: an id or a number "L2026-0042". */
+static int case_path_id(struct lb_api_req *r, lb_txn *t, lb_id *id)
+{
+    uint16_t year;
+    uint32_t serial;
+    const char *p = r->params[0];
+    if ((p[0] == 'L' || p[0] == 'l') && lb_case_number_parse(p, &year, &serial) == 0) {
+        int rc = lb_case_by_number(t, year, serial, id);
+        if (rc == LB_ENOTFOUND)
+            return api_fail(r, 404, "not_found", NULL, "no such case");
+        return rc;
+    }
+    return api_path_id(r, 0, id);
+}
+
+static int case_answer(struct lb_api_req *r, const struct lb_case *c, int status)
+{
+    char loc[64];
+    snprintf(loc, sizeof loc, "/api/v1/cases/%llu", (unsigned long long)c->meta.id);
+    json_t *j = api_case_json(c);
+    if (!j)
+        return LB_ENOMEM;
+    return api_answer(r, status, j, status == 201 ? loc : NULL);
+}
+
+/* Arguments of the case operations: validated scalars; strings are read
+ * from r->body, which lives as long as the request. */
+struct case_arg {
+    lb_id id;         /* the case (path) */
+    lb_id company_id; /* POST /cases */
+    char orgnr[11];
+    enum lb_category category;
+    bool has_category;
+    lb_time at;
+    enum lb_outcome outcome;
+    enum lb_channel channel;
+    enum lb_direction direction;
+    long long minutes;
+    bool has_minutes;
+    bool legal_hold, has_legal_hold;
+    uint64_t if_match;
+};
+
+static const char *body_str(struct lb_api_req *r, const char *key)
+{
+    json_t *v = json_object_get(r->body, key);
+    return v && json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+/* --- POST /cases ------------------------------------------------------------ */
+
+static int op_case_create(lb_txn *t, struct lb_api_req *r)
+{
+    struct case_arg *a = r->arg;
+    struct lb_case c = {0};
+    lb_id company_id = a->company_id;
+    int rc = 0;
+    if (!company_id) {
+        rc = lb_company_by_orgnr(t, a->orgnr, &company_id);
+        if (rc == LB_ENOTFOUND)
+            return api_fail(r, 422, "unknown_company", "orgnr", "no company has this orgnr");
+        if (rc != 0)
+            return rc;
+    }
+    c.company_id = company_id;
+    c.category = a->category;
+    c.opened_at = a->at;
+    c.closed_at = LB_TIME_NONE;
+    if ((rc = api_strdup(&c.subject, body_str(r, "subject"))) == 0 &&
+        (rc = api_strdup(&c.description, body_str(r, "description"))) == 0 &&
+        (rc = api_strdup(&c.owner, r->user.username)) == 0)
+        rc = lb_case_open(t, &r->ctx, &c);
+    if (rc == LB_ENOTFOUND)
+        rc = api_fail(r, 422, "unknown_company", "company_id", "no such company");
+    else if (rc == 0)
+        rc = case_answer(r, &c, 201);
+    lb_case_clear(&c);
+    return rc;
+}
+
+int api_case_create(struct lb_api_req *r, lb_txn *t)
+{
+    (void)t;
+    struct case_arg *a = calloc(1, sizeof *a);
+    if (!a)
+        return LB_ENOMEM;
+    const char *s, *orgnr = NULL;
+    int rc = api_id(r, r->body, "company_id", false, &a->company_id);
+    if (rc == 0 && !a->company_id) {
+        rc = api_str(r, r->body, "orgnr", false, 32, &orgnr);
+        if (rc == 0 && !orgnr)
+            rc = api_fail(r, 422, "missing_field", "company_id", "company_id or orgnr is required");
+        struct lb_orgnr on;
+        int e;
+        if (rc == 0 && (e = lb_orgnr_parse(orgnr, &on)) != LB_ORGNR_OK)
+            rc = api_fail(r, 422, lb_orgnr_strerror(e), "orgnr", "orgnr is not valid");
+        if (rc == 0)
+            memcpy(a->orgnr, on.digits, sizeof a->orgnr);
+    }
+    if (rc == 0)
+        rc = api_str(r, r->body, "subject", true, LB_LIMIT_NAME, &s);
+    if (rc == 0)
+        rc = api_enum_category(r, r->body, "category", true, &a->category, NULL);
+    if (rc == 0)
+        rc = api_str(r, r->body, "description", false, LB_LIMIT_TEXT, &s);
+    if (rc == 0)
+        rc = api_time(r, r->body, "opened_at", false, &a->at);
+    if (rc != 0) {
+        free(a);
+        return rc;
+    }
+    return api_queue(r, op_case_create, a, free);
+}
+
+/* --- GET /cases --------------------------------------------------------------- */
+
+static int query_date(struct lb_api_req *r, const char *key, lb_date *out)
+{
+    char buf[32];
+    *out = LB_DATE_NONE;
+    int rc = api_query(r, key, buf, sizeof buf);
+    if (rc < 0)
+        return rc;
+    if (rc == 1 && lb_date_parse(buf, out) != 0)
+        return api_fail(r, 400, "bad_query", key, "%s must be a date YYYY-MM-DD", key);
+    return 0;
+}
+
+int api_case_list(struct lb_api_req *r, lb_txn *t)
+{
+    lb_id ids[500];
+    struct lb_page p;
+    char status[32], owner[128], company[32];
+    struct lb_case_filter f = {.status = -1};
+    int rc = api_page(r, &p, ids);
+    if (rc != 0)
+        return rc;
+    if ((rc = api_query(r, "status", status, sizeof status)) < 0)
+        return rc;
+    enum lb_case_status st;
+    if (rc == 1) {
+        if (lb_case_status_from_str(status, &st) != 0)
+            return api_fail(r, 400, "bad_query", "status", "status must be open or closed");
+        f.status = (int)st;
+    }
+    if ((rc = api_query(r, "owner", owner, sizeof owner)) < 0)
+        return rc;
+    if (rc == 1)
+        f.owner = owner;
+    if ((rc = api_query(r, "company_id", company, sizeof company)) < 0)
+        return rc;
+    if (rc == 1) {
+        char *end;
+        unsigned long long x = strtoull(company, &end, 10);
+        if (*end || !company[0] || company[0] == '-' || x == 0)
+            return api_fail(r, 400, "bad_query", "company_id", "company_id must be an id");
+        f.company_id = (lb_id)x;
+    }
+    if ((rc = query_date(r, "opened_from", &f.opened_from)) != 0 ||
+        (rc = query_date(r, "opened_to", &f.opened_to)) != 0)
+        return rc;
+    if ((rc = lb_case_list(t, &f, &p)) != 0)
+        return rc;
+    json_t *items = json_array();
+    for (size_t i = 0; items && i < p.count; i++) {
+        struct lb_case c = {0};
+        rc = lb_case_get(t, ids[i], &c);
+        if (rc == LB_ENOTFOUND)
+            continue;
+        if (rc != 0) {
+            json_decref(items);
+            return rc;
+        }
+        json_array_append_new(items, api_case_json(&c));
+        lb_case_clear(&c);
+    }
+    return api_answer_list(r, items, p.next);
+}
+
+/* --- GET /cases/{id} ---------------------------------------------------------- */
+
+/* Appends every record of a paged list to arr; get_json loads and renders. */
+static int embed_contacts(lb_txn *t, lb_id case_id, json_t *arr)
+{
+    lb_id ids[500];
+    struct lb_page p = {.after = 0, .limit = 500, .ids = ids};
+    do {
+        int rc = lb_contact_list_by_case(t, case_id, &p);
+        if (rc != 0)
+            return rc;
+        for (size_t i = 0; i < p.count; i++) {
+            struct lb_contact c = {0};
+            if ((rc = lb_contact_get(t, ids[i], &c)) != 0)
+                return rc;
+            json_array_append_new(arr, api_contact_json(&c));
+            lb_contact_clear(&c);
+        }
+        p.after = p.next;
+    } while (p.next);
+    return 0;
+}
+
+static int embed_handoffs(struct lb_api_req *r, lb_txn *t, lb_id case_id, json_t *arr)
+{
+    lb_id ids[500];
+    struct lb_handoff_filter f = {.status = -1, .overdue = -1, .case_id = case_id};
+    if (r->user.role == LB_ROLE_HANDLER) {
+        f.units = (const char *const *)r->user.units;
+        f.nunits = r->user.nunits;
+    }
+    struct lb_page p = {.after = 0, .limit = 500, .ids = ids};
+    do {
+        int rc = lb_handoff_list(t, &f, &p);
+        if (rc != 0)
+            return rc;
+        for (size_t i = 0; i < p.count; i++) {
+            struct lb_handoff h = {0};
+            if ((rc = lb_handoff_get(t, ids[i], &h)) != 0)
+                return rc;
+            json_array_append_new(arr, api_handoff_json(&h));
+            lb_handoff_clear(&h);
+        }
+        p.after = p.next;
+    } while (p.next);
+    return 0;
+}
+
+static int embed_followups(lb_txn *t, lb_id case_id, json_t *arr)
+{
+    lb_id ids[500];
+    struct lb_followup_filter f = {.status = -1, .due_before = LB_DATE_NONE, .case_id = case_id};
+    struct lb_page p = {.after = 0, .limit = 500, .ids = ids};
+    do {
+        int rc = lb_followup_list(t, &f, &p);
+        if (rc != 0)
+            return rc;
+        for (size_t i = 0; i < p.count; i++) {
+            struct lb_followup fu = {0};
+            if ((rc = lb_followup_get(t, ids[i], &fu)) != 0)
+                return rc;
+            json_array_append_new(arr, api_followup_json(&fu));
+            lb_followup_clear(&fu);
+        }
+        p.after = p.next;
+    } while (p.next);
+    return 0;
+}
+
+int api_case_get(struct lb_api_req *r, lb_txn *t)
+{
+    lb_id id;
+    int rc = case_path_id(r, t, &id);
+    if (rc != 0)
+        return rc;
+    if (!api_case_visible(r, t, id))
+        return LB_ENOTFOUND;
+    struct lb_case c = {0};
+    if ((rc = lb_case_get(t, id, &c)) != 0)
+        return rc;
+    json_t *o = api_case_json(&c);
+    lb_case_clear(&c);
+    json_t *contacts = json_array(), *handoffs = json_array(), *followups = json_array();
+    if (!o || !contacts || !handoffs || !followups)
+        rc = LB_ENOMEM;
+    if (rc == 0)
+        rc = embed_contacts(t, id, contacts);
+    if (rc == 0)
+        rc = embed_handoffs(r, t, id, handoffs);
+    if (rc == 0 && r->user.role != LB_ROLE_HANDLER)
+        rc = embed_followups(t, id, followups);
+    if (rc != 0) {
+        json_decref(o);
+        json_decref(contacts);
+        json_decref(handoffs);
+        json_decref(followups);
+        return rc;
+    }
+    json_object_set_new(o, "contacts", contacts);
+    json_object_set_new(o, "handoffs", handoffs);
+    json_object_set_new(o, "followups", followups);
+    return api_answer(r, 200, o, NULL);
+}
+
+/* --- PATCH /cases/{id} -------------------------------------------------------- */
+
+static int op_case_update(lb_txn *t, struct lb_api_req *r)
+{
+    struct case_arg *a = r->arg;
+    struct lb_case c = {0};
+    int rc = lb_case_get(t, a->id, &c);
+    json_t *v;
+    if (rc == 0 && (v = json_object_get(r->body, "subject")) && json_is_string(v))
+        rc = api_strdup(&c.subject, json_string_value(v));
+    if (rc == 0 && (v = json_object_get(r->body, "description")))
+        rc = api_strdup(&c.description, json_is_string(v) ? json_string_value(v) : NULL);
+    if (rc == 0) {
+        if (a->has_category)
+            c.category = a->category;
+        if (a->has_legal_hold)
+            c.legal_hold = a->legal_hold;
+        rc = lb_case_update(t, &r->ctx, &c, a->if_match);
+    }
+    if (rc == 0)
+        rc = case_answer(r, &c, 200);
+    lb_case_clear(&c);
+    return rc;
+}
+
+int api_case_update(struct lb_api_req *r, lb_txn *t)
+{
+    struct case_arg *a = calloc(1, sizeof *a);
+    if (!a)
+        return LB_ENOMEM;
+    const char *s;
+    int rc = case_path_id(r, t, &a->id);
+    if (rc == 0)
+        rc = api_if_match(r, &a->if_match);
+    if (rc == 0)
+        rc = api_str(r, r->body, "subject", false, LB_LIMIT_NAME, &s);
+    if (rc == 0 && json_is_null(json_object_get(r->body, "subject")))
+        rc = api_fail(r, 422, "missing_field", "subject", "subject cannot be removed");
+    if (rc == 0)
+        rc = api_str(r, r->body, "description", false, LB_LIMIT_TEXT, &s);
+    if (rc == 0)
+        rc = api_enum_category(r, r->body, "category", false, &a->category, &a->has_category);
+    if (rc == 0)
+        rc = api_bool(r, r->body, "legal_hold", &a->has_legal_hold, &a->legal_hold);
+    if (rc != 0) {
+        free(a);
+        return rc;
+    }
+    return api_queue(r, op_case_update, a, free);
+}
+
+/* --- POST /cases/{id}/contacts ------------------------------------------------- */
+
+static int op_contact_create(lb_txn *t, struct lb_api_req *r)
+{
+    struct case_arg *a = r->arg;
+    struct lb_contact c = {0};
+    c.case_id = a->id;
+    c.at = a->at;
+    c.channel = a->channel;
+    c.direction = a->direction;
+    c.minutes = a->has_minutes ? (int32_t)a->minutes : -1;
+    int rc;
+    if ((rc = api_strdup(&c.summary, body_str(r, "summary"))) == 0 &&
+        (rc = api_strdup(&c.logged_by, r->user.username)) == 0)
+        rc = lb_contact_log(t, &r->ctx, &c);
+    if (rc == 0) {
+        char loc[96];
+        snprintf(loc, sizeof loc, "/api/v1/cases/%llu/contacts/%llu", (unsigned long long)c.case_id,
+                 (unsigned long long)c.meta.id);
+        json_t *j = api_contact_json(&c);
+        rc = j ? api_answer(r, 201, j, loc) : LB_ENOMEM;
+    }
+    lb_contact_clear(&c);
+    return rc;
+}
+
+int api_contact_create(struct lb_api_req *r, lb_txn *t)
+{
+    struct case_arg *a = calloc(1, sizeof *a);
+    if (!a)
+        return LB_ENOMEM;
+    const char *s;
+    int rc = case_path_id(r, t, &a->id);
+    if (rc == 0)
+        rc = api_time(r, r->body, "at", false, &a->at);
+    if (rc == 0)
+        rc = api_enum_channel(r, r->body, "channel", true, &a->channel, NULL);
+    if (rc == 0)
+        rc = api_enum_direction(r, r->body, "direction", true, &a->direction, NULL);
+    if (rc == 0)
+        rc = api_str(r, r->body, "summary", true, LB_LIMIT_SUMMARY, &s);
+    if (rc == 0)
+        rc = api_int(r, r->body, "minutes", false, 0, 100000, &a->has_minutes, &a->minutes);
+    if (rc != 0) {
+        free(a);
+        return rc;
+    }
+    return api_queue(r, op_contact_create, a, free);
+}
+
+/* --- close and reopen ----------------------------------------------------------- */
+
+static int op_case_close(lb_txn *t, struct lb_api_req *r)
+{
+    struct case_arg *a = r->arg;
+    struct lb_case c = {0};
+    int rc = lb_case_close(t, &r->ctx, a->id, a->outcome, body_str(r, "note"), a->at, &c);
+    if (rc == 0)
+        rc = case_answer(r, &c, 200);
+    else if (rc == LB_ESTATE)
+        api_fail(r, 409, "invalid_transition", NULL, "the case is already closed");
+    lb_case_clear(&c);
+    return rc;
+}
+
+int api_case_close(struct lb_api_req *r, lb_txn *t)
+{
+    struct case_arg *a = calloc(1, sizeof *a);
+    if (!a)
+        return LB_ENOMEM;
+    const char *s;
+    int rc = case_path_id(r, t, &a->id);
+    if (rc == 0)
+        rc = api_enum_outcome(r, r->body, "outcome", true, &a->outcome, NULL);
+    if (rc == 0)
+        rc = api_str(r, r->body, "note", false, LB_LIMIT_TEXT, &s);
+    if (rc == 0)
+        rc = api_time(r, r->body, "closed_at", false, &a->at);
+    if (rc != 0) {
+        free(a);
+        return rc;
+    }
+    return api_queue(r, op_case_close, a, free);
+}
+
+static int op_case_reopen(lb_txn *t, struct lb_api_req *r)
+{
+    struct case_arg *a = r->arg;
+    struct lb_case c = {0};
+    int rc = lb_case_reopen(t, &r->ctx, a->id, &c);
+    if (rc == 0)
+        rc = case_answer(r, &c, 200);
+    else if (rc == LB_ESTATE)
+        api_fail(r, 409, "invalid_transition", NULL, "the case is open");
+    lb_case_clear(&c);
+    return rc;
+}
+
+int api_case_reopen(struct lb_api_req *r, lb_txn *t)
+{
+    struct case_arg *a = calloc(1, sizeof *a);
+    if (!a)
+        return LB_ENOMEM;
+    int rc = case_path_id(r, t, &a->id);
+    if (rc != 0) {
+        free(a);
+        return rc;
+    }
+    return api_queue(r, op_case_reopen, a, free);
+}
+
+/* --- POST /cases/{id}/handoffs ---------------------------------------------------- */
+
+static int op_handoff_create(lb_txn *t, struct lb_api_req *r)
+{
+    struct case_arg *a = r->arg;
+    struct lb_handoff h = {0};
+    h.case_id = a->id;
+    int rc;
+    if ((rc = api_strdup(&h.unit, body_str(r, "unit"))) == 0 &&
+        (rc = api_strdup(&h.note, body_str(r, "note"))) == 0 &&
+        (rc = api_strdup(&h.sent_by, r->user.username)) == 0)
+        rc = lb_handoff_create(t, &r->ctx, &h);
+    if (rc == 0) {
+        char loc[64];
+        snprintf(loc, sizeof loc, "/api/v1/handoffs/%llu", (unsigned long long)h.meta.id);
+        json_t *j = api_handoff_json(&h);
+        rc = j ? api_answer(r, 201, j, loc) : LB_ENOMEM;
+    } else if (rc == LB_ESTATE) {
+        api_fail(r, 409, "invalid_transition", NULL, "the case is closed");
+    }
+    lb_handoff_clear(&h);
+    return rc;
+}
+
+int api_handoff_create(struct lb_api_req *r, lb_txn *t)
+{
+    struct case_arg *a = calloc(1, sizeof *a);
+    if (!a)
+        return LB_ENOMEM;
+    const char *unit, *s;
+    int rc = case_path_id(r, t, &a->id);
+    if (rc == 0)
+        rc = api_str(r, r->body, "unit", true, LB_UNIT_CODE_MAX, &unit);
+    if (rc == 0 && !lb_units_find(api_units(r), unit))
+        rc = api_fail(r, 422, "unknown_unit", "unit", "unit is not a configured unit");
+    if (rc == 0)
+        rc = api_str(r, r->body, "note", true, LB_LIMIT_TEXT, &s);
+    if (rc != 0) {
+        free(a);
+        return rc;
+    }
+    return api_queue(r, op_handoff_create, a, free);
+}

@@ -1,0 +1,489 @@
+/* api_followups.c: the follow-up call list and its results.
+ *
+ * GET /followups, GET /followups/{id}, POST /followups (the worker, with an
+ * Idempotency-Key), POST /followups/{id}/items (merging under the 30-day
+ * rule), POST /followups/{id}/result (the lots records the call) and PATCH
+ * /followups/{id} (the worker cancels or reschedules).
+ *
+ * Answers are validated here against DESIGN.md "Follow-up answers": the
+ * answers object is keyed by "lots" or by the unit code of a unit item of
+ * that call, each holding that item's questions; scale questions take
+ * 1..LB_SCALE_TOP or null ("vet ej"), yes/no questions true, false or null.
+ * Anything else is 422 with the path of the offending field. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "lotsbok/api.h"
+#include "lotsbok/calendar.h"
+#include "lotsbok/error.h"
+#include "lotsbok/timeutil.h"
+
+#define LB_SCALE_TOP 6 /* the top of the answer scale (SKR Insikt: 1..6) */
+
+static const char *const unit_scale[] = {"nki_overall", "nki_expectations", "nki_ideal",
+                                         "information", "accessibility",    "treatment",
+                                         "competence",  "legal_certainty",  "efficiency"};
+static const char *const unit_bool[] = {"clear_and_lawful"};
+static const char *const lots_scale[] = {"reached_right_person", "usefulness", "treatment",
+                                         "website_information"};
+static const char *const lots_bool[] = {"easy_contact"};
+
+#define N(a) (sizeof(a) / sizeof((a)[0]))
+
+json_t *api_followup_json(const struct lb_followup *f)
+{
+    json_t *o = json_object(), *items = json_array(), *answers = json_object();
+    if (!o || !items || !answers) {
+        json_decref(o);
+        json_decref(items);
+        json_decref(answers);
+        return NULL;
+    }
+    api_json_meta(o, &f->meta);
+    json_object_set_new(o, "company_id", json_integer((json_int_t)f->company_id));
+    api_json_str(o, "assignee", f->assignee);
+    api_json_date(o, "due", f->due);
+    api_json_str(o, "status", lb_followup_status_str(f->status));
+    json_object_set_new(o, "attempts", json_integer(f->attempts));
+    for (uint32_t i = 0; i < f->nitems; i++) {
+        const struct lb_followup_item *it = &f->items[i];
+        json_t *j = json_object();
+        if (!j)
+            continue;
+        api_json_str(j, "kind", lb_followup_kind_str(it->kind));
+        json_object_set_new(j, "case_id", json_integer((json_int_t)it->case_id));
+        json_object_set_new(j, "handoff_id",
+                            it->handoff_id ? json_integer((json_int_t)it->handoff_id)
+                                           : json_null());
+        api_json_str(j, "unit", it->unit);
+        json_array_append_new(items, j);
+    }
+    json_object_set_new(o, "items", items);
+    for (uint32_t i = 0; i < f->nanswers; i++) {
+        const struct lb_answer *an = &f->answers[i];
+        if (!an->item || !an->question)
+            continue;
+        json_t *per = json_object_get(answers, an->item);
+        if (!per) {
+            per = json_object();
+            json_object_set_new(answers, an->item, per);
+        }
+        json_t *v = an->type == LB_ANSWER_SCALE  ? json_integer(an->value)
+                    : an->type == LB_ANSWER_BOOL ? json_boolean(an->value != 0)
+                                                 : json_null();
+        json_object_set_new(per, an->question, v);
+    }
+    json_object_set_new(o, "answers", answers);
+    api_json_str(o, "comment", f->comment);
+    api_json_time(o, "recorded_at", f->recorded_at);
+    api_json_time(o, "last_attempt_at", f->last_attempt_at);
+    return o;
+}
+
+static int followup_answer(struct lb_api_req *r, const struct lb_followup *f, int status)
+{
+    char loc[64];
+    snprintf(loc, sizeof loc, "/api/v1/followups/%llu", (unsigned long long)f->meta.id);
+    json_t *j = api_followup_json(f);
+    return j ? api_answer(r, status, j, status == 201 ? loc : NULL) : LB_ENOMEM;
+}
+
+/* --- reads ------------------------------------------------------------------ */
+
+int api_followup_list(struct lb_api_req *r, lb_txn *t)
+{
+    lb_id ids[500];
+    struct lb_page p;
+    char status[32], assignee[128], due[32];
+    struct lb_followup_filter f = {.status = -1, .due_before = LB_DATE_NONE};
+    int rc = api_page(r, &p, ids);
+    if (rc != 0)
+        return rc;
+    if ((rc = api_query(r, "status", status, sizeof status)) < 0)
+        return rc;
+    enum lb_followup_status st;
+    if (rc == 1) {
+        if (lb_followup_status_from_str(status, &st) != 0)
+            return api_fail(r, 400, "bad_query", "status", "status is not a follow-up status");
+        f.status = (int)st;
+    }
+    if ((rc = api_query(r, "assignee", assignee, sizeof assignee)) < 0)
+        return rc;
+    if (rc == 1)
+        f.assignee = assignee;
+    if ((rc = api_query(r, "due_before", due, sizeof due)) < 0)
+        return rc;
+    if (rc == 1 && lb_date_parse(due, &f.due_before) != 0)
+        return api_fail(r, 400, "bad_query", "due_before", "due_before must be YYYY-MM-DD");
+    if ((rc = lb_followup_list(t, &f, &p)) != 0)
+        return rc;
+    json_t *items = json_array();
+    for (size_t i = 0; items && i < p.count; i++) {
+        struct lb_followup fu = {0};
+        rc = lb_followup_get(t, ids[i], &fu);
+        if (rc == LB_ENOTFOUND)
+            continue;
+        if (rc != 0) {
+            json_decref(items);
+            return rc;
+        }
+        json_array_append_new(items, api_followup_json(&fu));
+        lb_followup_clear(&fu);
+    }
+    return api_answer_list(r, items, p.next);
+}
+
+int api_followup_get(struct lb_api_req *r, lb_txn *t)
+{
+    lb_id id;
+    int rc = api_path_id(r, 0, &id);
+    if (rc != 0)
+        return rc;
+    struct lb_followup f = {0};
+    if ((rc = lb_followup_get(t, id, &f)) != 0)
+        return rc;
+    rc = followup_answer(r, &f, 200);
+    lb_followup_clear(&f);
+    return rc;
+}
+
+/* --- items -------------------------------------------------------------------- */
+
+struct fitem {
+    enum lb_followup_kind kind;
+    lb_id case_id, handoff_id;
+};
+
+/* Validates one item object; prefix names it in error fields ("items[0]"). */
+static int validate_item(struct lb_api_req *r, json_t *o, const char *prefix, struct fitem *it)
+{
+    int rc;
+    if (!json_is_object(o))
+        return api_fail(r, 422, "invalid_type", prefix[0] ? prefix : NULL,
+                        "an item must be an object");
+    if ((rc = api_enum_followup_kind(r, o, "kind", true, &it->kind, NULL)) != 0 ||
+        (rc = api_id(r, o, "case_id", true, &it->case_id)) != 0 ||
+        (rc = api_id(r, o, "handoff_id", it->kind == LB_FOLLOWUP_KIND_UNIT, &it->handoff_id)) !=
+            0) {
+        if (prefix[0]) {
+            char field[64];
+            snprintf(field, sizeof field, "%.60s", r->err.field);
+            snprintf(r->err.field, sizeof r->err.field, "%.60s.%.60s", prefix, field);
+        }
+        return rc;
+    }
+    if (it->kind == LB_FOLLOWUP_KIND_LOTS)
+        it->handoff_id = 0;
+    return 0;
+}
+
+/* Fills a stored item from a validated one, with the hand-off's unit. */
+static int fill_item(lb_txn *t, struct lb_api_req *r, const struct fitem *in,
+                     struct lb_followup_item *out, const char *field)
+{
+    out->kind = in->kind;
+    out->case_id = in->case_id;
+    out->handoff_id = in->handoff_id;
+    out->unit = NULL;
+    if (in->kind != LB_FOLLOWUP_KIND_UNIT)
+        return 0;
+    struct lb_handoff h = {0};
+    int rc = lb_handoff_get(t, in->handoff_id, &h);
+    if (rc == LB_ENOTFOUND)
+        return api_fail(r, 422, "unknown_handoff", field, "no such hand-off");
+    if (rc == 0 && h.case_id != in->case_id)
+        rc = api_fail(r, 422, "invalid_value", field, "the hand-off is not of that case");
+    if (rc == 0) {
+        out->unit = h.unit;
+        h.unit = NULL;
+    }
+    lb_handoff_clear(&h);
+    return rc;
+}
+
+struct followup_arg {
+    lb_id id;
+    lb_id company_id;
+    lb_date due;
+    struct fitem *items;
+    size_t nitems;
+    enum lb_followup_status status;
+    bool has_status;
+    struct lb_answer *answers;
+    uint32_t nanswers;
+};
+
+static void followup_arg_free(void *p)
+{
+    struct followup_arg *a = p;
+    for (uint32_t i = 0; i < a->nanswers; i++) {
+        free(a->answers[i].item);
+        free(a->answers[i].question);
+    }
+    free(a->answers);
+    free(a->items);
+    free(a);
+}
+
+static int op_followup_create(lb_txn *t, struct lb_api_req *r)
+{
+    struct followup_arg *a = r->arg;
+    struct lb_followup f = {0};
+    f.company_id = a->company_id;
+    f.due = a->due;
+    f.recorded_at = f.last_attempt_at = LB_TIME_NONE;
+    json_t *as = json_object_get(r->body, "assignee");
+    int rc = api_strdup(&f.assignee, json_string_value(as));
+    if (rc == 0 && !(f.items = calloc(a->nitems, sizeof *f.items)))
+        rc = LB_ENOMEM;
+    for (size_t i = 0; rc == 0 && i < a->nitems; i++) {
+        char field[64];
+        snprintf(field, sizeof field, "items[%zu].handoff_id", i);
+        rc = fill_item(t, r, &a->items[i], &f.items[i], field);
+        if (rc == 0)
+            f.nitems++;
+    }
+    if (rc == 0)
+        rc = lb_followup_create(t, &r->ctx, &f);
+    if (rc == LB_ENOTFOUND && !r->err.status)
+        rc = api_fail(r, 422, "unknown_company", "company_id", "no such company or case");
+    if (rc == 0)
+        rc = followup_answer(r, &f, 201);
+    lb_followup_clear(&f);
+    return rc;
+}
+
+int api_followup_create(struct lb_api_req *r, lb_txn *t)
+{
+    (void)t;
+    const char *s;
+    struct followup_arg *a = calloc(1, sizeof *a);
+    if (!a)
+        return LB_ENOMEM;
+    int rc = api_id(r, r->body, "company_id", true, &a->company_id);
+    if (rc == 0)
+        rc = api_date(r, r->body, "due", true, &a->due);
+    if (rc == 0)
+        rc = api_str(r, r->body, "assignee", true, 64, &s);
+    json_t *items = json_object_get(r->body, "items");
+    if (rc == 0 && (!items || !json_is_array(items) || json_array_size(items) == 0 ||
+                    json_array_size(items) > 100))
+        rc = api_fail(r, 422, items ? "invalid_type" : "missing_field", "items",
+                      "items must be an array of 1..100 items");
+    if (rc == 0 && !(a->items = calloc(json_array_size(items), sizeof *a->items)))
+        rc = LB_ENOMEM;
+    for (size_t i = 0; rc == 0 && i < json_array_size(items); i++) {
+        char prefix[32];
+        snprintf(prefix, sizeof prefix, "items[%zu]", i);
+        rc = validate_item(r, json_array_get(items, i), prefix, &a->items[i]);
+        a->nitems++;
+    }
+    if (rc != 0) {
+        followup_arg_free(a);
+        return rc;
+    }
+    return api_queue(r, op_followup_create, a, followup_arg_free);
+}
+
+static int op_followup_items(lb_txn *t, struct lb_api_req *r)
+{
+    struct followup_arg *a = r->arg;
+    struct lb_followup_item item = {0};
+    struct lb_followup f = {0};
+    int rc = lb_followup_get(t, a->id, &f);
+    lb_followup_clear(&f);
+    if (rc == 0)
+        rc = fill_item(t, r, &a->items[0], &item, "handoff_id");
+    if (rc == 0)
+        rc = lb_followup_add_item(t, &r->ctx, a->id, &item, &f);
+    if (rc == LB_EEXIST)
+        api_fail(r, 409, "duplicate_item", NULL, "the call already covers this item");
+    else if (rc == LB_ESTATE)
+        api_fail(r, 409, "invalid_transition", NULL, "the call is not scheduled");
+    else if (rc == 0)
+        rc = followup_answer(r, &f, 200);
+    free(item.unit);
+    lb_followup_clear(&f);
+    return rc;
+}
+
+int api_followup_items(struct lb_api_req *r, lb_txn *t)
+{
+    (void)t;
+    struct followup_arg *a = calloc(1, sizeof *a);
+    if (!a || !(a->items = calloc(1, sizeof *a->items))) {
+        free(a);
+        return LB_ENOMEM;
+    }
+    a->nitems = 1;
+    int rc = api_path_id(r, 0, &a->id);
+    if (rc == 0)
+        rc = validate_item(r, r->body, "", &a->items[0]);
+    if (rc != 0) {
+        followup_arg_free(a);
+        return rc;
+    }
+    return api_queue(r, op_followup_items, a, followup_arg_free);
+}
+
+/* --- results ------------------------------------------------------------------ */
+
+static bool in_list(const char *const *list, size_t n, const char *s)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(list[i], s) == 0)
+            return true;
+    return false;
+}
+
+/* Validates answers against the call's items into a->answers. */
+static int validate_answers(struct lb_api_req *r, const struct lb_followup *f, json_t *answers,
+                            struct followup_arg *a)
+{
+    if (!answers || json_is_null(answers))
+        return 0;
+    if (!json_is_object(answers))
+        return api_fail(r, 422, "invalid_type", "answers", "answers must be an object");
+    size_t total = 0;
+    const char *item;
+    json_t *qs;
+    json_object_foreach(answers, item, qs)
+    {
+        if (json_is_object(qs))
+            total += json_object_size(qs);
+    }
+    if (total > 0 && !(a->answers = calloc(total, sizeof *a->answers)))
+        return LB_ENOMEM;
+    json_object_foreach(answers, item, qs)
+    {
+        char field[256];
+        snprintf(field, sizeof field, "answers.%s", item);
+        bool lots = strcmp(item, "lots") == 0, found = false;
+        for (uint32_t i = 0; i < f->nitems && !found; i++) {
+            const struct lb_followup_item *it = &f->items[i];
+            found =
+                lots ? it->kind == LB_FOLLOWUP_KIND_LOTS
+                     : it->kind == LB_FOLLOWUP_KIND_UNIT && it->unit && strcmp(it->unit, item) == 0;
+        }
+        if (!found)
+            return api_fail(r, 422, "unknown_item", field,
+                            "%s: not an item of this call ('lots' or a unit code)", field);
+        if (!json_is_object(qs))
+            return api_fail(r, 422, "invalid_type", field, "%s must be an object", field);
+        const char *q;
+        json_t *v;
+        json_object_foreach(qs, q, v)
+        {
+            snprintf(field, sizeof field, "answers.%s.%s", item, q);
+            bool scale = lots ? in_list(lots_scale, N(lots_scale), q)
+                              : in_list(unit_scale, N(unit_scale), q);
+            bool yesno =
+                lots ? in_list(lots_bool, N(lots_bool), q) : in_list(unit_bool, N(unit_bool), q);
+            struct lb_answer an = {0};
+            if (!scale && !yesno)
+                return api_fail(r, 422, "unknown_question", field, "%s is not a question", field);
+            if (json_is_null(v)) {
+                an.type = LB_ANSWER_NULL;
+            } else if (scale) {
+                if (!json_is_integer(v) || json_integer_value(v) < 1 ||
+                    json_integer_value(v) > LB_SCALE_TOP)
+                    return api_fail(r, 422, "out_of_range", field, "%s must be 1..%d or null",
+                                    field, LB_SCALE_TOP);
+                an.type = LB_ANSWER_SCALE;
+                an.value = (int32_t)json_integer_value(v);
+            } else {
+                if (!json_is_boolean(v))
+                    return api_fail(r, 422, "invalid_type", field, "%s must be true, false or null",
+                                    field);
+                an.type = LB_ANSWER_BOOL;
+                an.value = json_is_true(v) ? 1 : 0;
+            }
+            if (!(an.item = strdup(item)) || !(an.question = strdup(q))) {
+                free(an.item);
+                return LB_ENOMEM;
+            }
+            a->answers[a->nanswers++] = an;
+        }
+    }
+    return 0;
+}
+
+static int op_followup_result(lb_txn *t, struct lb_api_req *r)
+{
+    struct followup_arg *a = r->arg;
+    struct lb_followup f = {0};
+    json_t *c = json_object_get(r->body, "comment");
+    lb_date today = lb_stockholm_date(r->ctx.now);
+    int rc = lb_followup_record(t, &r->ctx, a->id, a->status, a->answers, a->nanswers,
+                                c && json_is_string(c) ? json_string_value(c) : NULL, today, &f);
+    if (rc == LB_ESTATE)
+        api_fail(r, 409, "invalid_transition", NULL, "the call is not scheduled");
+    else if (rc == 0)
+        rc = followup_answer(r, &f, 200);
+    lb_followup_clear(&f);
+    return rc;
+}
+
+int api_followup_result(struct lb_api_req *r, lb_txn *t)
+{
+    const char *s;
+    struct followup_arg *a = calloc(1, sizeof *a);
+    if (!a)
+        return LB_ENOMEM;
+    struct lb_followup f = {0};
+    int rc = api_path_id(r, 0, &a->id);
+    if (rc == 0)
+        rc = api_enum_followup_status(r, r->body, "status", true, &a->status, NULL);
+    if (rc == 0 && a->status != LB_FOLLOWUP_DONE && a->status != LB_FOLLOWUP_NO_ANSWER &&
+        a->status != LB_FOLLOWUP_DECLINED)
+        rc = api_fail(r, 422, "invalid_enum", "status",
+                      "status must be done, no_answer or declined");
+    if (rc == 0)
+        rc = api_str(r, r->body, "comment", false, LB_LIMIT_TEXT, &s);
+    if (rc == 0)
+        rc = lb_followup_get(t, a->id, &f);
+    if (rc == 0)
+        rc = validate_answers(r, &f, json_object_get(r->body, "answers"), a);
+    lb_followup_clear(&f);
+    if (rc != 0) {
+        followup_arg_free(a);
+        return rc;
+    }
+    return api_queue(r, op_followup_result, a, followup_arg_free);
+}
+
+/* --- PATCH (the worker: cancel or reschedule) ------------------------------------ */
+
+static int op_followup_update(lb_txn *t, struct lb_api_req *r)
+{
+    struct followup_arg *a = r->arg;
+    struct lb_followup f = {0};
+    int rc = a->has_status ? lb_followup_cancel(t, &r->ctx, a->id, &f)
+                           : lb_followup_reschedule(t, &r->ctx, a->id, a->due, &f);
+    if (rc == LB_ESTATE)
+        api_fail(r, 409, "invalid_transition", NULL, "the call is not scheduled");
+    else if (rc == 0)
+        rc = followup_answer(r, &f, 200);
+    lb_followup_clear(&f);
+    return rc;
+}
+
+int api_followup_update(struct lb_api_req *r, lb_txn *t)
+{
+    (void)t;
+    struct followup_arg *a = calloc(1, sizeof *a);
+    if (!a)
+        return LB_ENOMEM;
+    int rc = api_path_id(r, 0, &a->id);
+    if (rc == 0)
+        rc = api_enum_followup_status(r, r->body, "status", false, &a->status, &a->has_status);
+    if (rc == 0 && a->has_status && a->status != LB_FOLLOWUP_CANCELLED)
+        rc = api_fail(r, 422, "invalid_enum", "status", "only status cancelled can be set here");
+    if (rc == 0)
+        rc = api_date(r, r->body, "due", !a->has_status, &a->due);
+    if (rc != 0) {
+        followup_arg_free(a);
+        return rc;
+    }
+    return api_queue(r, op_followup_update, a, followup_arg_free);
+}

@@ -1,0 +1,433 @@
+/* api_users.c: sessions (login, logout), users and /me.
+ *
+ * Login (POST /sessions) answers a wrong username and a wrong password the
+ * same way, 401 invalid_credentials, and verifies a dummy hash for unknown
+ * users so that timing does not tell them apart. At most login_max failures
+ * per window per username and per client address (lb_ratelimit); beyond
+ * that 429 with Retry-After. argon2id runs on the libuv thread pool
+ * (api_offload), never on the loop. A session is stored as its token's hash
+ * (lb_session_put) in the same group commit as any write, so it survives a
+ * restart. Disabling a user or changing its password deletes its sessions.
+ * Password hashes never leave this file: api_user_json omits them and no log
+ * line carries them. */
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "lotsbok/api.h"
+#include "lotsbok/error.h"
+#include "lotsbok/timeutil.h"
+
+json_t *api_user_json(const struct lb_user *u)
+{
+    json_t *o = json_object();
+    json_t *units = json_array();
+    if (!o || !units) {
+        json_decref(o);
+        json_decref(units);
+        return NULL;
+    }
+    api_json_meta(o, &u->meta);
+    api_json_str(o, "username", u->username);
+    api_json_str(o, "role", lb_role_str(u->role));
+    for (uint32_t i = 0; i < u->nunits; i++)
+        json_array_append_new(units, json_string(u->units[i]));
+    json_object_set_new(o, "units", units);
+    json_object_set_new(o, "disabled", json_boolean(u->disabled));
+    api_json_time(o, "password_changed_at", u->password_changed_at);
+    return o;
+}
+
+/* --- sessions ------------------------------------------------------------- */
+
+struct login_arg {
+    char username[72];
+    char *password;
+    char hash[crypto_pwhash_STRBYTES];
+    bool known; /* the user exists and is enabled */
+    int verified;
+    char keys[2][160]; /* rate-limit keys: username, client address */
+    char token[LB_TOKEN_LEN + 1];
+    uint8_t token_hash[32];
+    lb_time expires_at;
+};
+
+static void login_arg_free(void *p)
+{
+    struct login_arg *a = p;
+    if (a->password) {
+        sodium_memzero(a->password, strlen(a->password));
+        free(a->password);
+    }
+    sodium_memzero(a, sizeof *a);
+    free(a);
+}
+
+static void login_work(struct lb_api_req *r)
+{
+    struct login_arg *a = r->arg;
+    a->verified =
+        a->known ? lb_password_verify(a->hash, a->password) : lb_password_verify_dummy(a->password);
+}
+
+static int op_session_put(lb_txn *t, struct lb_api_req *r)
+{
+    struct login_arg *a = r->arg;
+    struct lb_session s = {0};
+    memcpy(s.token_hash, a->token_hash, 32);
+    s.username = a->username;
+    s.created_at = r->ctx.now;
+    s.expires_at = a->expires_at;
+    int rc = lb_session_put(t, &s);
+    if (rc != 0)
+        return rc;
+    json_t *o = json_object();
+    if (!o)
+        return LB_ENOMEM;
+    json_object_set_new(o, "token", json_string(a->token));
+    api_json_time(o, "expires_at", a->expires_at);
+    return api_answer(r, 201, o, NULL);
+}
+
+static int login_after(struct lb_api_req *r)
+{
+    struct login_arg *a = r->arg;
+    lb_ratelimit *rl = api_login_limit(r);
+    lb_time now = lb_time_now();
+    char kv[256];
+    snprintf(kv, sizeof kv, "user=%s peer=%s", a->username, r->http->peer ? r->http->peer : "-");
+    if (a->verified != 0 || !a->known) {
+        lb_ratelimit_fail(rl, a->keys[0], now);
+        lb_ratelimit_fail(rl, a->keys[1], now);
+        api_log("login failed", kv);
+        return api_fail(r, 401, "invalid_credentials", NULL, "wrong username or password");
+    }
+    lb_ratelimit_reset(rl, a->keys[0]);
+    api_log("login", kv);
+    if (lb_token_new(a->token, a->token_hash) != 0)
+        return LB_EINTERNAL;
+    a->expires_at = r->ctx.now + api_session_ms(r);
+    return api_queue(r, op_session_put, a, login_arg_free);
+}
+
+int api_session_create(struct lb_api_req *r, lb_txn *t)
+{
+    const char *username, *password;
+    int rc = api_str(r, r->body, "username", true, 64, &username);
+    if (rc == 0)
+        rc = api_str(r, r->body, "password", true, 1024, &password);
+    if (rc != 0)
+        return rc;
+    struct login_arg *a = calloc(1, sizeof *a);
+    if (!a || !(a->password = strdup(password))) {
+        free(a);
+        return LB_ENOMEM;
+    }
+    snprintf(a->username, sizeof a->username, "%s", username);
+    snprintf(a->keys[0], sizeof a->keys[0], "user:%s", username);
+    snprintf(a->keys[1], sizeof a->keys[1], "addr:%s", r->http->peer ? r->http->peer : "");
+    lb_ratelimit *rl = api_login_limit(r);
+    unsigned retry = 0, retry2 = 0;
+    lb_time now = lb_time_now();
+    int busy1 = lb_ratelimit_check(rl, a->keys[0], now, &retry);
+    int busy2 = lb_ratelimit_check(rl, a->keys[1], now, &retry2);
+    if (busy1 != 0 || busy2 != 0) {
+        login_arg_free(a);
+        api_fail(r, 429, "too_many_attempts", NULL, "too many failed logins; try again later");
+        r->err.retry_after = (retry > retry2 ? retry : retry2);
+        if (!r->err.retry_after)
+            r->err.retry_after = 1;
+        return LB_EBUSY;
+    }
+    struct lb_user u = {0};
+    rc = lb_user_get(t, username, &u);
+    if (rc == 0 && !u.disabled && u.password_hash && strlen(u.password_hash) < sizeof a->hash) {
+        a->known = true;
+        memcpy(a->hash, u.password_hash, strlen(u.password_hash) + 1);
+    }
+    lb_user_clear(&u);
+    if (rc != 0 && rc != LB_ENOTFOUND) {
+        login_arg_free(a);
+        return rc;
+    }
+    r->arg = a;
+    r->arg_free = login_arg_free;
+    return api_offload(r, login_work, login_after);
+}
+
+static int op_session_delete(lb_txn *t, struct lb_api_req *r)
+{
+    int rc = lb_session_delete(t, r->token_hash);
+    if (rc != 0 && rc != LB_ENOTFOUND)
+        return rc;
+    return api_answer(r, 204, NULL, NULL);
+}
+
+int api_session_delete(struct lb_api_req *r, lb_txn *t)
+{
+    (void)t;
+    return api_queue(r, op_session_delete, NULL, NULL);
+}
+
+int api_me(struct lb_api_req *r, lb_txn *t)
+{
+    (void)t;
+    json_t *j = api_user_json(&r->user);
+    return j ? api_answer(r, 200, j, NULL) : LB_ENOMEM;
+}
+
+/* --- users ---------------------------------------------------------------- */
+
+struct user_arg {
+    char username[72];
+    char *password; /* NULL when not changing it */
+    char hash[crypto_pwhash_STRBYTES];
+    int hashed;
+    enum lb_role role;
+    bool has_role;
+    bool disabled, has_disabled;
+    uint64_t if_match;
+};
+
+static void user_arg_free(void *p)
+{
+    struct user_arg *a = p;
+    if (a->password) {
+        sodium_memzero(a->password, strlen(a->password));
+        free(a->password);
+    }
+    sodium_memzero(a, sizeof *a);
+    free(a);
+}
+
+static bool username_valid(const char *s)
+{
+    size_t n = strlen(s);
+    if (n < 1 || n > 64)
+        return false;
+    for (; *s; s++)
+        if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '.' || *s == '_' ||
+              *s == '-'))
+            return false;
+    return true;
+}
+
+/* Validates "units": an array of configured unit codes (absent is fine);
+ * *present tells whether it was given. */
+static int validate_units(struct lb_api_req *r, bool *present)
+{
+    json_t *u = json_object_get(r->body, "units");
+    *present = u && !json_is_null(u);
+    if (!*present)
+        return 0;
+    if (!json_is_array(u) || json_array_size(u) > LB_UNITS_MAX)
+        return api_fail(r, 422, "invalid_type", "units", "units must be an array of unit codes");
+    for (size_t i = 0; i < json_array_size(u); i++) {
+        json_t *v = json_array_get(u, i);
+        char field[32];
+        snprintf(field, sizeof field, "units[%zu]", i);
+        if (!json_is_string(v))
+            return api_fail(r, 422, "invalid_type", field, "%s must be a string", field);
+        if (!lb_units_find(api_units(r), json_string_value(v)))
+            return api_fail(r, 422, "unknown_unit", field, "%s is not a configured unit", field);
+    }
+    return 0;
+}
+
+/* Replaces the record's units with the body's "units". */
+static int copy_units(struct lb_api_req *r, struct lb_user *u)
+{
+    json_t *arr = json_object_get(r->body, "units");
+    for (uint32_t i = 0; i < u->nunits; i++)
+        free(u->units[i]);
+    free(u->units);
+    u->units = NULL;
+    u->nunits = 0;
+    size_t n = arr && json_is_array(arr) ? json_array_size(arr) : 0;
+    if (n == 0)
+        return 0;
+    if (!(u->units = calloc(n, sizeof *u->units)))
+        return LB_ENOMEM;
+    for (size_t i = 0; i < n; i++) {
+        if (!(u->units[i] = strdup(json_string_value(json_array_get(arr, i)))))
+            return LB_ENOMEM;
+        u->nunits++;
+    }
+    return 0;
+}
+
+static void hash_work(struct lb_api_req *r)
+{
+    struct user_arg *a = r->arg;
+    a->hashed = lb_password_hash(a->password, a->hash, sizeof a->hash);
+}
+
+static int user_answer(struct lb_api_req *r, const struct lb_user *u, int status)
+{
+    char loc[128];
+    snprintf(loc, sizeof loc, "/api/v1/users/%s", u->username);
+    json_t *j = api_user_json(u);
+    return j ? api_answer(r, status, j, status == 201 ? loc : NULL) : LB_ENOMEM;
+}
+
+static int op_user_create(lb_txn *t, struct lb_api_req *r)
+{
+    struct user_arg *a = r->arg;
+    struct lb_user u = {0};
+    u.role = a->role;
+    u.password_changed_at = r->ctx.now;
+    int rc;
+    if ((rc = api_strdup(&u.username, a->username)) == 0 &&
+        (rc = api_strdup(&u.password_hash, a->hash)) == 0 && (rc = copy_units(r, &u)) == 0)
+        rc = lb_user_create(t, &r->ctx, &u);
+    if (rc == LB_EEXIST)
+        api_fail(r, 409, "duplicate_username", "username", "the username is taken");
+    else if (rc == 0)
+        rc = user_answer(r, &u, 201);
+    lb_user_clear(&u);
+    return rc;
+}
+
+static int user_create_after(struct lb_api_req *r)
+{
+    struct user_arg *a = r->arg;
+    if (a->hashed != 0)
+        return LB_EINTERNAL;
+    r->arg = NULL; /* api_queue takes it over */
+    return api_queue(r, op_user_create, a, user_arg_free);
+}
+
+static int validate_password(struct lb_api_req *r, bool required, const char **pw)
+{
+    int rc = api_str(r, r->body, "password", required, 1024, pw);
+    if (rc == 0 && *pw && strlen(*pw) < 8)
+        return api_fail(r, 422, "password_too_short", "password",
+                        "password must be at least 8 characters");
+    return rc;
+}
+
+int api_user_create(struct lb_api_req *r, lb_txn *t)
+{
+    (void)t;
+    const char *username, *password;
+    enum lb_role role;
+    bool has_units;
+    int rc = api_str(r, r->body, "username", true, 64, &username);
+    if (rc == 0 && !username_valid(username))
+        rc = api_fail(r, 422, "invalid_username", "username",
+                      "username must be 1-64 of a-z 0-9 . _ -");
+    if (rc == 0)
+        rc = validate_password(r, true, &password);
+    if (rc == 0)
+        rc = api_enum_role(r, r->body, "role", true, &role, NULL);
+    if (rc == 0)
+        rc = validate_units(r, &has_units);
+    if (rc == 0 && role == LB_ROLE_HANDLER &&
+        (!has_units || json_array_size(json_object_get(r->body, "units")) == 0))
+        rc = api_fail(r, 422, "missing_field", "units", "a handler needs at least one unit");
+    if (rc != 0)
+        return rc;
+    struct user_arg *a = calloc(1, sizeof *a);
+    if (!a || !(a->password = strdup(password))) {
+        free(a);
+        return LB_ENOMEM;
+    }
+    snprintf(a->username, sizeof a->username, "%s", username);
+    a->role = role;
+    r->arg = a;
+    r->arg_free = user_arg_free;
+    return api_offload(r, hash_work, user_create_after);
+}
+
+int api_user_list(struct lb_api_req *r, lb_txn *t)
+{
+    lb_id ids[500];
+    struct lb_page p;
+    int rc = api_page(r, &p, ids);
+    if (rc != 0 || (rc = lb_user_list(t, &p)) != 0)
+        return rc;
+    json_t *items = json_array();
+    for (size_t i = 0; items && i < p.count; i++) {
+        struct lb_user u = {0};
+        if ((rc = lb_user_get_id(t, ids[i], &u)) != 0) {
+            json_decref(items);
+            return rc;
+        }
+        json_array_append_new(items, api_user_json(&u));
+        lb_user_clear(&u);
+    }
+    return api_answer_list(r, items, p.next);
+}
+
+static int op_user_update(lb_txn *t, struct lb_api_req *r)
+{
+    struct user_arg *a = r->arg;
+    struct lb_user u = {0};
+    int rc = lb_user_get(t, a->username, &u);
+    bool revoke = false;
+    if (rc == 0 && a->password) {
+        rc = api_strdup(&u.password_hash, a->hash);
+        u.password_changed_at = r->ctx.now;
+        revoke = true;
+    }
+    if (rc == 0 && a->has_role)
+        u.role = a->role;
+    if (rc == 0 && a->has_disabled) {
+        revoke = revoke || (a->disabled && !u.disabled);
+        u.disabled = a->disabled;
+    }
+    json_t *units = json_object_get(r->body, "units");
+    if (rc == 0 && units && !json_is_null(units))
+        rc = copy_units(r, &u);
+    if (rc == 0 && u.role == LB_ROLE_HANDLER && u.nunits == 0)
+        rc = api_fail(r, 422, "missing_field", "units", "a handler needs at least one unit");
+    if (rc == 0)
+        rc = lb_user_update(t, &r->ctx, &u, a->if_match);
+    if (rc == 0 && revoke)
+        rc = lb_session_delete_user(t, u.username);
+    if (rc == 0)
+        rc = user_answer(r, &u, 200);
+    lb_user_clear(&u);
+    return rc;
+}
+
+static int user_update_after(struct lb_api_req *r)
+{
+    struct user_arg *a = r->arg;
+    if (a->hashed != 0)
+        return LB_EINTERNAL;
+    r->arg = NULL;
+    return api_queue(r, op_user_update, a, user_arg_free);
+}
+
+int api_user_update(struct lb_api_req *r, lb_txn *t)
+{
+    (void)t;
+    const char *password;
+    bool has_units;
+    struct user_arg *a = calloc(1, sizeof *a);
+    if (!a)
+        return LB_ENOMEM;
+    snprintf(a->username, sizeof a->username, "%.64s", r->params[0]);
+    int rc = api_if_match(r, &a->if_match);
+    if (rc == 0)
+        rc = validate_password(r, false, &password);
+    if (rc == 0)
+        rc = api_enum_role(r, r->body, "role", false, &a->role, &a->has_role);
+    if (rc == 0)
+        rc = validate_units(r, &has_units);
+    if (rc == 0)
+        rc = api_bool(r, r->body, "disabled", &a->has_disabled, &a->disabled);
+    if (rc == 0 && password && !(a->password = strdup(password)))
+        rc = LB_ENOMEM;
+    if (rc != 0) {
+        user_arg_free(a);
+        return rc;
+    }
+    if (!a->password)
+        return api_queue(r, op_user_update, a, user_arg_free);
+    r->arg = a;
+    r->arg_free = user_arg_free;
+    return api_offload(r, hash_work, user_update_after);
+}

@@ -1,0 +1,490 @@
+/* lotsd_main.c: the lotsd program: init, serve, backup, check.
+ *
+ *   lotsd init   --data DIR --admin NAME --password-file FILE
+ *   lotsd serve  --data DIR [--listen 127.0.0.1:8080] [--pub tcp://127.0.0.1:7701]
+ *                [--replay tcp://127.0.0.1:7702] [--web DIR] [--units SPEC]
+ *                [--session-hours N] [--login-window SECONDS] [--no-sync] [--quiet]
+ *   lotsd backup --data DIR --to PATH
+ *   lotsd check  --data DIR
+ *
+ * serve runs one libuv loop: the HTTP server (lb_http_server) hands requests
+ * to the API (lb_api), whose group commit writes the store and publishes the
+ * events (lb_publisher). SIGTERM or SIGINT stops accepting, lets requests in
+ * flight finish and their batch commit, stops the publisher, closes the store
+ * and exits 0. Logs are logfmt on stderr, buffered and flushed once per loop
+ * iteration. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <uv.h>
+
+#include "lotsbok/api.h"
+#include "lotsbok/auth.h"
+#include "lotsbok/error.h"
+#include "lotsbok/http_server.h"
+#include "lotsbok/publisher.h"
+#include "lotsbok/store.h"
+#include "lotsbok/timeutil.h"
+
+static void log_line(const char *level, const char *msg, const char *kv)
+{
+    char ts[32];
+    lb_time_format_rfc3339(lb_time_now(), ts);
+    fprintf(stderr, "ts=%s level=%s msg=\"%s\"%s%s\n", ts, level, msg, kv ? " " : "", kv ? kv : "");
+    fflush(stderr);
+}
+
+static void die(const char *msg, int err)
+{
+    char kv[256];
+    snprintf(kv, sizeof kv, "error=\"%s\"", err ? lb_strerror(err) : "");
+    log_line("error", msg, err ? kv : NULL);
+    exit(1);
+}
+
+/* --- init ------------------------------------------------------------------ */
+
+static const char usage_init[] =
+    "usage: lotsd init --data DIR --admin NAME --password-file FILE\n"
+    "Creates a new environment in DIR (created when missing; an existing\n"
+    "environment is refused), the admin user NAME with the password in FILE\n"
+    "(first line), and the service user 'worker' whose session token is\n"
+    "written to DIR/worker.token (mode 0600). The worker's session lasts ten\n"
+    "years, since the worker has no password to log in with again.\n";
+
+struct init_arg {
+    const char *admin;
+    char admin_hash[256];
+    char worker_hash[256];
+    uint8_t token_hash[32];
+};
+
+static int op_init(lb_txn *t, void *p)
+{
+    struct init_arg *a = p;
+    lb_time now = lb_time_now();
+    struct lb_ctx ctx = {.actor = a->admin, .now = now};
+    struct lb_user admin = {.username = (char *)a->admin,
+                            .password_hash = a->admin_hash,
+                            .role = LB_ROLE_ADMIN,
+                            .password_changed_at = now};
+    struct lb_user worker = {.username = "worker",
+                             .password_hash = a->worker_hash,
+                             .role = LB_ROLE_SERVICE,
+                             .password_changed_at = now};
+    int rc = lb_user_create(t, &ctx, &admin);
+    if (rc == 0 && strcmp(a->admin, "worker") != 0)
+        rc = lb_user_create(t, &ctx, &worker);
+    struct lb_session s = {
+        .username = "worker", .created_at = now, .expires_at = now + LB_SERVICE_SESSION_MS};
+    memcpy(s.token_hash, a->token_hash, 32);
+    if (rc == 0)
+        rc = lb_session_put(t, &s);
+    return rc;
+}
+
+static int read_password(const char *file, char *buf, size_t len)
+{
+    FILE *f = fopen(file, "r");
+    if (!f)
+        return -1;
+    char *ok = fgets(buf, (int)len, f);
+    fclose(f);
+    if (!ok)
+        return -1;
+    buf[strcspn(buf, "\r\n")] = '\0';
+    return buf[0] ? 0 : -1;
+}
+
+static int cmd_init(int argc, char **argv)
+{
+    static const struct option opts[] = {{"data", required_argument, 0, 'd'},
+                                         {"admin", required_argument, 0, 'a'},
+                                         {"password-file", required_argument, 0, 'p'},
+                                         {"help", no_argument, 0, 'h'},
+                                         {0, 0, 0, 0}};
+    const char *data = NULL, *admin = NULL, *pwfile = NULL;
+    int c;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (c) {
+        case 'd':
+            data = optarg;
+            break;
+        case 'a':
+            admin = optarg;
+            break;
+        case 'p':
+            pwfile = optarg;
+            break;
+        case 'h':
+            fputs(usage_init, stdout);
+            return 0;
+        default:
+            fputs(usage_init, stderr);
+            return 2;
+        }
+    }
+    if (!data || !admin || !pwfile) {
+        fputs(usage_init, stderr);
+        return 2;
+    }
+    size_t al = strlen(admin);
+    bool name_ok = al >= 1 && al <= 64 && strcmp(admin, "worker") != 0;
+    for (const char *p = admin; *p; p++)
+        name_ok = name_ok && ((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '.' ||
+                              *p == '_' || *p == '-');
+    if (!name_ok) {
+        fprintf(stderr, "lotsd init: the admin name must be 1-64 of a-z 0-9 . _ - "
+                        "(and not 'worker')\n");
+        return 2;
+    }
+    char password[1100];
+    if (read_password(pwfile, password, sizeof password) != 0 || strlen(password) < 8) {
+        fprintf(stderr, "lotsd init: cannot read a password of at least 8 characters from %s\n",
+                pwfile);
+        return 2;
+    }
+    if (lb_auth_init() != 0)
+        die("libsodium failed to initialise", 0);
+    struct init_arg a = {.admin = admin};
+    char token[LB_TOKEN_LEN + 1], worker_pw[LB_TOKEN_LEN + 1];
+    uint8_t unused[32];
+    int rc;
+    if ((rc = lb_password_hash(password, a.admin_hash, sizeof a.admin_hash)) != 0 ||
+        (rc = lb_token_new(worker_pw, unused)) != 0 ||
+        (rc = lb_password_hash(worker_pw, a.worker_hash, sizeof a.worker_hash)) != 0 ||
+        (rc = lb_token_new(token, a.token_hash)) != 0)
+        die("cannot hash the passwords", rc);
+    lb_store *s = NULL;
+    struct lb_store_config cfg = {0};
+    rc = lb_store_create(data, &cfg, &s);
+    if (rc == LB_EEXIST) {
+        fprintf(stderr, "lotsd init: %s already holds an environment; refusing to touch it\n",
+                data);
+        return 1;
+    }
+    if (rc != 0) {
+        fprintf(stderr, "lotsd init: cannot create an environment in %s: %s\n", data,
+                lb_strerror(rc));
+        return 1;
+    }
+    rc = lb_store_run(s, op_init, &a);
+    lb_store_close(s);
+    if (rc != 0) {
+        fprintf(stderr, "lotsd init: cannot create the users: %s\n", lb_strerror(rc));
+        return 1;
+    }
+    char path[4096];
+    snprintf(path, sizeof path, "%s/worker.token", data);
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    bool ok = fd >= 0 && fchmod(fd, 0600) == 0 && write(fd, token, LB_TOKEN_LEN) == LB_TOKEN_LEN &&
+              write(fd, "\n", 1) == 1;
+    if (fd >= 0 && close(fd) != 0)
+        ok = false;
+    if (!ok) {
+        fprintf(stderr, "lotsd init: cannot write %s: %s\n", path, strerror(errno));
+        return 1;
+    }
+    printf("lotsd: created %s with admin '%s' and service user 'worker' (token in %s)\n", data,
+           admin, path);
+    return 0;
+}
+
+/* --- serve ----------------------------------------------------------------- */
+
+static const char usage_serve[] =
+    "usage: lotsd serve --data DIR [options]\n"
+    "  --listen HOST:PORT     HTTP address (default 127.0.0.1:8080; port 0 picks one)\n"
+    "  --pub ENDPOINT         ZeroMQ PUB for events (default tcp://127.0.0.1:7701)\n"
+    "  --replay ENDPOINT      ZeroMQ ROUTER for replay (default tcp://127.0.0.1:7702)\n"
+    "  --web DIR              static files of the web interface (default: none, 404)\n"
+    "  --units SPEC           configured units 'code=Name;code2=Name 2' (default: DESIGN.md's)\n"
+    "  --session-hours N      login session lifetime (default 12)\n"
+    "  --login-window SECONDS failed-login window, 10 failures each (default 60)\n"
+    "  --no-sync              do not sync commits (benchmarks of the ceiling only)\n"
+    "  --quiet                no per-request log lines\n"
+    "SIGTERM or SIGINT: stop accepting, finish requests in flight, commit, exit 0.\n";
+
+struct server {
+    uv_loop_t *loop;
+    lb_store *store;
+    lb_publisher *pub;
+    lb_api *api;
+    lb_http_server *http;
+    uv_signal_t sigterm, sigint;
+    bool stopping;
+};
+
+static void on_signal_closed(uv_handle_t *h)
+{
+    (void)h;
+}
+
+static void on_pub_stopped(void *arg)
+{
+    struct server *sv = arg;
+    uv_close((uv_handle_t *)&sv->sigterm, on_signal_closed);
+    uv_close((uv_handle_t *)&sv->sigint, on_signal_closed);
+}
+
+static void on_api_closed(void *arg)
+{
+    struct server *sv = arg;
+    sv->api = NULL;
+    if (sv->pub)
+        lb_publisher_stop(sv->pub, on_pub_stopped, sv);
+    else
+        on_pub_stopped(sv);
+}
+
+static void on_http_stopped(void *arg)
+{
+    struct server *sv = arg;
+    sv->http = NULL;
+    lb_api_close(sv->api, on_api_closed, sv);
+}
+
+static void on_signal(uv_signal_t *h, int signum)
+{
+    struct server *sv = h->data;
+    if (sv->stopping)
+        return;
+    sv->stopping = true;
+    char kv[32];
+    snprintf(kv, sizeof kv, "signal=%d", signum);
+    log_line("info", "stopping", kv);
+    lb_http_server_stop(sv->http, on_http_stopped, sv);
+}
+
+static int cmd_serve(int argc, char **argv)
+{
+    static const struct option opts[] = {{"data", required_argument, 0, 'd'},
+                                         {"listen", required_argument, 0, 'l'},
+                                         {"pub", required_argument, 0, 'p'},
+                                         {"replay", required_argument, 0, 'r'},
+                                         {"web", required_argument, 0, 'w'},
+                                         {"units", required_argument, 0, 'u'},
+                                         {"session-hours", required_argument, 0, 's'},
+                                         {"login-window", required_argument, 0, 'L'},
+                                         {"no-sync", no_argument, 0, 'n'},
+                                         {"quiet", no_argument, 0, 'q'},
+                                         {"help", no_argument, 0, 'h'},
+                                         {0, 0, 0, 0}};
+    const char *data = NULL, *listen = "127.0.0.1:8080", *pub = "tcp://127.0.0.1:7701",
+               *replay = "tcp://127.0.0.1:7702", *web = NULL, *units = NULL;
+    long session_hours = 12, login_window = 60;
+    bool no_sync = false, quiet = false;
+    int c;
+    char *end;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (c) {
+        case 'd':
+            data = optarg;
+            break;
+        case 'l':
+            listen = optarg;
+            break;
+        case 'p':
+            pub = optarg;
+            break;
+        case 'r':
+            replay = optarg;
+            break;
+        case 'w':
+            web = optarg;
+            break;
+        case 'u':
+            units = optarg;
+            break;
+        case 's':
+            session_hours = strtol(optarg, &end, 10);
+            if (*end || session_hours < 1 || session_hours > 24 * 366) {
+                fprintf(stderr, "lotsd serve: --session-hours must be 1..8784\n");
+                return 2;
+            }
+            break;
+        case 'L':
+            login_window = strtol(optarg, &end, 10);
+            if (*end || login_window < 1 || login_window > 86400) {
+                fprintf(stderr, "lotsd serve: --login-window must be 1..86400 seconds\n");
+                return 2;
+            }
+            break;
+        case 'n':
+            no_sync = true;
+            break;
+        case 'q':
+            quiet = true;
+            break;
+        case 'h':
+            fputs(usage_serve, stdout);
+            return 0;
+        default:
+            fputs(usage_serve, stderr);
+            return 2;
+        }
+    }
+    if (!data) {
+        fputs(usage_serve, stderr);
+        return 2;
+    }
+    struct lb_api_config acfg = {0};
+    if (units) {
+        if (lb_units_parse(&acfg.units, units) != 0) {
+            fprintf(stderr, "lotsd serve: --units: expected 'code=Name;code2=Name 2'\n");
+            return 2;
+        }
+    } else {
+        lb_units_default(&acfg.units);
+    }
+    static char stderr_buf[1 << 16];
+    setvbuf(stderr, stderr_buf, _IOFBF, sizeof stderr_buf);
+    signal(SIGPIPE, SIG_IGN);
+    if (lb_auth_init() != 0)
+        die("libsodium failed to initialise", 0);
+
+    struct server sv = {.loop = uv_default_loop()};
+    struct lb_store_config scfg = {.no_sync = no_sync};
+    int rc = lb_store_open(data, &scfg, &sv.store);
+    if (rc != 0) {
+        fprintf(stderr, "lotsd serve: cannot open the environment in %s: %s\n", data,
+                lb_strerror(rc));
+        return 1;
+    }
+    if ((rc = lb_publisher_start(sv.loop, sv.store, pub, replay, &sv.pub)) != 0) {
+        lb_store_close(sv.store);
+        die("cannot bind the event sockets", rc);
+    }
+    acfg.store = sv.store;
+    acfg.publisher = sv.pub;
+    acfg.session_ms = (lb_time)session_hours * 3600 * 1000;
+    acfg.login_window_ms = (lb_time)login_window * 1000;
+    acfg.web_dir = web;
+    acfg.log_requests = !quiet;
+    if ((rc = lb_api_new(sv.loop, &acfg, &sv.api)) != 0)
+        die("cannot create the API", rc);
+    struct lb_http_config hcfg;
+    lb_http_config_default(&hcfg);
+    if ((rc = lb_http_server_start(sv.loop, listen, &hcfg, lb_api_handle, sv.api, &sv.http)) != 0) {
+        char kv[300];
+        snprintf(kv, sizeof kv, "listen=%s error=\"%d\"", listen, rc);
+        log_line("error", "cannot listen", kv);
+        return 1;
+    }
+    lb_api_set_server(sv.api, sv.http);
+    uv_signal_init(sv.loop, &sv.sigterm);
+    uv_signal_init(sv.loop, &sv.sigint);
+    sv.sigterm.data = sv.sigint.data = &sv;
+    uv_signal_start(&sv.sigterm, on_signal, SIGTERM);
+    uv_signal_start(&sv.sigint, on_signal, SIGINT);
+    char kv[512];
+    snprintf(kv, sizeof kv, "port=%d listen=%s pub=%s replay=%s seq=%llu sync=%s",
+             lb_http_server_port(sv.http), listen, pub, replay,
+             (unsigned long long)lb_store_last_seq(sv.store), no_sync ? "off" : "on");
+    log_line("info", "listening", kv);
+
+    uv_run(sv.loop, UV_RUN_DEFAULT);
+
+    lb_store_close(sv.store);
+    uv_loop_close(sv.loop);
+    log_line("info", "stopped", NULL);
+    return 0;
+}
+
+/* --- backup and check -------------------------------------------------------- */
+
+static const char usage_backup[] =
+    "usage: lotsd backup --data DIR --to PATH\n"
+    "A hot, compacting copy of the environment in DIR into PATH (a new or empty\n"
+    "directory); safe while lotsd serves.\n";
+static const char usage_check[] =
+    "usage: lotsd check --data DIR\n"
+    "Verifies every index against the records, that every record decodes and that\n"
+    "the event log has no gap. Prints one line per problem; exits 0 only when the\n"
+    "environment is consistent.\n";
+
+static int cmd_backup_check(int argc, char **argv, bool backup)
+{
+    static const struct option opts[] = {{"data", required_argument, 0, 'd'},
+                                         {"to", required_argument, 0, 't'},
+                                         {"help", no_argument, 0, 'h'},
+                                         {0, 0, 0, 0}};
+    const char *usage = backup ? usage_backup : usage_check;
+    const char *data = NULL, *to = NULL;
+    int c;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (c) {
+        case 'd':
+            data = optarg;
+            break;
+        case 't':
+            to = optarg;
+            break;
+        case 'h':
+            fputs(usage, stdout);
+            return 0;
+        default:
+            fputs(usage, stderr);
+            return 2;
+        }
+    }
+    if (!data || (backup && !to) || (!backup && to)) {
+        fputs(usage, stderr);
+        return 2;
+    }
+    lb_store *s = NULL;
+    struct lb_store_config cfg = {0};
+    int rc = lb_store_open(data, &cfg, &s);
+    if (rc != 0) {
+        fprintf(stderr, "lotsd: cannot open the environment in %s: %s\n", data, lb_strerror(rc));
+        return 1;
+    }
+    rc = backup ? lb_store_backup(s, to) : lb_store_check(s, stdout);
+    lb_store_close(s);
+    if (rc != 0) {
+        fprintf(stderr, "lotsd %s: %s\n", backup ? "backup" : "check",
+                rc == LB_ECORRUPT ? "the environment is not consistent" : lb_strerror(rc));
+        return 1;
+    }
+    printf(backup ? "lotsd: backup of %s written to %s\n" : "lotsd: %s is consistent\n", data, to);
+    return 0;
+}
+
+static const char usage_main[] =
+    "usage: lotsd COMMAND [options]   (lotsd COMMAND --help for each)\n"
+    "  init    create an environment with its admin and worker users\n"
+    "  serve   run the HTTP/JSON API and the event publisher\n"
+    "  backup  hot, compacting copy of an environment\n"
+    "  check   verify an environment's consistency\n";
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fputs(usage_main, stderr);
+        return 2;
+    }
+    const char *cmd = argv[1];
+    argc--, argv++;
+    if (strcmp(cmd, "init") == 0)
+        return cmd_init(argc, argv);
+    if (strcmp(cmd, "serve") == 0)
+        return cmd_serve(argc, argv);
+    if (strcmp(cmd, "backup") == 0)
+        return cmd_backup_check(argc, argv, true);
+    if (strcmp(cmd, "check") == 0)
+        return cmd_backup_check(argc, argv, false);
+    if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
+        fputs(usage_main, stdout);
+        return 0;
+    }
+    fprintf(stderr, "lotsd: unknown command '%s'\n", cmd);
+    fputs(usage_main, stderr);
+    return 2;
+}

@@ -1,0 +1,1288 @@
+/* store.c: the LMDB environment, transactions, group commit, the outbox,
+ * backup and the consistency check.
+ *
+ * One environment per data directory (data.mdb + lock.mdb), opened with
+ * MDB_NOTLS so read transactions are not tied to threads, and without
+ * MDB_WRITEMAP because nested transactions need it off. Every sub-database is
+ * opened once at start in one write transaction.
+ *
+ * Group commit (lb_store_batch): one write transaction; each operation runs
+ * in a nested transaction so a failing one rolls back alone and consumes no
+ * event sequence number (the next seq is always the outbox's last key + 1,
+ * read inside the transaction). When LMDB reports MDB_MAP_FULL anywhere, the
+ * whole batch is aborted, the map doubled (with no transaction open) and every
+ * operation run again. The commit syncs (unless no_sync); if it fails, every
+ * operation is told so and nothing was written. Growing calls
+ * mdb_env_set_mapsize, which LMDB allows only while no transaction of this
+ * process is open: lb_store_batch must not run while another thread holds a
+ * read transaction (lotsd reads and writes from its one loop thread).
+ *
+ * The outbox is the sub-database "events": big-endian seq -> the envelope
+ * bytes exactly as they are published. meta["last_seq"] mirrors the last key
+ * and is written once per batch.
+ *
+ * lb__mdb_err is the one place an MDB_* code becomes an lb_err. */
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/types.h>
+#include <dirent.h>
+
+#include "lotsbok/calendar.h"
+#include "lotsbok/codec.h"
+#include "lotsbok/error.h"
+#include "store_internal.h"
+
+#define LB_DEFAULT_MAP (64u << 20)
+#define LB_MAX_DBS 32
+#define LB_FULL_DISK_BYTES (16u << 20)
+
+static const char *const db_names[LB_DB_COUNT] = {
+    [LB_DB_META] = "meta",
+    [LB_DB_EVENTS] = "events",
+    [LB_DB_COMPANIES] = "companies",
+    [LB_DB_CASES] = "cases",
+    [LB_DB_CONTACTS] = "contacts",
+    [LB_DB_HANDOFFS] = "handoffs",
+    [LB_DB_FOLLOWUPS] = "followups",
+    [LB_DB_IMPROVEMENTS] = "improvements",
+    [LB_DB_SNAPSHOTS] = "snapshots",
+    [LB_DB_USERS] = "users",
+    [LB_DB_SESSIONS] = "sessions",
+    [LB_DB_IDEMPOTENCY] = "idempotency",
+    [LB_IX_COMPANY_ORGNR] = "ix_company_orgnr",
+    [LB_IX_COMPANY_NAME] = "ix_company_name",
+    [LB_IX_CASE_STATUS] = "ix_case_status",
+    [LB_IX_CASE_OWNER] = "ix_case_owner",
+    [LB_IX_CASE_COMPANY] = "ix_case_company",
+    [LB_IX_CASE_NUMBER] = "ix_case_number",
+    [LB_IX_CONTACT_CASE] = "ix_contact_case",
+    [LB_IX_HANDOFF_UNIT_STATUS] = "ix_handoff_unit_status",
+    [LB_IX_HANDOFF_STATUS] = "ix_handoff_status",
+    [LB_IX_HANDOFF_CASE] = "ix_handoff_case",
+    [LB_IX_FOLLOWUP_ASSIGNEE_DUE] = "ix_followup_assignee_due",
+    [LB_IX_FOLLOWUP_STATUS] = "ix_followup_status",
+    [LB_IX_FOLLOWUP_CASE] = "ix_followup_case",
+    [LB_IX_USER_NAME] = "ix_user_name",
+};
+
+bool lb__db_unique(enum lb__db db)
+{
+    return db == LB_IX_COMPANY_ORGNR || db == LB_IX_CASE_NUMBER || db == LB_IX_USER_NAME;
+}
+
+static bool db_is_dup(enum lb__db db)
+{
+    return db >= LB_IX_COMPANY_ORGNR && !lb__db_unique(db);
+}
+
+int lb__mdb_err(lb_txn *t, int rc)
+{
+    switch (rc) {
+    case MDB_SUCCESS:
+        return 0;
+    case MDB_NOTFOUND:
+        return LB_ENOTFOUND;
+    case MDB_KEYEXIST:
+        return LB_EEXIST;
+    case MDB_MAP_FULL:
+        if (t)
+            t->map_full = true;
+        return LB_EMAPFULL;
+    case MDB_TXN_FULL:
+    case MDB_BAD_VALSIZE:
+        return LB_ETOOBIG;
+    case MDB_READERS_FULL:
+    case MDB_MAP_RESIZED:
+        return LB_EBUSY;
+    case MDB_CORRUPTED:
+    case MDB_PAGE_NOTFOUND:
+    case MDB_INVALID:
+    case MDB_VERSION_MISMATCH:
+    case MDB_INCOMPATIBLE:
+        return LB_ECORRUPT;
+    case ENOENT:
+        return LB_ENOTFOUND;
+    case ENOSPC:
+    case EDQUOT:
+    case EFBIG: /* over the file size limit: as full as a full disk */
+        return LB_ENOSPC;
+    case EIO:
+        return LB_EIO;
+    case ENOMEM:
+        return LB_ENOMEM;
+    case EEXIST:
+        return LB_EEXIST;
+    case EACCES:
+    case EPERM:
+        return LB_EPERM;
+    case EAGAIN:
+    case EBUSY:
+        return LB_EBUSY;
+    default:
+        return LB_EINTERNAL;
+    }
+}
+
+MDB_dbi lb__dbi(lb_txn *t, enum lb__db db)
+{
+    return t->s->dbi[db];
+}
+
+void lb__be64(uint8_t *p, uint64_t v)
+{
+    for (int i = 7; i >= 0; i--) {
+        p[i] = (uint8_t)v;
+        v >>= 8;
+    }
+}
+
+uint64_t lb__rd64(const uint8_t *p)
+{
+    uint64_t v = 0;
+    for (int i = 0; i < 8; i++)
+        v = (v << 8) | p[i];
+    return v;
+}
+
+void lb__be32(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)(v >> 24);
+    p[1] = (uint8_t)(v >> 16);
+    p[2] = (uint8_t)(v >> 8);
+    p[3] = (uint8_t)v;
+}
+
+uint32_t lb__rd32(const uint8_t *p)
+{
+    return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
+}
+
+/* --- environment --------------------------------------------------------- */
+
+static int path_join(char *buf, size_t len, const char *dir, const char *name)
+{
+    int n = snprintf(buf, len, "%s/%s", dir, name);
+    return n < 0 || (size_t)n >= len ? LB_ETOOBIG : 0;
+}
+
+/* Opens the environment in dir and every sub-database. */
+static int store_open(const char *dir, const struct lb_store_config *cfg, lb_store **out)
+{
+    *out = NULL;
+    lb_store *s = calloc(1, sizeof *s);
+    if (!s)
+        return LB_ENOMEM;
+    if (cfg)
+        s->cfg = *cfg;
+    if (s->cfg.followup_retry_days <= 0)
+        s->cfg.followup_retry_days = 2;
+    if (s->cfg.followup_max_attempts <= 0)
+        s->cfg.followup_max_attempts = 3;
+    s->map_size = s->cfg.map_size ? s->cfg.map_size : LB_DEFAULT_MAP;
+    if (snprintf(s->dir, sizeof s->dir, "%s", dir) >= (int)sizeof s->dir) {
+        free(s);
+        return LB_ETOOBIG;
+    }
+
+    int rc = mdb_env_create(&s->env);
+    if (rc) {
+        free(s);
+        return lb__mdb_err(NULL, rc);
+    }
+    unsigned flags = MDB_NOTLS | (s->cfg.no_sync ? MDB_NOSYNC : 0);
+    if ((rc = mdb_env_set_maxdbs(s->env, LB_MAX_DBS)) ||
+        (rc = mdb_env_set_mapsize(s->env, s->map_size)) ||
+        (rc = mdb_env_open(s->env, dir, flags, 0600)))
+        goto fail;
+    /* The file may be larger than our configured map (it grew before). */
+    MDB_envinfo info;
+    if ((rc = mdb_env_info(s->env, &info)))
+        goto fail;
+    s->map_size = info.me_mapsize;
+    int dead = 0;
+    if ((rc = mdb_reader_check(s->env, &dead)))
+        goto fail;
+
+    MDB_txn *txn;
+    if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn)))
+        goto fail;
+    for (int i = 0; i < LB_DB_COUNT; i++) {
+        unsigned f = MDB_CREATE;
+        if (db_is_dup((enum lb__db)i))
+            f |= MDB_DUPSORT | MDB_DUPFIXED;
+        if ((rc = mdb_dbi_open(txn, db_names[i], f, &s->dbi[i]))) {
+            mdb_txn_abort(txn);
+            goto fail;
+        }
+    }
+    MDB_cursor *cur;
+    MDB_val k, v;
+    uint64_t last = 0;
+    if ((rc = mdb_cursor_open(txn, s->dbi[LB_DB_EVENTS], &cur))) {
+        mdb_txn_abort(txn);
+        goto fail;
+    }
+    rc = mdb_cursor_get(cur, &k, &v, MDB_LAST);
+    if (rc == 0 && k.mv_size == 8)
+        last = lb__rd64(k.mv_data);
+    mdb_cursor_close(cur);
+    if (rc && rc != MDB_NOTFOUND) {
+        mdb_txn_abort(txn);
+        goto fail;
+    }
+    if ((rc = mdb_txn_commit(txn)))
+        goto fail;
+    atomic_store(&s->last_seq, last);
+    *out = s;
+    return 0;
+fail:
+    mdb_env_close(s->env);
+    free(s);
+    return lb__mdb_err(NULL, rc);
+}
+
+int lb_store_create(const char *dir, const struct lb_store_config *cfg, lb_store **out)
+{
+    char path[PATH_MAX];
+    struct stat st;
+    *out = NULL;
+    if (!dir || !*dir)
+        return LB_EINVAL;
+    if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+        return lb__mdb_err(NULL, errno);
+    if (path_join(path, sizeof path, dir, "data.mdb"))
+        return LB_ETOOBIG;
+    if (stat(path, &st) == 0)
+        return LB_EEXIST;
+    return store_open(dir, cfg, out);
+}
+
+int lb_store_open(const char *dir, const struct lb_store_config *cfg, lb_store **out)
+{
+    char path[PATH_MAX];
+    struct stat st;
+    *out = NULL;
+    if (!dir || !*dir)
+        return LB_EINVAL;
+    if (path_join(path, sizeof path, dir, "data.mdb"))
+        return LB_ETOOBIG;
+    if (stat(path, &st) != 0)
+        return LB_ENOTFOUND;
+    return store_open(dir, cfg, out);
+}
+
+void lb_store_close(lb_store *s)
+{
+    if (!s)
+        return;
+    mdb_env_close(s->env);
+    free(s);
+}
+
+uint64_t lb_store_last_seq(lb_store *s)
+{
+    return atomic_load(&s->last_seq);
+}
+
+/* Doubles the map. No transaction of this process may be open. */
+static int store_grow(lb_store *s)
+{
+    size_t next = s->map_size * 2;
+    if (next < s->map_size)
+        return LB_ENOSPC;
+    int rc = mdb_env_set_mapsize(s->env, next);
+    if (rc)
+        return lb__mdb_err(NULL, rc);
+    s->map_size = next;
+    return 0;
+}
+
+static int is_empty_dir(const char *path, bool *empty)
+{
+    DIR *d = opendir(path);
+    if (!d)
+        return lb__mdb_err(NULL, errno);
+    struct dirent *e;
+    *empty = true;
+    while ((e = readdir(d))) {
+        if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) {
+            *empty = false;
+            break;
+        }
+    }
+    closedir(d);
+    return 0;
+}
+
+int lb_store_backup(lb_store *s, const char *to)
+{
+    bool empty = false;
+    if (!to || !*to)
+        return LB_EINVAL;
+    if (mkdir(to, 0700) != 0) {
+        if (errno != EEXIST)
+            return lb__mdb_err(NULL, errno);
+        int rc = is_empty_dir(to, &empty);
+        if (rc)
+            return rc;
+        if (!empty)
+            return LB_EEXIST;
+    }
+    return lb__mdb_err(NULL, mdb_env_copy2(s->env, to, MDB_CP_COMPACT));
+}
+
+/* --- transactions -------------------------------------------------------- */
+
+/* Begins a transaction, adopting a map another process grew. */
+static int txn_begin(lb_store *s, MDB_txn *parent, unsigned flags, MDB_txn **out)
+{
+    int rc = mdb_txn_begin(s->env, parent, flags, out);
+    if (rc == MDB_MAP_RESIZED && !parent) {
+        rc = mdb_env_set_mapsize(s->env, 0);
+        if (rc == 0) {
+            MDB_envinfo info;
+            if (mdb_env_info(s->env, &info) == 0)
+                s->map_size = info.me_mapsize;
+            rc = mdb_txn_begin(s->env, parent, flags, out);
+        }
+    }
+    return rc;
+}
+
+int lb_txn_read(lb_store *s, lb_txn **out)
+{
+    *out = NULL;
+    lb_txn *t = calloc(1, sizeof *t);
+    if (!t)
+        return LB_ENOMEM;
+    t->s = s;
+    int rc = txn_begin(s, NULL, MDB_RDONLY, &t->txn);
+    if (rc) {
+        free(t);
+        return lb__mdb_err(NULL, rc);
+    }
+    *out = t;
+    return 0;
+}
+
+void lb_txn_end(lb_txn *t)
+{
+    if (!t)
+        return;
+    mdb_txn_abort(t->txn);
+    free(t);
+}
+
+static int last_seq_in(lb_txn *t, uint64_t *seq);
+
+int lb__txn_write(lb_store *s, lb_txn **out)
+{
+    *out = NULL;
+    lb_txn *t = calloc(1, sizeof *t);
+    if (!t)
+        return LB_ENOMEM;
+    t->s = s;
+    t->write = true;
+    int rc = txn_begin(s, NULL, 0, &t->txn);
+    if (rc) {
+        free(t);
+        return lb__mdb_err(NULL, rc);
+    }
+    *out = t;
+    return 0;
+}
+
+int lb__txn_commit(lb_txn *t)
+{
+    uint64_t last = 0;
+    int rc = last_seq_in(t, &last);
+    if (rc == 0) {
+        static const char key[] = "last_seq";
+        rc = lb__meta_put(t, key, sizeof key - 1, last);
+    }
+    if (rc) {
+        mdb_txn_abort(t->txn);
+        free(t);
+        return rc;
+    }
+    rc = lb__mdb_err(t, mdb_txn_commit(t->txn));
+    if (rc == 0)
+        atomic_store(&t->s->last_seq, last);
+    free(t);
+    return rc;
+}
+
+static int last_seq_in(lb_txn *t, uint64_t *seq)
+{
+    MDB_cursor *cur;
+    MDB_val k, v;
+    *seq = 0;
+    int rc = mdb_cursor_open(t->txn, lb__dbi(t, LB_DB_EVENTS), &cur);
+    if (rc)
+        return lb__mdb_err(t, rc);
+    rc = mdb_cursor_get(cur, &k, &v, MDB_LAST);
+    mdb_cursor_close(cur);
+    if (rc == MDB_NOTFOUND)
+        return 0;
+    if (rc)
+        return lb__mdb_err(t, rc);
+    if (k.mv_size != 8)
+        return LB_ECORRUPT;
+    *seq = lb__rd64(k.mv_data);
+    return 0;
+}
+
+/* Runs every op once in nested transactions under parent. Returns 0 when the
+ * batch may be committed, LB_EMAPFULL when it must be rerun on a larger map,
+ * another error when the parent transaction is unusable. */
+static int batch_pass(lb_store *s, MDB_txn *parent, struct lb_op *ops, size_t nops)
+{
+    for (size_t i = 0; i < nops; i++) {
+        lb_txn t = {.s = s, .write = true};
+        int rc = txn_begin(s, parent, 0, &t.txn);
+        if (rc) {
+            rc = lb__mdb_err(&t, rc);
+            return t.map_full ? LB_EMAPFULL : rc;
+        }
+        int res = ops[i].run(&t, ops[i].arg);
+        if (t.map_full || res == LB_EMAPFULL) {
+            mdb_txn_abort(t.txn);
+            return LB_EMAPFULL;
+        }
+        if (res == 0) {
+            rc = mdb_txn_commit(t.txn);
+            if (rc) {
+                res = lb__mdb_err(&t, rc);
+                if (t.map_full)
+                    return LB_EMAPFULL;
+            }
+        } else {
+            mdb_txn_abort(t.txn);
+        }
+        ops[i].result = res;
+    }
+    return 0;
+}
+
+/* LMDB reports a short write (what a filling disk usually gives) as EIO.
+ * When the data directory's file system has next to nothing left, call it
+ * what it is, so the client hears 507 rather than 500. */
+static int refine_io_error(lb_store *s, int err)
+{
+    struct statvfs vfs;
+    if (err == LB_EIO && statvfs(s->dir, &vfs) == 0 &&
+        (uint64_t)vfs.f_bavail * vfs.f_frsize < LB_FULL_DISK_BYTES)
+        return LB_ENOSPC;
+    return err;
+}
+
+int lb_store_batch(lb_store *s, struct lb_op *ops, size_t nops, uint64_t *first_seq,
+                   uint64_t *last_seq)
+{
+    uint64_t before = atomic_load(&s->last_seq);
+    uint64_t after = before;
+    int err;
+    if (first_seq)
+        *first_seq = before + 1;
+    if (last_seq)
+        *last_seq = before;
+    for (;;) {
+        MDB_txn *parent;
+        lb_txn pt = {.s = s, .write = true};
+        int rc = txn_begin(s, NULL, 0, &parent);
+        if (rc) {
+            err = lb__mdb_err(NULL, rc);
+            goto fail;
+        }
+        pt.txn = parent;
+        err = batch_pass(s, parent, ops, nops);
+        if (err == 0)
+            err = last_seq_in(&pt, &after);
+        if (err == 0 && after != before) {
+            static const char key[] = "last_seq";
+            err = lb__meta_put(&pt, key, sizeof key - 1, after);
+        }
+        if (err == 0) {
+            rc = mdb_txn_commit(parent);
+            if (rc == 0)
+                break;
+            err = refine_io_error(s, lb__mdb_err(&pt, rc));
+        } else {
+            mdb_txn_abort(parent);
+        }
+        if (err == LB_EMAPFULL || pt.map_full) {
+            err = store_grow(s);
+            if (err)
+                goto fail;
+            continue;
+        }
+        goto fail;
+    }
+    atomic_store(&s->last_seq, after);
+    if (first_seq)
+        *first_seq = before + 1;
+    if (last_seq)
+        *last_seq = after;
+    return 0;
+fail:
+    for (size_t i = 0; i < nops; i++)
+        ops[i].result = err;
+    return err;
+}
+
+int lb_store_run(lb_store *s, int (*run)(lb_txn *t, void *arg), void *arg)
+{
+    struct lb_op op = {.run = run, .arg = arg};
+    int rc = lb_store_batch(s, &op, 1, NULL, NULL);
+    return rc ? rc : op.result;
+}
+
+/* --- meta ---------------------------------------------------------------- */
+
+int lb__meta_get(lb_txn *t, const void *key, size_t len, uint64_t *v)
+{
+    MDB_val k = {len, (void *)key}, d;
+    *v = 0;
+    int rc = mdb_get(t->txn, lb__dbi(t, LB_DB_META), &k, &d);
+    if (rc == MDB_NOTFOUND)
+        return 0;
+    if (rc)
+        return lb__mdb_err(t, rc);
+    if (d.mv_size != 8)
+        return LB_ECORRUPT;
+    *v = lb__rd64(d.mv_data);
+    return 0;
+}
+
+int lb__meta_put(lb_txn *t, const void *key, size_t len, uint64_t v)
+{
+    uint8_t buf[8];
+    lb__be64(buf, v);
+    MDB_val k = {len, (void *)key}, d = {8, buf};
+    return lb__mdb_err(t, mdb_put(t->txn, lb__dbi(t, LB_DB_META), &k, &d, 0));
+}
+
+/* --- the outbox ---------------------------------------------------------- */
+
+int lb_outbox_append(lb_txn *t, const struct lb_ctx *c, const char *type, lb_id id,
+                     const void *data, size_t data_len, uint64_t *seq)
+{
+    if (!t->write || !type || !data || data_len == 0)
+        return LB_EINVAL;
+    uint64_t last;
+    int rc = last_seq_in(t, &last);
+    if (rc)
+        return rc;
+    struct lb_event ev = {
+        .seq = last + 1,
+        .type = (char *)type,
+        .at = c->now,
+        .actor = (char *)(c->actor ? c->actor : ""),
+        .id = id,
+        .data = (uint8_t *)data,
+        .data_len = data_len,
+    };
+    msgpack_sbuffer sb;
+    msgpack_sbuffer_init(&sb);
+    rc = lb_event_encode(&ev, &sb);
+    if (rc == 0) {
+        uint8_t kb[8];
+        lb__be64(kb, ev.seq);
+        MDB_val k = {8, kb}, v = {sb.size, sb.data};
+        rc = lb__mdb_err(t, mdb_put(t->txn, lb__dbi(t, LB_DB_EVENTS), &k, &v, MDB_APPEND));
+    }
+    msgpack_sbuffer_destroy(&sb);
+    if (rc == 0 && seq)
+        *seq = ev.seq;
+    return rc;
+}
+
+int lb_outbox_read(lb_txn *t, uint64_t after, size_t limit,
+                   int (*fn)(uint64_t seq, const void *env, size_t len, void *arg), void *arg)
+{
+    MDB_cursor *cur;
+    uint8_t kb[8];
+    if (after == UINT64_MAX || limit == 0)
+        return 0;
+    lb__be64(kb, after + 1);
+    MDB_val k = {8, kb}, v;
+    int rc = mdb_cursor_open(t->txn, lb__dbi(t, LB_DB_EVENTS), &cur);
+    if (rc)
+        return lb__mdb_err(t, rc);
+    rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+    size_t n = 0;
+    int ret = 0;
+    while (rc == 0 && n < limit) {
+        if (k.mv_size != 8) {
+            ret = LB_ECORRUPT;
+            break;
+        }
+        ret = fn(lb__rd64(k.mv_data), v.mv_data, v.mv_size, arg);
+        if (ret)
+            break;
+        n++;
+        rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+    }
+    mdb_cursor_close(cur);
+    if (ret)
+        return ret;
+    return rc == 0 || rc == MDB_NOTFOUND ? 0 : lb__mdb_err(t, rc);
+}
+
+/* --- records and indexes ------------------------------------------------- */
+
+int lb__keys_add(struct lb__keys *ks, enum lb__db db, const void *key, size_t len)
+{
+    if (ks->n >= LB__KEYS_MAX || len > LB__KEY_MAX || len == 0)
+        return LB_ETOOBIG;
+    struct lb__ikey *k = &ks->k[ks->n++];
+    k->db = db;
+    k->len = len;
+    memcpy(k->key, key, len);
+    return 0;
+}
+
+int lb__keys_add_id(struct lb__keys *ks, enum lb__db db, uint64_t v)
+{
+    uint8_t b[8];
+    lb__be64(b, v);
+    return lb__keys_add(ks, db, b, 8);
+}
+
+int lb__keys_add_u8(struct lb__keys *ks, enum lb__db db, uint8_t v)
+{
+    return lb__keys_add(ks, db, &v, 1);
+}
+
+int lb__keys_add_str(struct lb__keys *ks, enum lb__db db, const char *s)
+{
+    if (!s || !*s)
+        return LB_EINVAL;
+    return lb__keys_add(ks, db, s, strlen(s));
+}
+
+static bool ikey_eq(const struct lb__ikey *a, const struct lb__ikey *b)
+{
+    return a->db == b->db && a->len == b->len && memcmp(a->key, b->key, a->len) == 0;
+}
+
+static bool keys_has(const struct lb__keys *ks, const struct lb__ikey *k)
+{
+    for (size_t i = 0; i < ks->n; i++)
+        if (ikey_eq(&ks->k[i], k))
+            return true;
+    return false;
+}
+
+int lb__get(lb_txn *t, const struct lb__rtype *rt, lb_id id, void *rec)
+{
+    uint8_t kb[8];
+    lb__be64(kb, id);
+    MDB_val k = {8, kb}, v;
+    int rc = mdb_get(t->txn, lb__dbi(t, rt->db), &k, &v);
+    if (rc)
+        return lb__mdb_err(t, rc);
+    return rt->decode(v.mv_data, v.mv_size, rec);
+}
+
+int lb__unique_get(lb_txn *t, enum lb__db db, const void *key, size_t len, lb_id *id)
+{
+    MDB_val k = {len, (void *)key}, v;
+    *id = 0;
+    if (len == 0 || len > LB__KEY_MAX)
+        return LB_ENOTFOUND;
+    int rc = mdb_get(t->txn, lb__dbi(t, db), &k, &v);
+    if (rc)
+        return lb__mdb_err(t, rc);
+    if (v.mv_size != 8)
+        return LB_ECORRUPT;
+    *id = lb__rd64(v.mv_data);
+    return 0;
+}
+
+/* Adds one index entry for id; unique keys held by another id: LB_EEXIST. */
+static int index_add(lb_txn *t, const struct lb__ikey *ik, lb_id id)
+{
+    uint8_t vb[8];
+    lb__be64(vb, id);
+    MDB_val k = {ik->len, (void *)ik->key}, v = {8, vb};
+    if (lb__db_unique(ik->db)) {
+        lb_id other;
+        int rc = lb__unique_get(t, ik->db, ik->key, ik->len, &other);
+        if (rc == 0)
+            return other == id ? 0 : LB_EEXIST;
+        if (rc != LB_ENOTFOUND)
+            return rc;
+        return lb__mdb_err(t, mdb_put(t->txn, lb__dbi(t, ik->db), &k, &v, 0));
+    }
+    int rc = mdb_put(t->txn, lb__dbi(t, ik->db), &k, &v, MDB_NODUPDATA);
+    return rc == MDB_KEYEXIST ? 0 : lb__mdb_err(t, rc);
+}
+
+static int index_del(lb_txn *t, const struct lb__ikey *ik, lb_id id)
+{
+    uint8_t vb[8];
+    lb__be64(vb, id);
+    MDB_val k = {ik->len, (void *)ik->key}, v = {8, vb};
+    int rc = mdb_del(t->txn, lb__dbi(t, ik->db), &k, &v);
+    return rc == MDB_NOTFOUND ? 0 : lb__mdb_err(t, rc);
+}
+
+int lb__put(lb_txn *t, const struct lb__rtype *rt, const void *old, const void *rec)
+{
+    struct lb__keys *ko = NULL, *kn = NULL;
+    msgpack_sbuffer sb;
+    int rc;
+    lb_id id = rt->meta(rec)->id;
+    if (!t->write || id == 0)
+        return LB_EINVAL;
+    msgpack_sbuffer_init(&sb);
+    if (rt->keys) {
+        /* malloc, not calloc: only the first n entries are ever read. */
+        ko = malloc(sizeof *ko);
+        kn = malloc(sizeof *kn);
+        if (!ko || !kn) {
+            rc = LB_ENOMEM;
+            goto out;
+        }
+        ko->n = 0;
+        kn->n = 0;
+        if (old && (rc = rt->keys(old, ko)))
+            goto out;
+        if ((rc = rt->keys(rec, kn)))
+            goto out;
+        /* Conflicts first, so a refused write changes nothing. */
+        for (size_t i = 0; i < kn->n; i++) {
+            lb_id other;
+            if (!lb__db_unique(kn->k[i].db) || keys_has(ko, &kn->k[i]))
+                continue;
+            rc = lb__unique_get(t, kn->k[i].db, kn->k[i].key, kn->k[i].len, &other);
+            if (rc == 0 && other != id) {
+                rc = LB_EEXIST;
+                goto out;
+            }
+            if (rc && rc != LB_ENOTFOUND)
+                goto out;
+        }
+        for (size_t i = 0; i < ko->n; i++)
+            if (!keys_has(kn, &ko->k[i]) && (rc = index_del(t, &ko->k[i], id)))
+                goto out;
+        for (size_t i = 0; i < kn->n; i++)
+            if (!keys_has(ko, &kn->k[i]) && (rc = index_add(t, &kn->k[i], id)))
+                goto out;
+    }
+    if ((rc = rt->encode(rec, &sb)))
+        goto out;
+    uint8_t kb[8];
+    lb__be64(kb, id);
+    MDB_val k = {8, kb}, v = {sb.size, sb.data};
+    rc = lb__mdb_err(t, mdb_put(t->txn, lb__dbi(t, rt->db), &k, &v, 0));
+out:
+    msgpack_sbuffer_destroy(&sb);
+    free(ko);
+    free(kn);
+    return rc;
+}
+
+int lb__next_id(lb_txn *t, const struct lb__rtype *rt, lb_id *id)
+{
+    char key[64];
+    int n = snprintf(key, sizeof key, "next_id:%s", rt->name);
+    uint64_t v;
+    int rc = lb__meta_get(t, key, (size_t)n, &v);
+    if (rc)
+        return rc;
+    if (v == 0)
+        v = 1;
+    if ((rc = lb__meta_put(t, key, (size_t)n, v + 1)))
+        return rc;
+    *id = v;
+    return 0;
+}
+
+void lb__meta_new(struct lb_meta *m, lb_id id, const struct lb_ctx *c)
+{
+    m->id = id;
+    m->version = 1;
+    m->created_at = c->now;
+    m->updated_at = c->now;
+}
+
+int lb__touch(struct lb_meta *m, const struct lb_ctx *c, uint64_t if_match)
+{
+    if (if_match && if_match != m->version)
+        return LB_ESTALE;
+    m->version++;
+    m->updated_at = c->now;
+    return 0;
+}
+
+int lb__strdup(const char *s, char **out)
+{
+    *out = NULL;
+    if (!s)
+        return 0;
+    *out = strdup(s);
+    return *out ? 0 : LB_ENOMEM;
+}
+
+int lb__strset(char **dst, const char *s)
+{
+    char *n;
+    int rc = lb__strdup(s, &n);
+    if (rc)
+        return rc;
+    free(*dst);
+    *dst = n;
+    return 0;
+}
+
+/* --- pages --------------------------------------------------------------- */
+
+int lb__src_open(lb_txn *t, struct lb__src *src, enum lb__db db, const void *key, size_t len,
+                 lb_id after)
+{
+    memset(src, 0, sizeof *src);
+    if (len > LB__KEY_MAX)
+        return LB_ETOOBIG;
+    int rc = mdb_cursor_open(t->txn, lb__dbi(t, db), &src->cur);
+    if (rc)
+        return lb__mdb_err(t, rc);
+    src->dup = key != NULL;
+    src->keylen = len;
+    if (key)
+        memcpy(src->key, key, len);
+    if (after == UINT64_MAX)
+        return 0;
+    uint8_t ab[8];
+    lb__be64(ab, after + 1);
+    MDB_val k, v;
+    if (src->dup) {
+        k.mv_size = len;
+        k.mv_data = src->key;
+        v.mv_size = 8;
+        v.mv_data = ab;
+        rc = mdb_cursor_get(src->cur, &k, &v, MDB_GET_BOTH_RANGE);
+        if (rc == 0) {
+            if (v.mv_size != 8)
+                return LB_ECORRUPT;
+            src->next = lb__rd64(v.mv_data);
+        }
+    } else {
+        k.mv_size = 8;
+        k.mv_data = ab;
+        rc = mdb_cursor_get(src->cur, &k, &v, MDB_SET_RANGE);
+        if (rc == 0) {
+            if (k.mv_size != 8)
+                return LB_ECORRUPT;
+            src->next = lb__rd64(k.mv_data);
+        }
+    }
+    return rc == 0 || rc == MDB_NOTFOUND ? 0 : lb__mdb_err(t, rc);
+}
+
+int lb__src_advance(struct lb__src *src)
+{
+    MDB_val k, v;
+    if (!src->next)
+        return 0;
+    int rc = mdb_cursor_get(src->cur, &k, &v, src->dup ? MDB_NEXT_DUP : MDB_NEXT);
+    src->next = 0;
+    if (rc == MDB_NOTFOUND)
+        return 0;
+    if (rc)
+        return lb__mdb_err(NULL, rc);
+    const MDB_val *idv = src->dup ? &v : &k;
+    if (idv->mv_size != 8)
+        return LB_ECORRUPT;
+    src->next = lb__rd64(idv->mv_data);
+    return 0;
+}
+
+void lb__src_close(struct lb__src *src)
+{
+    if (src->cur)
+        mdb_cursor_close(src->cur);
+    src->cur = NULL;
+}
+
+int lb__page_merge(lb_txn *t, struct lb__src *srcs, size_t nsrc,
+                   int (*accept)(lb_txn *t, lb_id id, void *arg), void *arg, struct lb_page *p)
+{
+    p->count = 0;
+    p->next = 0;
+    for (;;) {
+        lb_id min = 0;
+        for (size_t i = 0; i < nsrc; i++)
+            if (srcs[i].next && (!min || srcs[i].next < min))
+                min = srcs[i].next;
+        if (!min)
+            return 0;
+        for (size_t i = 0; i < nsrc; i++) {
+            if (srcs[i].next == min) {
+                int rc = lb__src_advance(&srcs[i]);
+                if (rc)
+                    return rc;
+            }
+        }
+        int ok = accept ? accept(t, min, arg) : 1;
+        if (ok < 0)
+            return ok;
+        if (!ok)
+            continue;
+        if (p->count == p->limit) {
+            p->next = p->count ? p->ids[p->count - 1] : 0;
+            return 0;
+        }
+        p->ids[p->count++] = min;
+    }
+}
+
+void lb__page_from_sorted(const lb_id *ids, size_t n, struct lb_page *p)
+{
+    p->count = 0;
+    p->next = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (ids[i] <= p->after || (i > 0 && ids[i] == ids[i - 1]))
+            continue;
+        if (p->count == p->limit) {
+            p->next = p->count ? p->ids[p->count - 1] : 0;
+            return;
+        }
+        p->ids[p->count++] = ids[i];
+    }
+}
+
+/* --- event data ---------------------------------------------------------- */
+
+void lb__ev_init(struct lb__ev *e)
+{
+    msgpack_sbuffer_init(&e->buf);
+    msgpack_packer_init(&e->pk, &e->buf, msgpack_sbuffer_write);
+    e->n = 0;
+    e->err = 0;
+}
+
+void lb__ev_done(struct lb__ev *e)
+{
+    msgpack_sbuffer_destroy(&e->buf);
+}
+
+static int ev_check(struct lb__ev *e, int rc)
+{
+    if (rc && !e->err)
+        e->err = LB_ENOMEM;
+    return rc ? LB_ENOMEM : 0;
+}
+
+int lb__ev_key(struct lb__ev *e, const char *k)
+{
+    size_t n = strlen(k);
+    e->n++;
+    return ev_check(e, msgpack_pack_str(&e->pk, n) || msgpack_pack_str_body(&e->pk, k, n));
+}
+
+int lb__ev_str(struct lb__ev *e, const char *k, const char *v)
+{
+    if (lb__ev_key(e, k))
+        return LB_ENOMEM;
+    if (!v)
+        return ev_check(e, msgpack_pack_nil(&e->pk));
+    size_t n = strlen(v);
+    return ev_check(e, msgpack_pack_str(&e->pk, n) || msgpack_pack_str_body(&e->pk, v, n));
+}
+
+int lb__ev_uint(struct lb__ev *e, const char *k, uint64_t v)
+{
+    if (lb__ev_key(e, k))
+        return LB_ENOMEM;
+    return ev_check(e, msgpack_pack_uint64(&e->pk, v));
+}
+
+int lb__ev_int(struct lb__ev *e, const char *k, int64_t v)
+{
+    if (lb__ev_key(e, k))
+        return LB_ENOMEM;
+    return ev_check(e, msgpack_pack_int64(&e->pk, v));
+}
+
+int lb__ev_bool(struct lb__ev *e, const char *k, bool v)
+{
+    if (lb__ev_key(e, k))
+        return LB_ENOMEM;
+    return ev_check(e, v ? msgpack_pack_true(&e->pk) : msgpack_pack_false(&e->pk));
+}
+
+int lb__ev_nil(struct lb__ev *e, const char *k)
+{
+    if (lb__ev_key(e, k))
+        return LB_ENOMEM;
+    return ev_check(e, msgpack_pack_nil(&e->pk));
+}
+
+int lb__ev_time(struct lb__ev *e, const char *k, lb_time v)
+{
+    return v == LB_TIME_NONE ? lb__ev_nil(e, k) : lb__ev_int(e, k, v);
+}
+
+int lb__ev_date(struct lb__ev *e, const char *k, lb_date v)
+{
+    if (v == LB_DATE_NONE)
+        return lb__ev_nil(e, k);
+    char buf[16];
+    lb_date_format(v, buf);
+    return lb__ev_str(e, k, buf);
+}
+
+int lb__ev_append(lb_txn *t, const struct lb_ctx *c, const char *type, lb_id id, struct lb__ev *e)
+{
+    if (e->err)
+        return e->err;
+    msgpack_sbuffer sb;
+    msgpack_packer pk;
+    msgpack_sbuffer_init(&sb);
+    msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+    int rc = LB_ENOMEM;
+    if (msgpack_pack_map(&pk, e->n) == 0 &&
+        (e->buf.size == 0 || msgpack_sbuffer_write(&sb, e->buf.data, e->buf.size) == 0))
+        rc = lb_outbox_append(t, c, type, id, sb.data, sb.size, NULL);
+    msgpack_sbuffer_destroy(&sb);
+    return rc;
+}
+
+/* --- the consistency check ---------------------------------------------- */
+
+struct check {
+    lb_txn *t;
+    FILE *report;
+    size_t problems;
+    size_t expected[LB_DB_COUNT]; /* index entries the records call for */
+};
+
+static void problem(struct check *ck, const char *fmt, const char *a, unsigned long long b)
+{
+    ck->problems++;
+    if (ck->report) {
+        fprintf(ck->report, fmt, a, b);
+        fputc('\n', ck->report);
+    }
+}
+
+/* Does index entry ik hold id? */
+static int index_has(lb_txn *t, const struct lb__ikey *ik, lb_id id, bool *has)
+{
+    uint8_t vb[8];
+    lb__be64(vb, id);
+    MDB_val k = {ik->len, (void *)ik->key}, v = {8, vb};
+    *has = false;
+    if (lb__db_unique(ik->db)) {
+        int rc = mdb_get(t->txn, lb__dbi(t, ik->db), &k, &v);
+        if (rc == MDB_NOTFOUND)
+            return 0;
+        if (rc)
+            return lb__mdb_err(t, rc);
+        *has = v.mv_size == 8 && lb__rd64(v.mv_data) == id;
+        return 0;
+    }
+    MDB_cursor *cur;
+    int rc = mdb_cursor_open(t->txn, lb__dbi(t, ik->db), &cur);
+    if (rc)
+        return lb__mdb_err(t, rc);
+    rc = mdb_cursor_get(cur, &k, &v, MDB_GET_BOTH);
+    mdb_cursor_close(cur);
+    if (rc == MDB_NOTFOUND)
+        return 0;
+    if (rc)
+        return lb__mdb_err(t, rc);
+    *has = true;
+    return 0;
+}
+
+/* Every record of rt decodes, has its key's id, and has its index entries;
+ * counts the entries for check_counts. */
+static int check_records(struct check *ck, const struct lb__rtype *rt, uint64_t *max_id)
+{
+    lb_txn *t = ck->t;
+    MDB_cursor *cur;
+    MDB_val k, v;
+    void *rec = calloc(1, rt->size);
+    struct lb__keys *ks = calloc(1, sizeof *ks);
+    int err = 0;
+    *max_id = 0;
+    if (!rec || !ks) {
+        free(rec);
+        free(ks);
+        return LB_ENOMEM;
+    }
+    int rc = mdb_cursor_open(t->txn, lb__dbi(t, rt->db), &cur);
+    if (rc) {
+        free(rec);
+        free(ks);
+        return lb__mdb_err(t, rc);
+    }
+    for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
+         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        if (k.mv_size != 8) {
+            problem(ck, "%s: key of %llu bytes", rt->name, (unsigned long long)k.mv_size);
+            continue;
+        }
+        lb_id id = lb__rd64(k.mv_data);
+        *max_id = id;
+        if (rt->decode(v.mv_data, v.mv_size, rec) != 0) {
+            problem(ck, "%s %llu: does not decode", rt->name, (unsigned long long)id);
+            continue;
+        }
+        if (rt->meta(rec)->id != id)
+            problem(ck, "%s %llu: record carries another id", rt->name, (unsigned long long)id);
+        ks->n = 0;
+        if (rt->keys && rt->keys(rec, ks) != 0)
+            problem(ck, "%s %llu: index keys cannot be built", rt->name, (unsigned long long)id);
+        for (size_t i = 0; i < ks->n; i++) {
+            bool has;
+            if ((err = index_has(t, &ks->k[i], id, &has)))
+                break;
+            ck->expected[ks->k[i].db]++;
+            if (!has)
+                problem(ck, "%s: record %llu missing from its index entry", db_names[ks->k[i].db],
+                        id);
+        }
+        rt->clear(rec);
+        if (err)
+            break;
+    }
+    mdb_cursor_close(cur);
+    free(rec);
+    free(ks);
+    if (!err && rc != MDB_NOTFOUND)
+        err = lb__mdb_err(t, rc);
+    return err;
+}
+
+/* An index holding more entries than its records call for has entries
+ * pointing at records without that key (or at no record). */
+static int check_counts(struct check *ck)
+{
+    for (int db = LB_IX_COMPANY_ORGNR; db < LB_DB_COUNT; db++) {
+        MDB_stat st;
+        int rc = mdb_stat(ck->t->txn, lb__dbi(ck->t, db), &st);
+        if (rc)
+            return lb__mdb_err(ck->t, rc);
+        if (st.ms_entries != ck->expected[db])
+            problem(ck, "%s: index entries do not match the records (%llu expected)", db_names[db],
+                    (unsigned long long)ck->expected[db]);
+    }
+    return 0;
+}
+
+static int check_meta_id(struct check *ck, const char *name, uint64_t max_id)
+{
+    char key[64];
+    uint64_t next;
+    int n = snprintf(key, sizeof key, "next_id:%s", name);
+    int rc = lb__meta_get(ck->t, key, (size_t)n, &next);
+    if (rc)
+        return rc;
+    if (max_id && next <= max_id)
+        problem(ck, "meta: next id of %s does not exceed the largest id %llu", name, max_id);
+    return 0;
+}
+
+/* Every event decodes, carries its key's seq, and seqs run 1..last. */
+static int check_events(struct check *ck)
+{
+    lb_txn *t = ck->t;
+    MDB_cursor *cur;
+    MDB_val k, v;
+    uint64_t expect = 1;
+    int rc = mdb_cursor_open(t->txn, lb__dbi(t, LB_DB_EVENTS), &cur);
+    if (rc)
+        return lb__mdb_err(t, rc);
+    for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
+         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        struct lb_event ev = {0};
+        uint64_t seq = k.mv_size == 8 ? lb__rd64(k.mv_data) : 0;
+        if (seq != expect)
+            problem(ck, "%s: gap or bad key before seq %llu", "events", seq);
+        expect = seq + 1;
+        if (lb_event_decode(v.mv_data, v.mv_size, &ev) != 0)
+            problem(ck, "%s: seq %llu does not decode", "events", seq);
+        else if (ev.seq != seq)
+            problem(ck, "%s: seq %llu carries another seq", "events", seq);
+        lb_event_clear(&ev);
+    }
+    mdb_cursor_close(cur);
+    if (rc != MDB_NOTFOUND)
+        return lb__mdb_err(t, rc);
+    static const char key[] = "last_seq";
+    uint64_t last;
+    if ((rc = lb__meta_get(t, key, sizeof key - 1, &last)))
+        return rc;
+    if (last != expect - 1)
+        problem(ck, "meta: %s differs from the outbox's last seq %llu", "last_seq", expect - 1);
+    return 0;
+}
+
+/* Values of a plain database decode with fn. */
+static int check_plain(struct check *ck, enum lb__db db, int (*fn)(const void *, size_t))
+{
+    MDB_cursor *cur;
+    MDB_val k, v;
+    unsigned long long n = 0;
+    int rc = mdb_cursor_open(ck->t->txn, lb__dbi(ck->t, db), &cur);
+    if (rc)
+        return lb__mdb_err(ck->t, rc);
+    for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
+         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT), n++)
+        if (fn(v.mv_data, v.mv_size) != 0)
+            problem(ck, "%s: entry %llu does not decode", db_names[db], n);
+    mdb_cursor_close(cur);
+    return rc == MDB_NOTFOUND ? 0 : lb__mdb_err(ck->t, rc);
+}
+
+#define DECODES(t)                                                                                 \
+    static int t##_decodes(const void *b, size_t l)                                                \
+    {                                                                                              \
+        struct lb_##t r = {0};                                                                     \
+        int rc = lb_##t##_decode(b, l, &r);                                                        \
+        lb_##t##_clear(&r);                                                                        \
+        return rc;                                                                                 \
+    }
+DECODES(session)
+DECODES(idempotency)
+DECODES(snapshot)
+
+int lb_store_check(lb_store *s, FILE *report)
+{
+    static const struct lb__rtype *const types[] = {
+        &lb__company_type,  &lb__case_type,        &lb__contact_type, &lb__handoff_type,
+        &lb__followup_type, &lb__improvement_type, &lb__user_type,
+    };
+    struct check ck = {.report = report};
+    int rc = lb_txn_read(s, &ck.t);
+    if (rc)
+        return rc;
+    for (size_t i = 0; i < sizeof types / sizeof *types && !rc; i++) {
+        uint64_t max_id;
+        rc = check_records(&ck, types[i], &max_id);
+        if (!rc)
+            rc = check_meta_id(&ck, types[i]->name, max_id);
+    }
+    if (!rc)
+        rc = check_counts(&ck);
+    if (!rc)
+        rc = check_events(&ck);
+    if (!rc)
+        rc = check_plain(&ck, LB_DB_SESSIONS, session_decodes);
+    if (!rc)
+        rc = check_plain(&ck, LB_DB_IDEMPOTENCY, idempotency_decodes);
+    if (!rc)
+        rc = check_plain(&ck, LB_DB_SNAPSHOTS, snapshot_decodes);
+    lb_txn_end(ck.t);
+    if (rc)
+        return rc;
+    return ck.problems ? LB_ECORRUPT : 0;
+}

@@ -1,0 +1,221 @@
+/* store_internal.h: what the store's files share and nothing above them sees.
+ *
+ * core/store.c owns the environment, transactions, the batch, the outbox,
+ * backup, check and the one function translating MDB_* codes (lb__mdb_err).
+ * The domain files (store_companies.c, store_cases.c, ...) build on the
+ * helpers below: big-endian keys, record get/put through the codec, the
+ * generic index maintenance driven by each record type's key function, and
+ * event building.
+ *
+ * Every secondary index is described by the record type's `keys` function:
+ * given a decoded record it lists the (index, key) pairs the record must have.
+ * Writes compute the old and the new list and apply the difference; the check
+ * recomputes the lists from the records and compares them with the indexes, so
+ * maintenance and verification can never disagree about what an index holds. */
+#ifndef LOTSBOK_STORE_INTERNAL_H
+#define LOTSBOK_STORE_INTERNAL_H
+
+#include <lmdb.h>
+#include <msgpack.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "lotsbok/store.h"
+
+/* The named sub-databases. Secondary indexes are IX_*; unique ones map a key
+ * to one big-endian id, the others are MDB_DUPSORT|MDB_DUPFIXED lists of
+ * big-endian ids (so each list is in creation order). */
+enum lb__db {
+    LB_DB_META,
+    LB_DB_EVENTS,
+    LB_DB_COMPANIES,
+    LB_DB_CASES,
+    LB_DB_CONTACTS,
+    LB_DB_HANDOFFS,
+    LB_DB_FOLLOWUPS,
+    LB_DB_IMPROVEMENTS,
+    LB_DB_SNAPSHOTS,
+    LB_DB_USERS,
+    LB_DB_SESSIONS,
+    LB_DB_IDEMPOTENCY,
+    LB_IX_COMPANY_ORGNR,         /* unique: 10 digits -> id */
+    LB_IX_COMPANY_NAME,          /* folded name (truncated) -> ids */
+    LB_IX_CASE_STATUS,           /* 1 byte status -> ids */
+    LB_IX_CASE_OWNER,            /* owner username -> ids */
+    LB_IX_CASE_COMPANY,          /* be64 company -> ids */
+    LB_IX_CASE_NUMBER,           /* unique: be16 year, be32 serial -> id */
+    LB_IX_CONTACT_CASE,          /* be64 case -> ids */
+    LB_IX_HANDOFF_UNIT_STATUS,   /* unit, NUL, 1 byte status -> ids */
+    LB_IX_HANDOFF_STATUS,        /* 1 byte status -> ids */
+    LB_IX_HANDOFF_CASE,          /* be64 case -> ids */
+    LB_IX_FOLLOWUP_ASSIGNEE_DUE, /* assignee, NUL, be32 biased due -> ids */
+    LB_IX_FOLLOWUP_STATUS,       /* 1 byte status -> ids */
+    LB_IX_FOLLOWUP_CASE,         /* be64 case of an item -> ids */
+    LB_IX_USER_NAME,             /* unique: username -> id */
+    LB_DB_COUNT
+};
+
+/* Longest index key we build (LMDB's default limit is 511). Folded names are
+ * cut to LB__FOLD_MAX bytes before they become keys. */
+#define LB__KEY_MAX 256
+#define LB__FOLD_MAX 200
+#define LB__KEYS_MAX 64
+
+struct lb_store {
+    MDB_env *env;
+    MDB_dbi dbi[LB_DB_COUNT];
+    struct lb_store_config cfg;
+    size_t map_size;
+    _Atomic uint64_t last_seq; /* committed */
+    char dir[4096];
+};
+
+struct lb_txn {
+    lb_store *s;
+    MDB_txn *txn;
+    bool write;
+    bool map_full; /* set by lb__mdb_err when LMDB reported MDB_MAP_FULL */
+};
+
+/* A plain write transaction outside any batch: no map growth, no retry.
+ * For tests and tools that seed data; lb__txn_commit syncs and frees t. */
+int lb__txn_write(lb_store *s, lb_txn **out);
+int lb__txn_commit(lb_txn *t);
+
+/* The one translation of an LMDB return code into an lb_err. Records
+ * MDB_MAP_FULL on t (may be NULL) so the batch grows the map even when an
+ * operation maps the error into something else. */
+int lb__mdb_err(lb_txn *t, int rc);
+
+MDB_dbi lb__dbi(lb_txn *t, enum lb__db db);
+bool lb__db_unique(enum lb__db db);
+
+/* Big-endian writers and readers. */
+void lb__be64(uint8_t *p, uint64_t v);
+uint64_t lb__rd64(const uint8_t *p);
+void lb__be32(uint8_t *p, uint32_t v);
+uint32_t lb__rd32(const uint8_t *p);
+/* Biased so that negative dates sort before positive ones. */
+static inline uint32_t lb__date_key(lb_date d)
+{
+    return (uint32_t)d ^ 0x80000000u;
+}
+
+/* One index entry a record must have. */
+struct lb__ikey {
+    enum lb__db db;
+    size_t len;
+    uint8_t key[LB__KEY_MAX];
+};
+struct lb__keys {
+    size_t n;
+    struct lb__ikey k[LB__KEYS_MAX];
+};
+/* Appends an entry; LB_ETOOBIG when the key or the list is over its limit. */
+int lb__keys_add(struct lb__keys *ks, enum lb__db db, const void *key, size_t len);
+/* Entry helpers for the common key shapes. */
+int lb__keys_add_id(struct lb__keys *ks, enum lb__db db, uint64_t v);
+int lb__keys_add_u8(struct lb__keys *ks, enum lb__db db, uint8_t v);
+int lb__keys_add_str(struct lb__keys *ks, enum lb__db db, const char *s);
+
+/* A record type: its primary database, codec and index keys. */
+struct lb__rtype {
+    const char *name;
+    enum lb__db db;
+    size_t size;
+    int (*decode)(const void *buf, size_t len, void *out);
+    int (*encode)(const void *rec, msgpack_sbuffer *out);
+    void (*clear)(void *rec);
+    int (*keys)(const void *rec, struct lb__keys *out); /* NULL: no index */
+    const struct lb_meta *(*meta)(const void *rec);
+};
+
+/* Defines lb__<t>_type from the codec's functions and a key function. */
+#define LB__RTYPE(t, dbv, keysfn)                                                                  \
+    static int t##_dec(const void *b, size_t l, void *o)                                           \
+    {                                                                                              \
+        return lb_##t##_decode(b, l, o);                                                           \
+    }                                                                                              \
+    static int t##_enc(const void *r, msgpack_sbuffer *o)                                          \
+    {                                                                                              \
+        return lb_##t##_encode(r, o);                                                              \
+    }                                                                                              \
+    static void t##_clr(void *r)                                                                   \
+    {                                                                                              \
+        lb_##t##_clear(r);                                                                         \
+    }                                                                                              \
+    static const struct lb_meta *t##_meta(const void *r)                                           \
+    {                                                                                              \
+        return &((const struct lb_##t *)r)->meta;                                                  \
+    }                                                                                              \
+    const struct lb__rtype lb__##t##_type = {                                                      \
+        #t, dbv, sizeof(struct lb_##t), t##_dec, t##_enc, t##_clr, keysfn, t##_meta}
+
+extern const struct lb__rtype lb__company_type, lb__case_type, lb__contact_type, lb__handoff_type,
+    lb__followup_type, lb__improvement_type, lb__user_type;
+
+/* Reads record id of type rt into rec (which the caller clears).
+ * LB_ENOTFOUND, LB_ECORRUPT. */
+int lb__get(lb_txn *t, const struct lb__rtype *rt, lb_id id, void *rec);
+/* Writes rec (new when old == NULL) and moves its index entries from old's
+ * keys to rec's. LB_EEXIST when a unique index key belongs to another id. */
+int lb__put(lb_txn *t, const struct lb__rtype *rt, const void *old, const void *rec);
+/* Assigns the next id of the type (meta counter). */
+int lb__next_id(lb_txn *t, const struct lb__rtype *rt, lb_id *id);
+/* Looks a unique index key up. LB_ENOTFOUND. */
+int lb__unique_get(lb_txn *t, enum lb__db db, const void *key, size_t len, lb_id *id);
+
+/* Meta counters: 8-byte big-endian values under string-ish keys. */
+int lb__meta_get(lb_txn *t, const void *key, size_t len, uint64_t *v); /* 0 when absent */
+int lb__meta_put(lb_txn *t, const void *key, size_t len, uint64_t v);
+
+/* Bumps version and updated_at, checks if_match (LB_ESTALE). */
+int lb__touch(struct lb_meta *m, const struct lb_ctx *c, uint64_t if_match);
+void lb__meta_new(struct lb_meta *m, lb_id id, const struct lb_ctx *c);
+
+/* Page walking. A source of ascending ids; lists merge several sources. */
+struct lb__src {
+    MDB_cursor *cur;
+    bool dup; /* a dup list under key; else the keys of a primary db */
+    uint8_t key[LB__KEY_MAX];
+    size_t keylen;
+    lb_id next; /* the next candidate, 0 when exhausted */
+};
+int lb__src_open(lb_txn *t, struct lb__src *src, enum lb__db db, const void *key, size_t len,
+                 lb_id after);
+int lb__src_advance(struct lb__src *src);
+void lb__src_close(struct lb__src *src);
+
+/* Fills p from the merge of nsrc sources (ascending, duplicates removed),
+ * keeping ids for which accept returns 1 (0 skips; < 0 is an error). */
+int lb__page_merge(lb_txn *t, struct lb__src *srcs, size_t nsrc,
+                   int (*accept)(lb_txn *t, lb_id id, void *arg), void *arg, struct lb_page *p);
+/* Fills p from a sorted array of ids. */
+void lb__page_from_sorted(const lb_id *ids, size_t n, struct lb_page *p);
+
+/* Event data building: a msgpack map written by the caller through pk. */
+struct lb__ev {
+    msgpack_sbuffer buf; /* the map's entries; the header is added at append */
+    msgpack_packer pk;   /* for nested values written right after lb__ev_key */
+    uint32_t n;          /* entries so far */
+    int err;             /* first packing error */
+};
+void lb__ev_init(struct lb__ev *e);
+void lb__ev_done(struct lb__ev *e);
+int lb__ev_str(struct lb__ev *e, const char *k, const char *v); /* nil for NULL */
+int lb__ev_uint(struct lb__ev *e, const char *k, uint64_t v);
+int lb__ev_int(struct lb__ev *e, const char *k, int64_t v);
+int lb__ev_bool(struct lb__ev *e, const char *k, bool v);
+int lb__ev_time(struct lb__ev *e, const char *k, lb_time v); /* ms int; nil for none */
+int lb__ev_date(struct lb__ev *e, const char *k, lb_date v); /* "YYYY-MM-DD"; nil for none */
+int lb__ev_nil(struct lb__ev *e, const char *k);
+int lb__ev_key(struct lb__ev *e, const char *k);
+/* Appends the event whose data is the map of e's entries. */
+int lb__ev_append(lb_txn *t, const struct lb_ctx *c, const char *type, lb_id id, struct lb__ev *e);
+
+/* Duplicates a string (NULL stays NULL). LB_ENOMEM. */
+int lb__strdup(const char *s, char **out);
+int lb__strset(char **dst, const char *s); /* frees *dst, copies s */
+
+#endif

@@ -1,0 +1,269 @@
+/* api.h: the HTTP/JSON API of lotsd (DESIGN.md "HTTP API").
+ *
+ * lb_api is the request handler plugged into lb_http_server. One dispatcher
+ * matches method and path against the route table, authenticates the Bearer
+ * token (one read transaction: session, then user), authorises the caller's
+ * role with lb_authz_allowed and hands the request to the route's handler
+ * with the caller's identity. Reads answer at once from one read
+ * transaction. Writes are validated first and then queued as an lb_op; a
+ * uv_check handle runs the queued operations once per loop iteration as one
+ * group commit (lb_store_batch), publishes the batch's events and only then
+ * answers every queued request. Idempotency-Key answers are stored inside
+ * the same nested transaction as the mutation they describe.
+ *
+ * The lower half of this header is internal to core/api*.c: the request
+ * context, the JSON and validation helpers and the per-area handlers. */
+#ifndef LOTSBOK_API_H
+#define LOTSBOK_API_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+#include <uv.h>
+
+#include "lotsbok/auth.h"
+#include "lotsbok/enums.h"
+#include "lotsbok/http_server.h"
+#include "lotsbok/publisher.h"
+#include "lotsbok/records.h"
+#include "lotsbok/store.h"
+
+#define LB_SESSION_MS_DEFAULT (12LL * 3600 * 1000)
+/* Service sessions (the worker's token written by `lotsd init`) live ten
+ * years: the worker runs unattended and has no password to log in again. */
+#define LB_SERVICE_SESSION_MS (10LL * 366 * 24 * 3600 * 1000)
+
+struct lb_api_config {
+    lb_store *store;
+    lb_publisher *publisher; /* NULL: events are committed but not published */
+    struct lb_units units;   /* configured units (lb_units_default or --units) */
+    lb_time session_ms;      /* login session lifetime; 0 = 12 h */
+    lb_time login_window_ms; /* failed-login window; 0 = 60 s */
+    unsigned login_max;      /* failures per window per username and per address; 0 = 10 */
+    const char *web_dir;     /* static files for GET /; NULL = none (404) */
+    bool log_requests;       /* one logfmt line per request on stderr */
+};
+
+typedef struct lb_api lb_api;
+
+/* Creates the API on loop (its check handle for the group commit). */
+int lb_api_new(uv_loop_t *loop, const struct lb_api_config *cfg, lb_api **out);
+/* The lb_http_handler; arg is the lb_api. */
+void lb_api_handle(lb_http_req *req, void *arg);
+/* Lets /metrics report the server's open connections. */
+void lb_api_set_server(lb_api *a, lb_http_server *s);
+/* Commits and answers whatever is queued now (used at shutdown). */
+void lb_api_flush(lb_api *a);
+/* Closes the loop handles and frees the API once they are closed; done(arg)
+ * is then called. Nothing may be queued any more. */
+void lb_api_close(lb_api *a, void (*done)(void *arg), void *arg);
+
+/* ======================================================================
+ * Internal to core/api*.c
+ * ====================================================================== */
+
+#define LB_API_QUEUED 1 /* handler return: the request waits for the group commit */
+#define LB_API_PARAM_MAX 96
+
+struct lb_api_req;
+/* A handler: validates, then answers (return 0 with the answer set by
+ * api_answer), queues (return LB_API_QUEUED via api_queue) or fails (return
+ * a negative lb_err, with detail from api_fail when set). t is a read
+ * transaction that ends when the handler returns. */
+typedef int (*lb_api_handler_fn)(struct lb_api_req *r, lb_txn *t);
+/* A queued operation: runs inside a nested write transaction, possibly more
+ * than once; sets the answer like a handler. */
+typedef int (*lb_api_op_fn)(lb_txn *t, struct lb_api_req *r);
+
+struct lb_api_error {
+    int status; /* 0: map the lb_err */
+    const char *code;
+    char message[256];
+    char field[128];
+    lb_id existing_id;
+    unsigned retry_after;
+    char allow[64]; /* 405: the methods the path takes */
+};
+
+struct lb_api_req {
+    lb_api *api;
+    lb_http_req *http;
+    int route_index;
+    char params[2][LB_API_PARAM_MAX]; /* path parameters, in order */
+    bool authed;
+    struct lb_user user;    /* the caller (username, role, units) */
+    uint8_t token_hash[32]; /* the caller's session */
+    struct lb_ctx ctx;      /* actor = user.username, now = request time */
+    json_t *body;           /* the parsed JSON object, or NULL */
+    char *idem_key;         /* Idempotency-Key, or NULL */
+    uint8_t req_hash[32];
+    lb_api_op_fn op;
+    void *arg;
+    void (*arg_free)(void *arg);
+    int (*after_work)(struct lb_api_req *r); /* api_offload */
+    void (*work)(struct lb_api_req *r);
+    uv_work_t work_req;
+    /* The answer. */
+    int status;
+    char *resp_body;
+    const char *content_type; /* NULL: application/json */
+    char location[128];
+    struct lb_api_error err;
+    size_t batch;
+    struct lb_api_req *next;
+};
+
+/* Context every handler can read. */
+lb_store *api_store(const struct lb_api_req *r);
+const struct lb_units *api_units(const struct lb_api_req *r);
+lb_time api_session_ms(const struct lb_api_req *r);
+lb_ratelimit *api_login_limit(const struct lb_api_req *r);
+
+/* Answers: status with j as the body (j is consumed); location optional. */
+int api_answer(struct lb_api_req *r, int status, json_t *j, const char *location);
+/* Fails with a specific status and code; returns LB_EINVAL (the value to
+ * return from the handler). field may be NULL. */
+int api_fail(struct lb_api_req *r, int status, const char *code, const char *field, const char *fmt,
+             ...) __attribute__((format(printf, 5, 6)));
+/* Queues op for the group commit; arg is freed with arg_free after the
+ * answer. Returns LB_API_QUEUED. */
+int api_queue(struct lb_api_req *r, lb_api_op_fn op, void *arg, void (*arg_free)(void *));
+/* Runs work on the thread pool (password hashing), then after on the loop,
+ * which continues like a handler's end (answer, queue or fail through
+ * r->status / api_queue / api_fail). Returns LB_API_QUEUED. */
+int api_offload(struct lb_api_req *r, void (*work)(struct lb_api_req *r),
+                int (*after)(struct lb_api_req *r));
+/* After an offloaded step: finishes r the way a handler's return value would. */
+void api_finish(struct lb_api_req *r, int rc);
+/* Logs a login or other notable event (logfmt, level info). */
+void api_log(const char *msg, const char *kv);
+
+/* JSON building. */
+void api_json_meta(json_t *o, const struct lb_meta *m);
+void api_json_time(json_t *o, const char *key, lb_time t);    /* null when LB_TIME_NONE */
+void api_json_date(json_t *o, const char *key, lb_date d);    /* null when LB_DATE_NONE */
+void api_json_str(json_t *o, const char *key, const char *s); /* null when NULL */
+
+/* Validation of a body field. Each returns 0 or a negative value after
+ * api_fail (422 with the field). Absent or null optional fields leave *out
+ * NULL / LB_TIME_NONE / LB_DATE_NONE / untouched and set *present false. */
+int api_str(struct lb_api_req *r, json_t *obj, const char *key, bool required, size_t maxchars,
+            const char **out);
+int api_time(struct lb_api_req *r, json_t *obj, const char *key, bool required, lb_time *out);
+int api_date(struct lb_api_req *r, json_t *obj, const char *key, bool required, lb_date *out);
+int api_id(struct lb_api_req *r, json_t *obj, const char *key, bool required, lb_id *out);
+int api_int(struct lb_api_req *r, json_t *obj, const char *key, bool required, long long min,
+            long long max, bool *present, long long *out);
+int api_bool(struct lb_api_req *r, json_t *obj, const char *key, bool *present, bool *out);
+/* Enum field: api_enum_<name>(r, obj, key, required, &value, &present). */
+#define API_ENUM_DEFINE(name)                                                                      \
+    static inline int api_enum_##name(struct lb_api_req *r, json_t *obj, const char *key,          \
+                                      bool required, enum lb_##name *out, bool *present)           \
+    {                                                                                              \
+        const char *s = NULL;                                                                      \
+        int rc = api_str(r, obj, key, required, 64, &s);                                           \
+        if (present)                                                                               \
+            *present = (s != NULL);                                                                \
+        if (rc != 0 || s == NULL)                                                                  \
+            return rc;                                                                             \
+        if (lb_##name##_from_str(s, out) != 0)                                                     \
+            return api_fail(r, 422, "invalid_enum", key, "%s: unknown value", key);                \
+        return 0;                                                                                  \
+    }
+API_ENUM_DEFINE(category)
+API_ENUM_DEFINE(channel)
+API_ENUM_DEFINE(direction)
+API_ENUM_DEFINE(case_status)
+API_ENUM_DEFINE(outcome)
+API_ENUM_DEFINE(handoff_status)
+API_ENUM_DEFINE(decision)
+API_ENUM_DEFINE(followup_kind)
+API_ENUM_DEFINE(followup_status)
+API_ENUM_DEFINE(improvement_status)
+API_ENUM_DEFINE(role)
+
+/* Characters (code points) in a UTF-8 string. */
+size_t api_utf8_len(const char *s);
+
+/* Query parameters: 1 found (decoded into buf), 0 absent, negative after
+ * api_fail (400 bad_query). */
+int api_query(struct lb_api_req *r, const char *key, char *buf, size_t len);
+/* limit and after of a list into p (ids storage of 500 is the caller's). */
+int api_page(struct lb_api_req *r, struct lb_page *p, lb_id *ids);
+/* {"items": items, "next": next|null} (items consumed). */
+int api_answer_list(struct lb_api_req *r, json_t *items, lb_id next);
+/* Path parameter idx as a record id; 404 when not a positive integer. */
+int api_path_id(struct lb_api_req *r, int idx, lb_id *out);
+/* If-Match as a version: 0 when absent; 400 when malformed. */
+int api_if_match(struct lb_api_req *r, uint64_t *out);
+/* Whether the caller is a handler whose units include unit. */
+bool api_unit_allowed(const struct lb_api_req *r, const char *unit);
+/* Whether the caller may see the company (handlers: a hand-off to one of
+ * their units exists). */
+bool api_company_visible(struct lb_api_req *r, lb_txn *t, lb_id company_id);
+/* Whether the caller may see the case (handlers: a hand-off of the case to
+ * one of their units). */
+bool api_case_visible(struct lb_api_req *r, lb_txn *t, lb_id case_id);
+/* Replaces a malloc'd string with a copy of s (NULL allowed); 0 or LB_ENOMEM. */
+int api_strdup(char **dst, const char *s);
+
+/* Record JSON, shared by the handlers that embed records. */
+json_t *api_company_json(const struct lb_company *c);
+json_t *api_case_json(const struct lb_case *c);
+json_t *api_contact_json(const struct lb_contact *c);
+json_t *api_handoff_json(const struct lb_handoff *h);
+json_t *api_followup_json(const struct lb_followup *f);
+json_t *api_improvement_json(const struct lb_improvement *m);
+json_t *api_user_json(const struct lb_user *u);
+
+/* Handlers, one per route (api_<area>.c). */
+int api_session_create(struct lb_api_req *r, lb_txn *t);
+int api_session_delete(struct lb_api_req *r, lb_txn *t);
+int api_me(struct lb_api_req *r, lb_txn *t);
+int api_user_create(struct lb_api_req *r, lb_txn *t);
+int api_user_list(struct lb_api_req *r, lb_txn *t);
+int api_user_update(struct lb_api_req *r, lb_txn *t);
+int api_company_create(struct lb_api_req *r, lb_txn *t);
+int api_company_list(struct lb_api_req *r, lb_txn *t);
+int api_company_get(struct lb_api_req *r, lb_txn *t);
+int api_company_update(struct lb_api_req *r, lb_txn *t);
+int api_case_create(struct lb_api_req *r, lb_txn *t);
+int api_case_list(struct lb_api_req *r, lb_txn *t);
+int api_case_get(struct lb_api_req *r, lb_txn *t);
+int api_case_update(struct lb_api_req *r, lb_txn *t);
+int api_contact_create(struct lb_api_req *r, lb_txn *t);
+int api_case_close(struct lb_api_req *r, lb_txn *t);
+int api_case_reopen(struct lb_api_req *r, lb_txn *t);
+int api_handoff_create(struct lb_api_req *r, lb_txn *t);
+int api_handoff_list(struct lb_api_req *r, lb_txn *t);
+int api_handoff_get(struct lb_api_req *r, lb_txn *t);
+int api_handoff_ack(struct lb_api_req *r, lb_txn *t);
+int api_handoff_decide(struct lb_api_req *r, lb_txn *t);
+int api_handoff_withdraw(struct lb_api_req *r, lb_txn *t);
+int api_handoff_overdue(struct lb_api_req *r, lb_txn *t);
+int api_followup_list(struct lb_api_req *r, lb_txn *t);
+int api_followup_get(struct lb_api_req *r, lb_txn *t);
+int api_followup_create(struct lb_api_req *r, lb_txn *t);
+int api_followup_items(struct lb_api_req *r, lb_txn *t);
+int api_followup_result(struct lb_api_req *r, lb_txn *t);
+int api_followup_update(struct lb_api_req *r, lb_txn *t);
+int api_improvement_list(struct lb_api_req *r, lb_txn *t);
+int api_improvement_create(struct lb_api_req *r, lb_txn *t);
+int api_improvement_update(struct lb_api_req *r, lb_txn *t);
+
+/* /healthz and /metrics (api_metrics.c). */
+void api_metrics_init(void);
+void api_metrics_request(int route_index, int status, uint64_t us);
+void api_metrics_batch(size_t n);
+int api_healthz(struct lb_api_req *r, lb_txn *t);
+int api_metrics(struct lb_api_req *r, lb_txn *t);
+/* Route patterns for the metrics labels (api.c). */
+size_t api_route_count(void);
+const char *api_route_pattern(int route_index);
+unsigned api_open_connections(const struct lb_api_req *r);
+uint64_t api_events_published(const struct lb_api_req *r);
+uint64_t api_replay_requests(const struct lb_api_req *r);
+
+#endif

@@ -1,0 +1,416 @@
+/* test_store_durability.c: map growth, hot backup under writes, and kill -9
+ * in the middle of group commits (every acknowledged id survives and the
+ * environment checks clean). */
+#define _XOPEN_SOURCE 700 /* nftw */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../../core/store_internal.h"
+#include "lotsbok/error.h"
+#include "lotsbok/store.h"
+
+static int rm_one(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    return remove(p);
+}
+
+static void rm_rf(const char *dir)
+{
+    nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static struct lb_ctx ctx = {"anna", 1773133200000};
+
+struct seed {
+    lb_id company, case_id;
+};
+
+static int run_seed(lb_txn *t, void *arg)
+{
+    struct seed *sd = arg;
+    struct lb_company c = {0};
+    strcpy(c.orgnr, "5560360793");
+    c.name = strdup("Mälarbåtar AB");
+    lb_id existing;
+    int rc = lb_company_create(t, &ctx, &c, &existing);
+    sd->company = c.meta.id;
+    lb_company_clear(&c);
+    if (rc)
+        return rc;
+    struct lb_case k = {0};
+    k.company_id = sd->company;
+    k.subject = strdup("Bygglov för brygga");
+    k.owner = strdup("anna");
+    k.opened_at = LB_TIME_NONE;
+    rc = lb_case_open(t, &ctx, &k);
+    sd->case_id = k.meta.id;
+    lb_case_clear(&k);
+    return rc;
+}
+
+struct contact_op {
+    lb_id case_id;
+    lb_id id;
+};
+
+static int run_contact(lb_txn *t, void *arg)
+{
+    struct contact_op *o = arg;
+    struct lb_contact ct = {0};
+    ct.case_id = o->case_id;
+    ct.at = LB_TIME_NONE;
+    ct.channel = LB_CHANNEL_PHONE;
+    ct.direction = LB_DIRECTION_INBOUND;
+    ct.summary = strdup("Ringde om bygglov för bryggan, behöver ritningar och situationsplan "
+                        "innan ansökan kan lämnas in. Återkommer nästa vecka.");
+    ct.minutes = 12;
+    int rc = lb_contact_log(t, &ctx, &ct);
+    o->id = ct.meta.id;
+    lb_contact_clear(&ct);
+    return rc;
+}
+
+/* Writes n contacts in batches of `per`; the ids into ids (may be NULL). */
+static void write_contacts(lb_store *s, lb_id case_id, size_t n, size_t per, lb_id *ids)
+{
+    struct contact_op *o = calloc(per, sizeof *o);
+    struct lb_op *ops = calloc(per, sizeof *ops);
+    assert_non_null(o);
+    assert_non_null(ops);
+    for (size_t done = 0; done < n;) {
+        size_t m = n - done < per ? n - done : per;
+        for (size_t i = 0; i < m; i++) {
+            o[i].case_id = case_id;
+            ops[i] = (struct lb_op){run_contact, &o[i], 99};
+        }
+        uint64_t first, last;
+        assert_int_equal(lb_store_batch(s, ops, m, &first, &last), 0);
+        assert_int_equal(last - first + 1, m);
+        for (size_t i = 0; i < m; i++) {
+            assert_int_equal(ops[i].result, 0);
+            if (ids)
+                ids[done + i] = o[i].id;
+        }
+        done += m;
+    }
+    free(o);
+    free(ops);
+}
+
+static void test_map_growth(void **state)
+{
+    char dir[] = "/tmp/lb_grow_XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    struct lb_store_config cfg = {.map_size = 64 << 10, .no_sync = true};
+    lb_store *s;
+    assert_int_equal(lb_store_create(dir, &cfg, &s), 0);
+    struct seed sd;
+    assert_int_equal(lb_store_run(s, run_seed, &sd), 0);
+    enum { N = 3000 };
+    lb_id *ids = calloc(N, sizeof *ids);
+    write_contacts(s, sd.case_id, N, 100, ids);
+    assert_true(s->map_size > (64u << 10));
+    assert_int_equal(lb_store_last_seq(s), N + 2);
+    lb_txn *r;
+    assert_int_equal(lb_txn_read(s, &r), 0);
+    for (size_t i = 0; i < N; i++) {
+        struct lb_contact ct = {0};
+        assert_int_equal(lb_contact_get(r, ids[i], &ct), 0);
+        assert_int_equal(ct.case_id, sd.case_id);
+        lb_contact_clear(&ct);
+    }
+    lb_txn_end(r);
+    assert_int_equal(lb_store_check(s, stderr), 0);
+    lb_store_close(s);
+    /* Reopening with the small configured map keeps the grown file. */
+    assert_int_equal(lb_store_open(dir, &cfg, &s), 0);
+    assert_int_equal(lb_store_last_seq(s), N + 2);
+    assert_int_equal(lb_store_check(s, stderr), 0);
+    lb_store_close(s);
+    free(ids);
+    rm_rf(dir);
+}
+
+struct writer {
+    lb_store *s;
+    lb_id case_id;
+    atomic_bool stop;
+    atomic_int batches;
+};
+
+static void *writer_main(void *arg)
+{
+    struct writer *w = arg;
+    while (!atomic_load(&w->stop)) {
+        write_contacts(w->s, w->case_id, 16, 16, NULL);
+        atomic_fetch_add(&w->batches, 1);
+    }
+    return NULL;
+}
+
+static void test_backup_during_writes(void **state)
+{
+    char dir[] = "/tmp/lb_bak_XXXXXX", to[64];
+    assert_non_null(mkdtemp(dir));
+    snprintf(to, sizeof to, "%s/copy", dir);
+    char data[64];
+    snprintf(data, sizeof data, "%s/data", dir);
+    struct lb_store_config cfg = {.map_size = 256 << 20, .no_sync = true};
+    lb_store *s;
+    assert_int_equal(lb_store_create(data, &cfg, &s), 0);
+    struct seed sd;
+    assert_int_equal(lb_store_run(s, run_seed, &sd), 0);
+    write_contacts(s, sd.case_id, 500, 50, NULL);
+    struct writer w = {.s = s, .case_id = sd.case_id};
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, writer_main, &w), 0);
+    while (atomic_load(&w.batches) < 5)
+        usleep(1000);
+    assert_int_equal(lb_store_backup(s, to), 0);
+    int during = atomic_load(&w.batches);
+    while (atomic_load(&w.batches) < during + 5)
+        usleep(1000);
+    atomic_store(&w.stop, true);
+    pthread_join(th, NULL);
+    assert_int_equal(lb_store_backup(s, to), LB_EEXIST); /* not empty now */
+
+    lb_store *b;
+    assert_int_equal(lb_store_open(to, &cfg, &b), 0);
+    uint64_t copied = lb_store_last_seq(b);
+    assert_true(copied >= 502);
+    assert_true(copied < lb_store_last_seq(s));
+    assert_int_equal(lb_store_check(b, stderr), 0);
+    lb_store_close(b);
+    assert_int_equal(lb_store_check(s, stderr), 0);
+    lb_store_close(s);
+    rm_rf(dir);
+}
+
+/* The child: commits batches forever, reporting each acknowledged id. */
+static void crash_child(const char *dir, lb_id case_id, int fd, unsigned seed)
+{
+    lb_store *s;
+    struct lb_store_config cfg = {.map_size = 1 << 20}; /* small: growth happens too */
+    if (lb_store_open(dir, &cfg, &s) != 0)
+        _exit(2);
+    srand(seed);
+    struct contact_op o[32];
+    struct lb_op ops[32];
+    for (;;) {
+        size_t m = 1 + (size_t)rand() % 32;
+        for (size_t i = 0; i < m; i++) {
+            o[i].case_id = case_id;
+            ops[i] = (struct lb_op){run_contact, &o[i], 99};
+        }
+        if (lb_store_batch(s, ops, m, NULL, NULL) != 0)
+            _exit(3);
+        for (size_t i = 0; i < m; i++) {
+            if (ops[i].result != 0)
+                _exit(4);
+            uint8_t b[8];
+            lb__be64(b, o[i].id);
+            if (write(fd, b, 8) != 8)
+                _exit(5);
+        }
+    }
+}
+
+static void test_kill9_mid_batch(void **state)
+{
+    char dir[] = "/tmp/lb_crash_XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    lb_store *s;
+    assert_int_equal(lb_store_create(dir, NULL, &s), 0);
+    struct seed sd;
+    assert_int_equal(lb_store_run(s, run_seed, &sd), 0);
+    lb_store_close(s);
+    srand((unsigned)time(NULL));
+    size_t total = 0;
+    for (int round = 0; round < 20; round++) {
+        int p[2];
+        assert_int_equal(pipe(p), 0);
+        pid_t pid = fork();
+        assert_true(pid >= 0);
+        if (pid == 0) {
+            close(p[0]);
+            crash_child(dir, sd.case_id, p[1], (unsigned)rand());
+        }
+        close(p[1]);
+        /* Let it run 10..70 ms, reading acknowledgements meanwhile. */
+        size_t cap = 1 << 16, n = 0, have = 0;
+        uint8_t *buf = malloc(cap);
+        struct timespec t0, now;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        long run_ms = 10 + rand() % 60;
+        bool killed = false;
+        for (;;) {
+            clock_gettime(CLOCK_MONOTONIC, &now);
+            long el = (now.tv_sec - t0.tv_sec) * 1000 + (now.tv_nsec - t0.tv_nsec) / 1000000;
+            if (!killed && el >= run_ms) {
+                kill(pid, SIGKILL);
+                killed = true;
+            }
+            struct pollfd pf = {p[0], POLLIN, 0};
+            if (poll(&pf, 1, 5) <= 0)
+                continue;
+            if (have == cap) {
+                cap *= 2;
+                buf = realloc(buf, cap);
+                assert_non_null(buf);
+            }
+            ssize_t got = read(p[0], buf + have, cap - have);
+            if (got <= 0)
+                break; /* EOF: the child is gone */
+            have += (size_t)got;
+        }
+        close(p[0]);
+        int st;
+        assert_int_equal(waitpid(pid, &st, 0), pid);
+        assert_true(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
+        n = have / 8;
+        total += n;
+        assert_int_equal(lb_store_open(dir, NULL, &s), 0);
+        lb_txn *r;
+        assert_int_equal(lb_txn_read(s, &r), 0);
+        for (size_t i = 0; i < n; i++) {
+            struct lb_contact ct = {0};
+            assert_int_equal(lb_contact_get(r, lb__rd64(buf + 8 * i), &ct), 0);
+            lb_contact_clear(&ct);
+        }
+        lb_txn_end(r);
+        assert_int_equal(lb_store_check(s, stderr), 0);
+        lb_store_close(s);
+        free(buf);
+    }
+    assert_true(total > 0);
+    rm_rf(dir);
+}
+
+/* A child limited to a small file size (RLIMIT_FSIZE: writes past it fail
+ * like a full disk) writes until a commit fails: that batch reports the
+ * same error for every operation, and everything acknowledged before is
+ * there, the environment checking clean. */
+static void test_full_disk(void **state)
+{
+    char dir[] = "/tmp/lb_full_XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    lb_store *s;
+    struct lb_store_config cfg = {.map_size = 256 << 10};
+    assert_int_equal(lb_store_create(dir, &cfg, &s), 0);
+    struct seed sd;
+    assert_int_equal(lb_store_run(s, run_seed, &sd), 0);
+    lb_store_close(s);
+    int p[2];
+    assert_int_equal(pipe(p), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        close(p[0]);
+        signal(SIGXFSZ, SIG_IGN);
+        struct rlimit rl = {2 << 20, RLIM_INFINITY};
+        if (setrlimit(RLIMIT_FSIZE, &rl) != 0 || lb_store_open(dir, &cfg, &s) != 0)
+            _exit(2);
+        struct contact_op o[16];
+        struct lb_op ops[16];
+        for (int round = 0; round < 100000; round++) {
+            for (size_t i = 0; i < 16; i++) {
+                o[i].case_id = sd.case_id;
+                ops[i] = (struct lb_op){run_contact, &o[i], 99};
+            }
+            int rc = lb_store_batch(s, ops, 16, NULL, NULL);
+            if (rc != 0) {
+                for (size_t i = 0; i < 16; i++)
+                    if (ops[i].result != rc)
+                        _exit(6);
+                /* A short write is EIO to LMDB; ENOSPC when the file
+                 * system really is full (not the case under a rlimit). */
+                if (rc != LB_ENOSPC && rc != LB_EIO)
+                    _exit(7);
+                /* Space comes back: the same store commits again. */
+                rl.rlim_cur = RLIM_INFINITY;
+                if (setrlimit(RLIMIT_FSIZE, &rl) != 0)
+                    _exit(9);
+                if (lb_store_batch(s, ops, 16, NULL, NULL) != 0)
+                    _exit(10);
+                for (size_t i = 0; i < 16; i++) {
+                    uint8_t b[8];
+                    lb__be64(b, o[i].id);
+                    if (ops[i].result != 0 || write(p[1], b, 8) != 8)
+                        _exit(5);
+                }
+                lb_store_close(s);
+                _exit(0);
+            }
+            for (size_t i = 0; i < 16; i++) {
+                uint8_t b[8];
+                lb__be64(b, o[i].id);
+                if (ops[i].result != 0 || write(p[1], b, 8) != 8)
+                    _exit(5);
+            }
+        }
+        _exit(8);
+    }
+    close(p[1]);
+    size_t cap = 1 << 20, have = 0;
+    uint8_t *buf = malloc(cap);
+    for (;;) {
+        if (have == cap) {
+            cap *= 2;
+            buf = realloc(buf, cap);
+        }
+        ssize_t got = read(p[0], buf + have, cap - have);
+        if (got <= 0)
+            break;
+        have += (size_t)got;
+    }
+    close(p[0]);
+    int st;
+    assert_int_equal(waitpid(pid, &st, 0), pid);
+    assert_true(WIFEXITED(st));
+    assert_int_equal(WEXITSTATUS(st), 0);
+    assert_true(have > 0);
+    assert_int_equal(lb_store_open(dir, NULL, &s), 0);
+    lb_txn *r;
+    assert_int_equal(lb_txn_read(s, &r), 0);
+    for (size_t i = 0; i < have / 8; i++) {
+        struct lb_contact ct = {0};
+        assert_int_equal(lb_contact_get(r, lb__rd64(buf + 8 * i), &ct), 0);
+        lb_contact_clear(&ct);
+    }
+    lb_txn_end(r);
+    assert_int_equal(lb_store_last_seq(s), have / 8 + 2);
+    assert_int_equal(lb_store_check(s, stderr), 0);
+    lb_store_close(s);
+    free(buf);
+    rm_rf(dir);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_map_growth),
+        cmocka_unit_test(test_backup_during_writes),
+        cmocka_unit_test(test_kill9_mid_batch),
+        cmocka_unit_test(test_full_disk),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
