@@ -350,18 +350,20 @@ int lots_read_line(const char *prompt, bool secret, char *buf, size_t len)
     struct termios old, quiet;
     bool restore = false;
     if (tty) {
-        fputs(prompt, stderr);
-        fflush(stderr);
+        /* Echo goes off before the prompt appears, so nothing typed after the
+         * prompt is echoed; TCSANOW keeps what was typed ahead. */
         if (secret && tcgetattr(STDIN_FILENO, &old) == 0) {
             quiet = old;
             quiet.c_lflag &= ~(tcflag_t)ECHO;
             quiet.c_lflag |= ECHONL;
-            restore = tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet) == 0;
+            restore = tcsetattr(STDIN_FILENO, TCSANOW, &quiet) == 0;
         }
+        fputs(prompt, stderr);
+        fflush(stderr);
     }
     char *got = fgets(buf, (int)len, stdin);
     if (restore)
-        tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+        tcsetattr(STDIN_FILENO, TCSANOW, &old);
     if (!got)
         return LB_EIO;
     buf[strcspn(buf, "\r\n")] = '\0';

@@ -82,8 +82,10 @@ int lots_cmd_case_open(struct lots *l, const struct lots_cmd *cmd, int argc, cha
 
 static void line(const char *label, const char *value)
 {
-    if (value && value[0])
-        printf("%-13s %s\n", label, value);
+    if (value && value[0]) {
+        size_t w = lb_cli_width(label);
+        printf("%s%*s %s\n", label, w < 13 ? (int)(13 - w) : 0, "", value);
+    }
 }
 
 static void print_case(struct lots *l, const json_t *c)
