@@ -119,12 +119,14 @@ static void print_indicators(const json_t *s)
                 json_t *d = json_object_get(u, "decision_working_days");
                 json_t *k = json_object_get(u, "nki");
                 share_text(json_object_get(u, "acknowledged_in_time"), intime, sizeof intime);
-                char ix[96];
-                index_text(k, ix, sizeof ix);
-                snprintf(nki, sizeof nki, "%s %s%s%s",
-                         lots_js(k, "label") ? lots_js(k, "label") : "NKI", ix,
-                         lots_js(k, "grade") ? ", " : "",
-                         lots_js(k, "grade") ? lots_js(k, "grade") : "");
+                /* Compact: "NKI 71.2 högt (n=9)"; the interval is in --json. */
+                const char *label = lots_js(k, "label") ? lots_js(k, "label") : "NKI";
+                json_t *kv = json_object_get(k, "index");
+                if (json_is_number(kv))
+                    snprintf(nki, sizeof nki, "%s %.1f %s (n=%lld)", label, json_number_value(kv),
+                             lots_js(k, "grade") ? lots_js(k, "grade") : "", lots_jint(k, "n"));
+                else
+                    snprintf(nki, sizeof nki, "%s – (n=%lld)", label, lots_jint(k, "n"));
                 const char *row[] = {lb_cli_label("unit", code),
                                      lots_jnum(u, "handoffs", n, sizeof n),
                                      intime,
