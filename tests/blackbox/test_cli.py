@@ -442,6 +442,31 @@ class CliTest(unittest.TestCase):
 
     # --- the arbetsgrupp and admin -----------------------------------------------
 
+    def test_user_add_list_disable(self):
+        temp = User(self.server, "tilda", "tilda-password-1")
+        try:
+            r = self.admin.ok("user", "add", "tilda", "--role", "handler", "--unit", "miljo",
+                              "--unit", "livsmedel", "--password-file", temp.pwfile)
+            self.assertIn("handläggare", r.stdout)
+            r = self.admin.ok("user", "list")
+            self.assertRegex(r.stdout, r"tilda +handläggare +aktiv +miljo, livsmedel")
+            temp.login()
+            self.assertIn("Miljö- och hälsoskydd", temp.ok("whoami").stdout)
+            self.admin.ok("user", "disable", "tilda")
+            self.assertRegex(self.admin.ok("user", "list").stdout, r"tilda +handläggare +avstängd")
+            r = temp.run("login", "tilda", "--password-file", temp.pwfile)
+            self.assertEqual(r.returncode, 3)
+            # Not an admin: 403 is exit 3.
+            self.assertEqual(self.lotta.run("user", "list").returncode, 3)
+            # A handler without a unit is rejected by the server: exit 2 with the field.
+            r = self.admin.run("user", "add", "ulf", "--role", "handler", "--password-file",
+                               temp.pwfile)
+            self.assertEqual(r.returncode, 2)
+            self.assertIn("(fält: units)", r.stderr)
+        finally:
+            temp.close()
+
+
     def test_improvements_and_backup(self):
         r = self.lotta.ok("improvement", "add", "--title", "Tydligare info om bygglov på webben",
                           "--unit", "bygglov")
