@@ -360,8 +360,8 @@ int api_company_export(struct lb_api_req *r, lb_txn *t)
     json_t *doc = json_object(), *company = api_company_json(&c), *cases = json_array(),
            *followups = json_array(), *improvements = json_array();
     lb_company_clear(&c);
-    struct lb_case_filter cf = {.status = -1, .company_id = id, .opened_from = LB_DATE_NONE,
-                                .opened_to = LB_DATE_NONE};
+    struct lb_case_filter cf = {
+        .status = -1, .company_id = id, .opened_from = LB_DATE_NONE, .opened_to = LB_DATE_NONE};
     struct lb_followup_filter ff = {.status = -1, .due_before = LB_DATE_NONE, .company_id = id};
     if (!doc || !company || !cases || !followups || !improvements)
         rc = LB_ENOMEM;
@@ -423,8 +423,8 @@ void lb_phone_normalize(const char *in, char *out, size_t len)
 
 struct person_query {
     char email[256];
-    char phone[64];  /* normalised */
-    char name[256];  /* folded */
+    char phone[64]; /* normalised */
+    char name[256]; /* folded */
     bool has_email, has_phone, has_name;
 };
 
@@ -520,13 +520,16 @@ static int company_mentions(lb_txn *t, const struct person_query *q, lb_id compa
 {
     lb_id *ids = NULL;
     size_t n = 0;
-    struct lb_case_filter cf = {.status = -1, .company_id = company, .opened_from = LB_DATE_NONE,
+    struct lb_case_filter cf = {.status = -1,
+                                .company_id = company,
+                                .opened_from = LB_DATE_NONE,
                                 .opened_to = LB_DATE_NONE};
     int rc = collect(t, cases_of, &cf, &ids, &n);
     for (size_t i = 0; rc == 0 && i < n; i++)
         rc = case_mentions(t, q, ids[i], arr);
     free(ids);
-    struct lb_followup_filter ff = {.status = -1, .due_before = LB_DATE_NONE, .company_id = company};
+    struct lb_followup_filter ff = {
+        .status = -1, .due_before = LB_DATE_NONE, .company_id = company};
     if (rc == 0 && (rc = collect(t, followups_of, &ff, &ids, &n)) == 0) {
         for (size_t i = 0; rc == 0 && i < n; i++) {
             struct lb_followup x = {0};

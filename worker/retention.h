@@ -35,8 +35,8 @@ struct lb_retention {
 /* What the worker keeps per company (fixed size, version byte first). */
 struct lb_wretention {
     uint8_t v;
-    uint8_t anonymized; /* anonymised after the last close */
-    uint32_t open;      /* cases open now */
+    uint8_t anonymized;  /* anonymised after the last close */
+    uint32_t open;       /* cases open now */
     lb_time last_closed; /* LB_TIME_NONE when no case has closed */
 };
 
