@@ -105,6 +105,9 @@ static const struct api_route routes[] = {
     {"GET", "/api/v1/improvements", LB_ROUTE_IMPROVEMENT_LIST, api_improvement_list},
     {"POST", "/api/v1/improvements", LB_ROUTE_IMPROVEMENT_CREATE, api_improvement_create},
     {"PATCH", "/api/v1/improvements/{id}", LB_ROUTE_IMPROVEMENT_UPDATE, api_improvement_update},
+    {"POST", "/api/v1/companies/{id}/anonymize", LB_ROUTE_COMPANY_ANONYMIZE, api_company_anonymize},
+    {"GET", "/api/v1/companies/{id}/export", LB_ROUTE_COMPANY_EXPORT, api_company_export},
+    {"GET", "/api/v1/persons", LB_ROUTE_PERSONS, api_persons},
 };
 
 #define NROUTES (sizeof routes / sizeof routes[0])
@@ -157,6 +160,11 @@ static bool route_match(const char *pattern, const char *path, char params[2][LB
 lb_store *api_store(const struct lb_api_req *r)
 {
     return r->api->cfg.store;
+}
+
+const char *api_data_dir(const struct lb_api_req *r)
+{
+    return r->api->cfg.data_dir;
 }
 
 const struct lb_units *api_units(const struct lb_api_req *r)

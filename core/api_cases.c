@@ -381,6 +381,19 @@ int api_case_update(struct lb_api_req *r, lb_txn *t)
         rc = api_enum_category(r, r->body, "category", false, &a->category, &a->has_category);
     if (rc == 0)
         rc = api_bool(r, r->body, "legal_hold", &a->has_legal_hold, &a->legal_hold);
+    /* A legal hold is the administrator's decision (it stops retention and
+     * erasure); the administrator changes nothing else of a case. */
+    if (rc == 0 && a->has_legal_hold && r->user.role != LB_ROLE_ADMIN)
+        rc = api_fail(r, 403, "forbidden", "legal_hold", "only an administrator sets legal_hold");
+    if (rc == 0 && r->user.role == LB_ROLE_ADMIN) {
+        const char *k;
+        json_t *v;
+        json_object_foreach(r->body, k, v)
+        {
+            if (strcmp(k, "legal_hold") != 0)
+                rc = api_fail(r, 403, "forbidden", k, "an administrator sets legal_hold only");
+        }
+    }
     if (rc != 0) {
         free(a);
         return rc;

@@ -25,6 +25,8 @@
 
 #include <uv.h>
 
+#include <sodium.h>
+
 #include "lotsbok/api.h"
 #include "lotsbok/auth.h"
 #include "lotsbok/error.h"
@@ -192,6 +194,12 @@ static int cmd_init(int argc, char **argv)
         fprintf(stderr, "lotsd init: cannot write %s: %s\n", path, strerror(errno));
         return 1;
     }
+    uint8_t pkey[32];
+    if (lb_pseudonym_key(data, pkey) != 0) {
+        fprintf(stderr, "lotsd init: cannot create %s/pseudonym.key\n", data);
+        return 1;
+    }
+    sodium_memzero(pkey, sizeof pkey);
     printf("lotsd: created %s with admin '%s' and service user 'worker' (token in %s)\n", data,
            admin, path);
     return 0;
@@ -368,6 +376,7 @@ static int cmd_serve(int argc, char **argv)
     acfg.login_window_ms = (lb_time)login_window * 1000;
     acfg.web_dir = web;
     acfg.log_requests = !quiet;
+    acfg.data_dir = data;
     if ((rc = lb_api_new(sv.loop, &acfg, &sv.api)) != 0)
         die("cannot create the API", rc);
     struct lb_http_config hcfg;

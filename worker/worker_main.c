@@ -3,7 +3,7 @@
  *   lots-worker --data DIR --server URL --token-file FILE --sub ENDPOINT --replay ENDPOINT
  *               [--followup-days 10] [--merge-window-days 30] [--overdue-days 2]
  *               [--replay-limit 10000] [--heartbeat-ms 2000] [--overdue-interval-ms 60000]
- *               [--verbose]
+ *               [--retention-months 36] [--retention-interval-ms 86400000] [--verbose]
  *
  * The loop: subscribe first (so nothing published from now on is missed),
  * then replay from the cursor in pages until a page comes back short (caught
@@ -15,7 +15,8 @@
  * cursor; effects inside a batch are made (and acknowledged by lotsd) before
  * the commit, so a crash loses at most the batch, whose replay repeats the
  * same idempotent requests. The overdue check runs once caught up at start
- * and then every --overdue-interval-ms.
+ * and then every --overdue-interval-ms; the retention run (retention.c) the
+ * same way every --retention-interval-ms.
  *
  * SIGTERM/SIGINT set a flag: the current event is finished (or, when its
  * effect cannot be made because lotsd is away, rolled back), the batch is
@@ -36,6 +37,7 @@
 #include "lotsbok/error.h"
 #include "lotsbok/followup_rules.h"
 #include "lotsbok/timeutil.h"
+#include "retention.h"
 #include "scheduler.h"
 #include "state.h"
 #include "subscriber.h"
@@ -57,6 +59,8 @@ struct options {
     uint32_t replay_limit;
     int heartbeat_ms;
     int overdue_interval_ms;
+    int retention_months;
+    int retention_interval_ms;
     int replay_timeout_ms;
     int verbose;
 };
@@ -67,6 +71,7 @@ struct worker {
     lb_wsub *sub;
     lb_effects *fx;
     struct lb_sched sched;
+    struct lb_retention ret;
     uint64_t cursor; /* last seq committed */
     msgpack_zone zone;
 };
@@ -83,7 +88,8 @@ static void usage(FILE *f)
     fputs("usage: lots-worker --data DIR --server URL --token-file FILE --sub ENDPOINT\n"
           "                   --replay ENDPOINT [--followup-days N] [--merge-window-days N]\n"
           "                   [--overdue-days N] [--replay-limit N] [--heartbeat-ms MS]\n"
-          "                   [--overdue-interval-ms MS] [--verbose]\n",
+          "                   [--overdue-interval-ms MS] [--retention-months N]\n"
+          "                   [--retention-interval-ms MS] [--verbose]\n",
           f);
 }
 
@@ -106,6 +112,8 @@ static int parse_args(int argc, char **argv, struct options *o)
     o->heartbeat_ms = 2000;
     o->overdue_interval_ms = 60000;
     o->replay_timeout_ms = 5000;
+    o->retention_months = LB_RETENTION_MONTHS_DEFAULT;
+    o->retention_interval_ms = 24 * 3600 * 1000;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "--verbose") == 0) {
@@ -144,6 +152,10 @@ static int parse_args(int argc, char **argv, struct options *o)
             o->heartbeat_ms = (int)n;
         else if (strcmp(a, "--overdue-interval-ms") == 0 && parse_int(v, 10, 86400000, &n))
             o->overdue_interval_ms = (int)n;
+        else if (strcmp(a, "--retention-months") == 0 && parse_int(v, 1, 1200, &n))
+            o->retention_months = (int)n;
+        else if (strcmp(a, "--retention-interval-ms") == 0 && parse_int(v, 10, 86400000, &n))
+            o->retention_interval_ms = (int)n;
         else {
             fprintf(stderr, "lots-worker: bad option or value: %s %s\n", a, v);
             return LB_EINVAL;
@@ -246,6 +258,8 @@ static int batch_apply(struct worker *w, struct batch *b, const msgpack_object *
     } else {
         rc = lb_sched_apply(&w->sched, b->txn, &ev);
     }
+    if (rc == 0)
+        rc = lb_retention_apply(&w->ret, b->txn, &ev);
     if (rc != 0)
         return rc;
     b->cursor = ev.seq;
@@ -388,10 +402,23 @@ static int run_overdue(struct worker *w, bool first)
     return rc;
 }
 
+static int run_retention(struct worker *w)
+{
+    uint64_t n = 0, held = 0;
+    int rc = lb_retention_run(&w->ret, lb_time_now(), &n, &held);
+    if (rc != 0 && rc != LB_EBUSY)
+        lb_wlog("error", "retention run failed", "error=\"%s\"", lb_strerror(rc));
+    else if (rc == 0)
+        lb_wlog("info", "retention run",
+                "cursor=%" PRIu64 " months=%d anonymized=%" PRIu64 " held=%" PRIu64, w->cursor,
+                w->opt.retention_months, n, held);
+    return rc;
+}
+
 static int run(struct worker *w)
 {
     bool need_replay = true;
-    int64_t last_heard = mono_ms(), next_overdue = 0;
+    int64_t last_heard = mono_ms(), next_overdue = 0, next_retention = 0;
     while (!g_stop) {
         if (need_replay) {
             int rc = catch_up(w);
@@ -410,9 +437,18 @@ static int run(struct worker *w)
             next_overdue = mono_ms() + w->opt.overdue_interval_ms;
             continue;
         }
+        if (now >= next_retention) {
+            int rc = run_retention(w);
+            if (rc == LB_EBUSY)
+                break;
+            next_retention = mono_ms() + w->opt.retention_interval_ms;
+            continue;
+        }
         int64_t wait = last_heard + w->opt.heartbeat_ms - now;
         if (next_overdue - now < wait)
             wait = next_overdue - now;
+        if (next_retention - now < wait)
+            wait = next_retention - now;
         if (wait < 0)
             wait = 0;
         int r = lb_wsub_wait(w->sub, (int)wait);
@@ -477,6 +513,8 @@ int main(int argc, char **argv)
     }
     if (rc == 0)
         rc = lb_effects_new(w.opt.server, token, &g_stop, &w.fx);
+    if (rc == 0)
+        rc = lb_retention_init(&w.ret, w.st, w.fx, w.opt.retention_months);
     if (rc == 0)
         rc = lb_wsub_open(w.opt.sub, w.opt.replay, &w.sub);
     memset(token, 0, sizeof token);

@@ -44,6 +44,7 @@ struct lb_api_config {
     unsigned login_max;      /* failures per window per username and per address; 0 = 10 */
     const char *web_dir;     /* static files for GET /; NULL = none (404) */
     bool log_requests;       /* one logfmt line per request on stderr */
+    const char *data_dir;    /* the data directory (DIR/pseudonym.key); NULL = none */
 };
 
 typedef struct lb_api lb_api;
@@ -252,6 +253,27 @@ int api_followup_update(struct lb_api_req *r, lb_txn *t);
 int api_improvement_list(struct lb_api_req *r, lb_txn *t);
 int api_improvement_create(struct lb_api_req *r, lb_txn *t);
 int api_improvement_update(struct lb_api_req *r, lb_txn *t);
+
+/* Privacy (api_privacy.c): anonymisation, register extract, export. */
+int api_company_anonymize(struct lb_api_req *r, lb_txn *t);
+int api_company_export(struct lb_api_req *r, lb_txn *t);
+int api_persons(struct lb_api_req *r, lb_txn *t);
+/* The data directory of lotsd (NULL when not configured). */
+const char *api_data_dir(const struct lb_api_req *r);
+/* Reads the 32-byte pseudonym key DIR/pseudonym.key, creating it (random,
+ * mode 0600) when it does not exist. LB_EIO, LB_ECORRUPT (wrong size). */
+int lb_pseudonym_key(const char *dir, uint8_t key[32]);
+/* The pseudonym of a personnummer: 9 digits of a keyed BLAKE2b hash of
+ * (orgnr10, attempt) and a Luhn check digit that is deliberately wrong, so
+ * it can never be a valid orgnr or personnummer. attempt > 0 only after a
+ * collision with another company's pseudonym. */
+void lb_pseudonym(const uint8_t key[32], const char *orgnr10, unsigned attempt, char out[11]);
+/* Whether 10 digits carry a valid Luhn check digit (every registered orgnr
+ * does; a pseudonym never). */
+bool lb_luhn_ok(const char *digits10);
+/* Phone number for comparison: digits only, "0046"/"+46" country code
+ * replaced by a leading 0. Writes at most len-1 bytes. */
+void lb_phone_normalize(const char *in, char *out, size_t len);
 
 /* /healthz and /metrics (api_metrics.c). */
 void api_metrics_init(void);

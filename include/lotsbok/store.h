@@ -120,11 +120,19 @@ int lb_company_search(lb_txn *t, const char *prefix, struct lb_page *p);
 /* Folds a name for the index: lower case, å ä → a, ö → o, é → e, ... ASCII only
  * in the result. Writes at most len-1 bytes. */
 void lb_fold_name(const char *name, char *buf, size_t len);
-/* Anonymisation (privacy): replaces persons and free text, pseudonymises a
- * personnummer with `pseudonym` (10 chars), keeps ids, dates, enums, answers.
- * LB_EHOLD when a case of the company has legal_hold. */
+/* Anonymisation (privacy): removes the contact persons, replaces the free
+ * text of the company's cases, contacts, hand-offs and follow-ups with
+ * "[anonymiserad]", and for a personnummer orgnr sets `pseudonym` (10 digits)
+ * and replaces the name; keeps ids, dates, enums and answers. reason is a
+ * code, "retention" or "erasure_request" (LB_EINVAL otherwise); it goes into
+ * the one company.anonymized event. Idempotent: when nothing is left to
+ * replace, nothing is written and no event appended (the version stays).
+ * LB_EHOLD when a case of the company has legal_hold; LB_EEXIST when the
+ * pseudonym is another company's orgnr (nothing written). */
 int lb_company_anonymize(lb_txn *t, const struct lb_ctx *c, lb_id id, const char *reason,
                          const char *pseudonym);
+/* Whether reason is an anonymisation reason code. */
+bool lb_anonymize_reason_ok(const char *reason);
 
 /* --- cases ------------------------------------------------------------- */
 

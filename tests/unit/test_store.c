@@ -897,11 +897,11 @@ static void test_company_anonymize(void **state)
     assert_int_equal(lb_case_get(t, k, &kc), 0);
     kc.legal_hold = true;
     assert_int_equal(lb_case_update(t, &f->ctx, &kc, 0), 0);
-    assert_int_equal(lb_company_anonymize(t, &f->ctx, co, "gdpr", "9999999999"), LB_EHOLD);
+    assert_int_equal(lb_company_anonymize(t, &f->ctx, co, "erasure_request", "9999999999"), LB_EHOLD);
     kc.legal_hold = false;
     assert_int_equal(lb_case_update(t, &f->ctx, &kc, 0), 0);
     lb_case_clear(&kc);
-    assert_int_equal(lb_company_anonymize(t, &f->ctx, co, "gdpr", "9999999999"), 0);
+    assert_int_equal(lb_company_anonymize(t, &f->ctx, co, "erasure_request", "9999999999"), 0);
     assert_int_equal(lb_company_get(t, co, &c), 0);
     assert_string_equal(c.orgnr, "9999999999");
     assert_int_equal(c.ncontacts, 0);
