@@ -2,13 +2,14 @@
 #   make run    install what is missing, build, start the system with demo data
 #   make test   install what is missing, build (plain and ASan/UBSan), run every test
 #   make bench  the benchmarks of docs/benchmarks.md
+#   make bench-scale  reads at 10,000 and 10,000,000 contacts (data set kept in var/bench-scale)
 
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_ARGS ?=
 
-.PHONY: all deps build asan test test-unit run bench clean format
+.PHONY: all deps build asan test test-unit run bench bench-scale clean format
 
 all: build
 
@@ -38,6 +39,10 @@ run: build
 bench: build
 	@scripts/deps.sh bench
 	@bench/run.sh
+
+bench-scale: build
+	@scripts/deps.sh bench
+	@bench/run.sh --scale
 
 format:
 	@clang-format -i $$(git ls-files '*.c' '*.h')
