@@ -315,8 +315,8 @@ static int main_one(int argc, char **argv)
     }
     nftw(base, rm_one, 8, FTW_DEPTH | FTW_PHYS);
     qsort(r, (size_t)runs, sizeof *r, cmp_d);
-    printf("%s batch=%zu runs=%d median=%.0f min=%.0f max=%.0f\n", store ? "store" : "plain",
-           batch, runs, r[runs / 2], r[0], r[runs - 1]);
+    printf("%s batch=%zu runs=%d median=%.0f min=%.0f max=%.0f\n", store ? "store" : "plain", batch,
+           runs, r[runs / 2], r[0], r[runs - 1]);
     return 0;
 }
 
