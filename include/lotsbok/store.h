@@ -8,8 +8,10 @@
  * Sessions and idempotency keys are bookkeeping and append no event.
  *
  * Group commit: lb_store_batch() runs many operations in one write
- * transaction with one sync. Each operation runs in a nested transaction, so
- * one that fails rolls back alone. When LMDB's map is full the whole batch is
+ * transaction with one sync. Each operation behaves as if in a nested
+ * transaction: one that fails rolls back alone (store.c runs them directly
+ * in the batch's transaction and reruns the batch nested only when one
+ * failed). When LMDB's map is full the whole batch is
  * aborted, the map grown, and the batch run again: operations must therefore
  * be callable more than once and must write their results only through their
  * own argument. Nothing is reported committed before the sync returned.
@@ -70,7 +72,8 @@ uint64_t lb_store_last_seq(lb_store *s);
 int lb_txn_read(lb_store *s, lb_txn **out);
 void lb_txn_end(lb_txn *t); /* ends a read transaction */
 
-/* One group commit. ops[i].run is called with a nested write transaction;
+/* One group commit. ops[i].run is called with a write transaction (the
+ * batch's, or a nested one when an op of the batch failed: see store.c);
  * returning 0 keeps its writes, anything else rolls them back alone and is
  * stored in ops[i].result. After the batch committed and synced,
  * lb_store_batch returns 0 and ops[i].result holds each operation's outcome;
