@@ -17,11 +17,11 @@
  *   - every other field (integers, enums, bools, fixed strings, hashes) is
  *     always written and its key is required when decoding.
  *   - enums are unsigned integers and must be < their *_COUNT; strings must
- *     not contain NUL and are bounded (bytes) per field; fixed-size strings
+ *     be UTF-8 without NUL and are bounded (bytes) per field; fixed-size strings
  *     (orgnr, quarter) must fit their array; hashes are bin of 32 bytes.
  *   - the encoder rejects what the decoder would reject (LB_EINVAL for a bad
- *     enum or fixed string, LB_ETOOBIG for an over-long string or array), so
- *     nothing undecodable is ever written.
+ *     enum, non-UTF-8 or fixed string, LB_ETOOBIG for an over-long string or
+ *     array), so nothing undecodable is ever written.
  *
  * Decoding rules: a trailing byte, a duplicate key, a non-string key, a type
  * mismatch, a value out of range, a missing required key, a schema version
@@ -534,11 +534,51 @@ static bool rd_skip(struct rd *r, int depth)
 /* ------------------------------------------------------------------------ */
 /* Decoder */
 
+/* Whether s[0..len) is well-formed UTF-8 without NUL: no overlong forms, no
+ * surrogates, nothing above U+10FFFF (records.h promises UTF-8, and jansson
+ * refuses anything else when a record is turned into JSON). */
+static bool valid_utf8(const uint8_t *s, size_t len)
+{
+    size_t i = 0;
+    while (i < len) {
+        uint8_t c = s[i];
+        if (c == 0)
+            return false;
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
+        size_t n;
+        uint32_t cp, min;
+        if ((c & 0xe0) == 0xc0) {
+            n = 1, cp = c & 0x1f, min = 0x80;
+        } else if ((c & 0xf0) == 0xe0) {
+            n = 2, cp = c & 0x0f, min = 0x800;
+        } else if ((c & 0xf8) == 0xf0) {
+            n = 3, cp = c & 0x07, min = 0x10000;
+        } else {
+            return false;
+        }
+        if (n > len - i - 1)
+            return false;
+        for (size_t k = 1; k <= n; k++) {
+            if ((s[i + k] & 0xc0) != 0x80)
+                return false;
+            cp = (cp << 6) | (s[i + k] & 0x3f);
+        }
+        if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+            return false;
+        i += n + 1;
+    }
+    return true;
+}
+
 /* Copies a string of len bytes into a fresh NUL-terminated allocation. Rejects
- * an embedded NUL (our strings never hold one, and it would silently truncate). */
+ * a string over max bytes and anything but UTF-8 without NUL (a NUL would
+ * silently truncate the copy). */
 static int dup_str(const uint8_t *s, size_t len, uint32_t max, char **out)
 {
-    if (len > max || len > LB_CODEC_DOC_MAX || memchr(s, 0, len) != NULL)
+    if (len > max || len > LB_CODEC_DOC_MAX || !valid_utf8(s, len))
         return LB_ECORRUPT;
     char *c = malloc(len + 1);
     if (c == NULL)
@@ -623,7 +663,7 @@ static int decode_field(struct rd *r, const struct codec_field *f, void *obj, in
         *(unsigned *)at = (unsigned)u;
         return 0;
     case K_CHARS:
-        if (!rd_str(r, &t, &len) || len >= f->max || memchr(t, 0, len) != NULL)
+        if (!rd_str(r, &t, &len) || len >= f->max || !valid_utf8(t, len))
             return LB_ECORRUPT;
         memset(at, 0, f->max);
         memcpy(at, t, len);
@@ -791,10 +831,14 @@ static bool field_present(const struct codec_field *f, const void *obj)
     }
 }
 
-/* Checks a string against what the decoder accepts. */
+/* Checks a string against what the decoder accepts: LB_ETOOBIG over max
+ * bytes, LB_EINVAL when it is not UTF-8. */
 static int check_str(const char *s, uint32_t max)
 {
-    return strlen(s) > max ? LB_ETOOBIG : 0;
+    size_t len = strlen(s);
+    if (len > max)
+        return LB_ETOOBIG;
+    return valid_utf8((const uint8_t *)s, len) ? 0 : LB_EINVAL;
 }
 
 /* Maps a packer result (0 or -1 when the sbuffer cannot grow) to lb_err. */
@@ -843,7 +887,7 @@ static int encode_value(msgpack_packer *pk, const struct codec_field *f, const v
     }
     case K_CHARS: {
         size_t len = strnlen(at, f->max);
-        if (len >= f->max)
+        if (len >= f->max || !valid_utf8((const uint8_t *)at, len))
             return LB_EINVAL;
         PK(msgpack_pack_str_with_body(pk, at, len));
         return 0;
@@ -970,14 +1014,17 @@ static bool is_one_map(const uint8_t *buf, size_t len)
 }
 
 /* Packs {seq, type, at, actor, id, data} with data written verbatim. LB_EINVAL
- * when type or actor is NULL or data is not one well-formed map; LB_ETOOBIG
- * when type or actor is over its bound. out is unchanged on failure. */
+ * when type or actor is NULL or not UTF-8, or data is not one well-formed map;
+ * LB_ETOOBIG when type or actor is over its bound. out is unchanged on failure. */
 int lb_event_encode(const struct lb_event *ev, msgpack_sbuffer *out)
 {
     if (ev == NULL || out == NULL || ev->type == NULL || ev->actor == NULL || ev->data == NULL)
         return LB_EINVAL;
-    if (strlen(ev->type) > EVENT_TYPE_MAX || strlen(ev->actor) > EVENT_ACTOR_MAX)
-        return LB_ETOOBIG;
+    int rc = check_str(ev->type, EVENT_TYPE_MAX);
+    if (rc == 0)
+        rc = check_str(ev->actor, EVENT_ACTOR_MAX);
+    if (rc != 0)
+        return rc;
     if (!is_one_map(ev->data, ev->data_len))
         return LB_EINVAL;
     size_t before = out->size;

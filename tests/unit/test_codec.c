@@ -863,6 +863,55 @@ static void test_shape(void **state)
     assert_int_equal(lb_case_decode("\xc1", 1, &r.c), LB_ECORRUPT);
 }
 
+/* Strings must be UTF-8: the decoder refuses malformed sequences in stored
+ * bytes and the encoder refuses to write them. */
+static void test_utf8(void **state)
+{
+    (void)state;
+    static const char *good[] = {"", "Mälarö", "\xf0\x9f\x98\x80", "\xef\xbf\xbd",
+                                 "\xf4\x8f\xbf\xbf"};
+    static const char *bad[] = {"\xc0\x80",     "\xc3", "\xed\xa0\x80", "\xf4\x90\x80\x80",
+                                "\xe0\x80\xaf", "\xff", "a\x80",        "\xf8\x88\x80\x80\x80"};
+    struct lb_improvement im, back;
+    msgpack_sbuffer sb;
+    msgpack_sbuffer_init(&sb);
+    for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+        memset(&im, 0, sizeof(im));
+        improvement_min(&im);
+        im.title = (char *)good[i];
+        sb.size = 0;
+        assert_int_equal(lb_improvement_encode(&im, &sb), 0);
+        assert_int_equal(lb_improvement_decode(sb.data, sb.size, &back), 0);
+        assert_string_equal(back.title, good[i]);
+        lb_improvement_clear(&back);
+    }
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        memset(&im, 0, sizeof(im));
+        improvement_min(&im);
+        im.title = (char *)bad[i];
+        sb.size = 0;
+        assert_int_equal(lb_improvement_encode(&im, &sb), LB_EINVAL);
+        assert_int_equal(sb.size, 0);
+        /* the same bytes written behind the encoder's back */
+        im.title = (char *)"x";
+        assert_int_equal(lb_improvement_encode(&im, &sb), 0);
+        sb.data[0]++;
+        msgpack_packer pk;
+        msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+        msgpack_pack_str_with_body(&pk, "de", 2);
+        msgpack_pack_str_with_body(&pk, bad[i], strlen(bad[i]));
+        assert_int_equal(lb_improvement_decode(sb.data, sb.size, &back), LB_ECORRUPT);
+        assert_null(back.title);
+        /* control: the same construction with a good string decodes */
+        sb.size -= strlen(bad[i]) + 1;
+        msgpack_pack_str_with_body(&pk, "\xc3\x85", 2);
+        assert_int_equal(lb_improvement_decode(sb.data, sb.size, &back), 0);
+        assert_string_equal(back.description, "Å");
+        lb_improvement_clear(&back);
+    }
+    msgpack_sbuffer_destroy(&sb);
+}
+
 /* Every proper prefix of a valid encoding fails cleanly (nothing leaks). */
 static void test_truncated(void **state)
 {
@@ -1194,12 +1243,19 @@ static void test_write_seeds(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_roundtrip_full),   cmocka_unit_test(test_roundtrip_min),
-        cmocka_unit_test(test_optional_omitted), cmocka_unit_test(test_enum_out_of_range),
-        cmocka_unit_test(test_encoder_bounds),   cmocka_unit_test(test_shape),
-        cmocka_unit_test(test_truncated),        cmocka_unit_test(test_bit_flips),
-        cmocka_unit_test(test_random_bytes),     cmocka_unit_test(test_hostile_counts),
-        cmocka_unit_test(test_deep_nesting),     cmocka_unit_test(test_event),
+        cmocka_unit_test(test_roundtrip_full),
+        cmocka_unit_test(test_roundtrip_min),
+        cmocka_unit_test(test_optional_omitted),
+        cmocka_unit_test(test_enum_out_of_range),
+        cmocka_unit_test(test_encoder_bounds),
+        cmocka_unit_test(test_shape),
+        cmocka_unit_test(test_utf8),
+        cmocka_unit_test(test_truncated),
+        cmocka_unit_test(test_bit_flips),
+        cmocka_unit_test(test_random_bytes),
+        cmocka_unit_test(test_hostile_counts),
+        cmocka_unit_test(test_deep_nesting),
+        cmocka_unit_test(test_event),
         cmocka_unit_test(test_write_seeds),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
