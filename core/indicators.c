@@ -27,6 +27,10 @@
 /* Working days beyond this are counted as this (about 250 years). */
 #define DAYS_CAP 65535
 #define NKI_SUM_MAX (LB_IND_NKI_QUESTIONS * LB_IND_SCALE_MAX)
+/* The working-day table covers 2000-01-01 .. 2099-12-31; outside it the
+ * calendar is walked. */
+#define WD_BASE 10957 /* 2000-01-01 */
+#define WD_DAYS 36525
 
 enum { FU_DUE, FU_DONE, FU_NO_ANSWER, FU_DECLINED, FU_UNREACHABLE, FU_COUNT };
 
@@ -46,7 +50,8 @@ struct idset {
 };
 
 struct quarter {
-    int key; /* year * 4 + quarter - 1 */
+    int key;             /* year * 4 + quarter - 1 */
+    lb_date first, last; /* its dates, to place the next date without a calendar conversion */
     uint64_t cases_opened, cases_closed, contacts[LB_CHANNEL_COUNT];
     uint64_t improvements_identified, improvements_implemented;
     struct idset companies;
@@ -61,6 +66,10 @@ struct lb_ind {
     struct quarter **q;
     size_t nq, capq;
     struct quarter *last; /* the quarter of the previous call: events come in date order */
+    /* wd_cum[i]: working days in (WD_BASE, WD_BASE + i], built on first use, so a
+     * hand-off's working days are one subtraction instead of a walk over the
+     * calendar (which computes Easter for every day it passes). */
+    int32_t *wd_cum;
 };
 
 static const char *const lots_keys[LB_IND_LOTS_QUESTIONS] = {"reached_right_person", "usefulness",
@@ -188,6 +197,7 @@ void lb_ind_free(struct lb_ind *acc)
     for (size_t i = 0; i < acc->nq; i++)
         quarter_free(acc->q[i]);
     free(acc->q);
+    free(acc->wd_cum);
     free(acc);
 }
 
@@ -199,6 +209,25 @@ static int quarter_key(lb_date d, int *key)
     lb_date_quarter(d, &y, &q);
     *key = y * 4 + q - 1;
     return 0;
+}
+
+/* lb_working_days_between through the table when both dates are in it. */
+static int working_days(struct lb_ind *acc, lb_date from, lb_date to)
+{
+    if (to <= from)
+        return 0;
+    if (from < WD_BASE || to >= WD_BASE + WD_DAYS)
+        return lb_working_days_between(from, to);
+    if (acc->wd_cum == NULL) {
+        int32_t *cum = malloc(WD_DAYS * sizeof *cum);
+        if (cum == NULL)
+            return lb_working_days_between(from, to); /* slower, still right */
+        cum[0] = 0;
+        for (int i = 1; i < WD_DAYS; i++)
+            cum[i] = cum[i - 1] + (lb_is_working_day(WD_BASE + i) ? 1 : 0);
+        acc->wd_cum = cum;
+    }
+    return acc->wd_cum[to - WD_BASE] - acc->wd_cum[from - WD_BASE];
 }
 
 static struct quarter *quarter_find(const struct lb_ind *acc, int key)
@@ -215,6 +244,10 @@ static struct quarter *quarter_find(const struct lb_ind *acc, int key)
 /* The quarter holding date d, created when missing. */
 static int quarter_get(struct lb_ind *acc, lb_date d, struct quarter **out)
 {
+    if (acc->last != NULL && d >= acc->last->first && d <= acc->last->last) {
+        *out = acc->last;
+        return 0;
+    }
     int key, rc = quarter_key(d, &key);
     if (rc != 0)
         return rc;
@@ -232,6 +265,7 @@ static int quarter_get(struct lb_ind *acc, lb_date d, struct quarter **out)
         if (q == NULL)
             return LB_ENOMEM;
         q->key = key;
+        lb_quarter_range(key / 4, key % 4 + 1, &q->first, &q->last);
         acc->q[acc->nq++] = q;
     }
     acc->last = q;
@@ -372,7 +406,7 @@ int lb_ind_handoff_acknowledged(struct lb_ind *acc, lb_date sent, lb_date ack, c
     if (ack == LB_DATE_NONE)
         return LB_EINVAL;
     int rc = unit_section(acc, sent, unit, &s);
-    if (rc == 0 && lb_working_days_between(sent, ack) <= acc->cfg.ack_working_days)
+    if (rc == 0 && working_days(acc, sent, ack) <= acc->cfg.ack_working_days)
         s->ack_in_time++;
     return rc;
 }
@@ -385,7 +419,7 @@ int lb_ind_handoff_decided(struct lb_ind *acc, lb_date sent, lb_date decided, co
         return LB_EINVAL;
     if ((rc = unit_section(acc, decided, unit, &s)) != 0)
         return rc;
-    int d = lb_working_days_between(sent, decided);
+    int d = working_days(acc, sent, decided);
     size_t day = d > DAYS_CAP ? DAYS_CAP : (size_t)d;
     if (day >= s->days_len) {
         size_t len = s->days_len ? s->days_len : 32;

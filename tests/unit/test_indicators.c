@@ -470,6 +470,33 @@ static void test_percentile_nearest_rank(void **state)
     assert_int_equal(lb_ind_percentile(none, 3, 50), -1);
 }
 
+/* The accumulator's working-day table agrees with the calendar, also across the
+ * years' holidays and outside the table's range (before 2000, after 2099). */
+static void test_working_days_agree_with_calendar(void **state)
+{
+    (void)state;
+    struct lb_ind_config cfg;
+    lb_ind_config_default(&cfg);
+    const char *from[] = {"2025-12-19", "2026-04-02", "2026-06-18", "2026-12-23", "2027-03-24",
+                          "1999-12-22", "2099-12-28", "2000-01-01", "2026-05-13"};
+    for (size_t i = 0; i < sizeof from / sizeof from[0]; i++) {
+        for (int len = 0; len < 30; len += 7) {
+            struct lb_ind *acc = NULL;
+            assert_int_equal(lb_ind_new(&cfg, &acc), 0);
+            lb_date s = D(from[i]), e = s + len;
+            assert_int_equal(lb_ind_handoff_decided(acc, s, e, "miljo"), 0);
+            int y, q;
+            lb_date_quarter(e, &y, &q);
+            json_t *doc = NULL;
+            assert_int_equal(lb_ind_snapshot_json(acc, y, q, 0, 0, &doc), 0);
+            assert_num(doc, "units.miljo.decision_working_days.median",
+                       lb_working_days_between(s, e));
+            json_decref(doc);
+            lb_ind_free(acc);
+        }
+    }
+}
+
 static void test_input_rejected(void **state)
 {
     (void)state;
@@ -552,6 +579,7 @@ int main(void)
         cmocka_unit_test(test_grade_boundaries),
         cmocka_unit_test(test_suppression_threshold_six_and_seven),
         cmocka_unit_test(test_percentile_nearest_rank),
+        cmocka_unit_test(test_working_days_agree_with_calendar),
         cmocka_unit_test(test_input_rejected),
         cmocka_unit_test(test_answers_from_json),
         cmocka_unit_test(test_dump_precision),
