@@ -1151,9 +1151,9 @@ static void render_html(struct sbuf *b, const json_t *doc)
     sb_puts(b, "</h1><p class=\"note\">Underlag för arbetsgruppen för företagslots "
                "(handlingsplanens åtgärder 1.1–1.3). Skapad ");
     html_text(b, json_string_value(json_object_get(doc, "generated_at")));
-    sb_puts(b, ". Index 0–100 beräknas från svar på skalan 1–6 vid uppföljningssamtalen; "
-               "resultat på för få svar redovisas inte. Rapporten innehåller inga "
-               "personuppgifter.</p>");
+    sb_puts(b, ". Index 0–100 = (medelvärde − 1) / (skalans högsta värde − 1) × 100 av svaren vid "
+               "uppföljningssamtalen, med 95 % konfidensintervall (KI); resultat på för få svar "
+               "redovisas inte. Rapporten innehåller inga personuppgifter.</p>");
     const json_t *missing = json_object_get(doc, "missing_quarters");
     if (json_array_size(missing) > 0) {
         sb_puts(b, "<p class=\"note\">Kvartal utan beräknade indikatorer: ");
