@@ -108,6 +108,9 @@ static const struct api_route routes[] = {
     {"POST", "/api/v1/companies/{id}/anonymize", LB_ROUTE_COMPANY_ANONYMIZE, api_company_anonymize},
     {"GET", "/api/v1/companies/{id}/export", LB_ROUTE_COMPANY_EXPORT, api_company_export},
     {"GET", "/api/v1/persons", LB_ROUTE_PERSONS, api_persons},
+    {"GET", "/api/v1/indicators", LB_ROUTE_INDICATORS_GET, api_indicators_get},
+    {"PUT", "/api/v1/indicators/{quarter}", LB_ROUTE_INDICATORS_PUT, api_indicators_put},
+    {"GET", "/api/v1/reports/quarterly", LB_ROUTE_REPORT_GET, api_report_get},
 };
 
 #define NROUTES (sizeof routes / sizeof routes[0])
@@ -272,6 +275,7 @@ static void build_error(struct lb_api_req *r, int rc)
     json_decref(o);
     r->status = status;
     r->content_type = NULL;
+    r->extra_headers[0] = '\0';
     r->location[0] = '\0';
 }
 
@@ -333,7 +337,7 @@ static void send_answer(struct lb_api_req *r, int rc)
 {
     if (rc != 0 || !r->status)
         build_error(r, rc ? rc : LB_EINTERNAL);
-    char extra[512];
+    char extra[1024];
     size_t n = 0;
     extra[0] = '\0';
     if (r->location[0])
@@ -345,6 +349,8 @@ static void send_answer(struct lb_api_req *r, int rc)
                               r->err.retry_after);
     if (r->status == 405 && r->err.allow[0])
         n += (size_t)snprintf(extra + n, sizeof extra - n, "Allow: %s\r\n", r->err.allow);
+    if (r->status >= 200 && r->status < 300 && r->extra_headers[0] && n < sizeof extra)
+        n += (size_t)snprintf(extra + n, sizeof extra - n, "%s", r->extra_headers);
     (void)n;
     const char *body = r->resp_body ? r->resp_body : "";
     const char *ctype = r->content_type ? r->content_type : "application/json";

@@ -110,6 +110,7 @@ struct lb_api_req {
     int status;
     char *resp_body;
     const char *content_type; /* NULL: application/json */
+    char extra_headers[512];  /* more header lines ("Name: value\r\n"), sent with a 2xx */
     char location[128];
     struct lb_api_error err;
     size_t batch;
@@ -253,6 +254,10 @@ int api_followup_update(struct lb_api_req *r, lb_txn *t);
 int api_improvement_list(struct lb_api_req *r, lb_txn *t);
 int api_improvement_create(struct lb_api_req *r, lb_txn *t);
 int api_improvement_update(struct lb_api_req *r, lb_txn *t);
+/* Indicators and the quarterly report (api_indicators.c). */
+int api_indicators_get(struct lb_api_req *r, lb_txn *t);
+int api_indicators_put(struct lb_api_req *r, lb_txn *t);
+int api_report_get(struct lb_api_req *r, lb_txn *t);
 
 /* Privacy (api_privacy.c): anonymisation, register extract, export. */
 int api_company_anonymize(struct lb_api_req *r, lb_txn *t);
