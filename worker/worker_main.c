@@ -34,6 +34,7 @@
 
 #include "effects.h"
 #include "envelope.h"
+#include "indicators.h"
 #include "lotsbok/error.h"
 #include "lotsbok/followup_rules.h"
 #include "lotsbok/timeutil.h"
@@ -63,6 +64,8 @@ struct options {
     int retention_interval_ms;
     int replay_timeout_ms;
     int verbose;
+    int indicators_debounce_ms;
+    const char *units;
 };
 
 struct worker {
@@ -72,6 +75,7 @@ struct worker {
     lb_effects *fx;
     struct lb_sched sched;
     struct lb_retention ret;
+    struct lb_wind ind;
     uint64_t cursor; /* last seq committed */
     msgpack_zone zone;
 };
@@ -114,6 +118,7 @@ static int parse_args(int argc, char **argv, struct options *o)
     o->replay_timeout_ms = 5000;
     o->retention_months = LB_RETENTION_MONTHS_DEFAULT;
     o->retention_interval_ms = 24 * 3600 * 1000;
+    o->indicators_debounce_ms = 2000;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "--verbose") == 0) {
@@ -156,6 +161,10 @@ static int parse_args(int argc, char **argv, struct options *o)
             o->retention_months = (int)n;
         else if (strcmp(a, "--retention-interval-ms") == 0 && parse_int(v, 10, 86400000, &n))
             o->retention_interval_ms = (int)n;
+        else if (strcmp(a, "--indicators-debounce-ms") == 0 && parse_int(v, 0, 3600000, &n))
+            o->indicators_debounce_ms = (int)n;
+        else if (strcmp(a, "--units") == 0)
+            o->units = v;
         else {
             fprintf(stderr, "lots-worker: bad option or value: %s %s\n", a, v);
             return LB_EINVAL;
@@ -239,7 +248,10 @@ static int batch_apply(struct worker *w, struct batch *b, const msgpack_object *
         b->gap = true;
         return 0;
     }
-    int rc;
+    /* In memory only, and it ignores what it was fed already (indicators.h). */
+    int rc = lb_wind_feed(&w->ind, &ev, mono_ms());
+    if (rc != 0)
+        return rc;
     if (lb_sched_has_effect(&ev)) {
         MDB_txn *nested;
         rc = lb_wstate_begin_nested(w->st, b->txn, &nested);
@@ -437,6 +449,11 @@ static int run(struct worker *w)
             next_overdue = mono_ms() + w->opt.overdue_interval_ms;
             continue;
         }
+        if (lb_wind_due(&w->ind, now, w->opt.indicators_debounce_ms)) {
+            if (lb_wind_write(&w->ind, w->fx) == LB_EBUSY)
+                break;
+            continue;
+        }
         if (now >= next_retention) {
             int rc = run_retention(w);
             if (rc == LB_EBUSY)
@@ -449,6 +466,9 @@ static int run(struct worker *w)
             wait = next_overdue - now;
         if (next_retention - now < wait)
             wait = next_retention - now;
+        if (w->ind.min_dirty >= 0 &&
+            w->ind.dirty_since_ms + w->opt.indicators_debounce_ms - now < wait)
+            wait = w->ind.dirty_since_ms + w->opt.indicators_debounce_ms - now;
         if (wait < 0)
             wait = 0;
         int r = lb_wsub_wait(w->sub, (int)wait);
@@ -473,10 +493,36 @@ static int run(struct worker *w)
     return 0;
 }
 
+/* lots-worker recompute ...: reads the token, then indicators.c does the rest. */
+static int recompute(int argc, char **argv)
+{
+    const char *file = NULL;
+    for (int i = 2; i + 1 < argc; i++)
+        if (strcmp(argv[i], "--token-file") == 0)
+            file = argv[i + 1];
+    char token[512];
+    if (!file || read_token(file, token, sizeof token) != 0) {
+        fprintf(stderr, "lots-worker recompute: cannot read --token-file\n");
+        return 2;
+    }
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    int rc = lb_wind_recompute_main(argc, argv, token, &g_stop);
+    memset(token, 0, sizeof token);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     struct worker w;
     memset(&w, 0, sizeof w);
+    if (argc > 1 && strcmp(argv[1], "recompute") == 0)
+        return recompute(argc, argv);
     if (parse_args(argc, argv, &w.opt) != 0)
         return 2;
     lb_wlog_set_verbose(w.opt.verbose);
@@ -518,6 +564,19 @@ int main(int argc, char **argv)
     if (rc == 0)
         rc = lb_wsub_open(w.opt.sub, w.opt.replay, &w.sub);
     memset(token, 0, sizeof token);
+    struct lb_units units;
+    if (rc == 0 && w.opt.units && lb_units_parse(&units, w.opt.units) != 0) {
+        lb_wlog("error", "bad --units", NULL);
+        rc = LB_EINVAL;
+    }
+    /* The indicators are rebuilt from the whole log at every start (docs/indicators.md). */
+    if (rc == 0)
+        rc = lb_wind_init(&w.ind, w.opt.units ? &units : NULL);
+    if (rc == 0) {
+        rc = lb_wind_rebuild(&w.ind, w.sub, w.opt.replay_limit, w.opt.replay_timeout_ms, &g_stop);
+        if (rc == LB_EBUSY)
+            rc = 0, g_stop = 1;
+    }
     if (rc == 0) {
         w.sched = (struct lb_sched){.st = w.st, .fx = w.fx, .cfg = w.opt.rules};
         lb_wlog("info", "started",
@@ -532,6 +591,7 @@ int main(int argc, char **argv)
             " flagged=%" PRIu64 " skipped=%" PRIu64 " error=\"%s\"",
             w.cursor, w.sched.created, w.sched.merged, w.sched.cancelled, w.sched.flagged,
             w.sched.skipped, rc == 0 ? "" : lb_strerror(rc));
+    lb_wind_free(&w.ind);
     lb_wsub_close(w.sub);
     lb_effects_free(w.fx);
     lb_wstate_close(w.st);
