@@ -65,6 +65,7 @@ struct options {
     int replay_timeout_ms;
     int verbose;
     int indicators_debounce_ms;
+    int no_indicators; /* --no-indicators: neither rebuild nor write them */
     const char *units;
 };
 
@@ -121,6 +122,10 @@ static int parse_args(int argc, char **argv, struct options *o)
     o->indicators_debounce_ms = 2000;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
+        if (strcmp(a, "--no-indicators") == 0) {
+            o->no_indicators = 1;
+            continue;
+        }
         if (strcmp(a, "--verbose") == 0) {
             o->verbose = 1;
             continue;
@@ -572,7 +577,9 @@ int main(int argc, char **argv)
     /* The indicators are rebuilt from the whole log at every start (docs/indicators.md). */
     if (rc == 0)
         rc = lb_wind_init(&w.ind, w.opt.units ? &units : NULL);
-    if (rc == 0) {
+    if (rc == 0 && w.opt.no_indicators)
+        w.ind.seq = UINT64_MAX; /* feeds nothing, so nothing is ever written */
+    if (rc == 0 && !w.opt.no_indicators) {
         rc = lb_wind_rebuild(&w.ind, w.sub, w.opt.replay_limit, w.opt.replay_timeout_ms, &g_stop);
         if (rc == LB_EBUSY)
             rc = 0, g_stop = 1;

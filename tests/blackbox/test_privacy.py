@@ -92,7 +92,8 @@ class World:
             self.worker = subprocess.Popen(
                 [WORKER, "--data", self.wdir, "--server", "http://127.0.0.1:%d" % self.srv.port,
                  "--token-file", os.path.join(self.srv.data, "worker.token"), "--sub",
-                 self.srv.pub, "--replay", self.srv.replay, "--heartbeat-ms", "300"] + list(extra),
+                 self.srv.pub, "--replay", self.srv.replay, "--heartbeat-ms", "300",
+                 "--no-indicators"] + list(extra),
                 env=env, stdout=log, stderr=log)
         deadline = time.time() + 30
         line = None
