@@ -111,6 +111,7 @@ static const struct api_route routes[] = {
     {"GET", "/api/v1/indicators", LB_ROUTE_INDICATORS_GET, api_indicators_get},
     {"PUT", "/api/v1/indicators/{quarter}", LB_ROUTE_INDICATORS_PUT, api_indicators_put},
     {"GET", "/api/v1/reports/quarterly", LB_ROUTE_REPORT_GET, api_report_get},
+    {"GET", "/api/v1/events", LB_ROUTE_EVENTS, api_events_list},
 };
 
 #define NROUTES (sizeof routes / sizeof routes[0])
