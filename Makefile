@@ -2,6 +2,7 @@
 #   make run    install what is missing, build, start the system with demo data
 #   make test   install what is missing, build (plain and ASan/UBSan), run every test
 #   make bench  the benchmarks of docs/benchmarks.md
+#   make install  lotsd, lots-worker, lots, the man page and bash completion (PREFIX=/usr/local)
 #   make bench-scale  reads at 10,000 and 10,000,000 contacts (data set kept in var/bench-scale)
 
 BUILD      ?= build
@@ -43,6 +44,9 @@ bench: build
 bench-scale: build
 	@scripts/deps.sh bench
 	@bench/run.sh --scale
+
+install: build
+	@cmake --install $(BUILD) $(if $(PREFIX),--prefix $(PREFIX))
 
 format:
 	@clang-format -i $$(git ls-files '*.c' '*.h')
