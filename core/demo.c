@@ -1122,7 +1122,7 @@ static int new_handoff(struct demo *d, int k, int unit)
 static int pick_unit(struct demo *d, const struct dcompany *c, bool permit_only)
 {
     for (int tries = 0; tries < 8; tries++) {
-        int u = chance(&d->rng, 50) ? c->units[0] : c->units[rnd(&d->rng, c->nunits)];
+        int u = chance(&d->rng, 20) ? c->units[0] : c->units[rnd(&d->rng, c->nunits)];
         if (!permit_only || u != U_UPPHANDLING)
             return u;
     }
