@@ -7,6 +7,8 @@
 
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 5
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_ARGS ?=
 
@@ -25,11 +27,25 @@ asan: deps
 	@cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DLB_SANITIZE=ON -DLB_UNIT_ONLY=ON $(CMAKE_ARGS) >/dev/null
 	@cmake --build $(ASAN_BUILD) -j $(JOBS)
 
-test: build asan
+fuzz-build: deps
+	@CC=clang cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=Debug -DLB_FUZZ=ON -DLB_WERROR=OFF \
+		-DLB_FUZZ_SECONDS=$(FUZZ_SECONDS) $(CMAKE_ARGS) >/dev/null
+	@cmake --build $(FUZZ_BUILD) -j $(JOBS)
+
+# Each target for 60 s (the prerequisite inherits FUZZ_SECONDS); executions per target printed.
+fuzz: FUZZ_SECONDS = 60
+fuzz: fuzz-build
+	@cd $(FUZZ_BUILD) && { ctest --output-on-failure -V -L fuzz > fuzz.log 2>&1; rc=$$?; \
+		grep -E "Test +#|stat::number_of_executed_units|tests passed|tests failed|ERROR" fuzz.log; \
+		exit $$rc; }
+
+test: build asan fuzz-build
 	@echo "== unit and black-box tests ($(BUILD))"
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 	@echo "== unit tests under AddressSanitizer and UndefinedBehaviorSanitizer ($(ASAN_BUILD))"
 	@cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure -j $(JOBS) -L unit
+	@echo "== libFuzzer targets, a few seconds each over their seed corpora ($(FUZZ_BUILD))"
+	@cd $(FUZZ_BUILD) && ctest --output-on-failure -j $(JOBS) -L fuzz
 
 test-unit: build
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS) -L unit
