@@ -47,6 +47,10 @@ test: build asan fuzz-build
 	@echo "== libFuzzer targets, a few seconds each over their seed corpora ($(FUZZ_BUILD))"
 	@cd $(FUZZ_BUILD) && ctest --output-on-failure -j $(JOBS) -L fuzz
 
+# Ten minutes of mixed load with the worker and lotsd killed (SOAK_SECONDS to change).
+soak: build
+	@LB_BUILD_DIR=$(BUILD) /usr/bin/python3 bench/soak.py
+
 test-unit: build
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS) -L unit
 
