@@ -297,6 +297,17 @@ int api_answer(struct lb_api_req *r, int status, json_t *j, const char *location
     return 0;
 }
 
+int api_answer_jw(struct lb_api_req *r, int status, struct lb_jw *w, const char *location)
+{
+    free(r->resp_body);
+    r->resp_body = lb_jw_take(w, NULL);
+    if (!r->resp_body)
+        return LB_ENOMEM;
+    r->status = status;
+    snprintf(r->location, sizeof r->location, "%s", location ? location : "");
+    return 0;
+}
+
 int api_answer_list(struct lb_api_req *r, json_t *items, lb_id next)
 {
     json_t *o = json_object();
@@ -589,6 +600,26 @@ void api_json_meta(json_t *o, const struct lb_meta *m)
     json_object_set_new(o, "version", json_integer((json_int_t)m->version));
     api_json_time(o, "created_at", m->created_at);
     api_json_time(o, "updated_at", m->updated_at);
+}
+
+void api_jw_time(struct lb_jw *w, const char *key, lb_time t)
+{
+    lb_jw_key(w, key);
+    if (t == LB_TIME_NONE) {
+        lb_jw_null(w);
+        return;
+    }
+    char buf[32];
+    lb_time_format_rfc3339(t, buf);
+    lb_jw_str(w, buf);
+}
+
+void api_jw_meta(struct lb_jw *w, const struct lb_meta *m)
+{
+    lb_jw_kint(w, "id", (int64_t)m->id);
+    lb_jw_kint(w, "version", (int64_t)m->version);
+    api_jw_time(w, "created_at", m->created_at);
+    api_jw_time(w, "updated_at", m->updated_at);
 }
 
 /* --- validation ----------------------------------------------------------- */

@@ -28,6 +28,12 @@
  * bytes exactly as they are published. meta["last_seq"] mirrors the last key
  * and is written once per batch.
  *
+ * Read transactions are recycled: lb_txn_end resets one (mdb_txn_reset) and
+ * keeps it in the store, and the next lb_txn_read renews it, which keeps its
+ * reader slot and skips the allocation and the reader-table lock of a fresh
+ * begin (GET answers begin and end one per request). The kept one holds no
+ * snapshot; it is freed before map growth and at close.
+ *
  * lb__mdb_err is the one place an MDB_* code becomes an lb_err. */
 #include <errno.h>
 #include <limits.h>
@@ -282,10 +288,13 @@ int lb_store_open(const char *dir, const struct lb_store_config *cfg, lb_store *
     return store_open(dir, cfg, out);
 }
 
+static void drop_spare_read(lb_store *s);
+
 void lb_store_close(lb_store *s)
 {
     if (!s)
         return;
+    drop_spare_read(s);
     mdb_env_close(s->env);
     free(s);
 }
@@ -301,6 +310,7 @@ static int store_grow(lb_store *s)
     size_t next = s->map_size * 2;
     if (next < s->map_size)
         return LB_ENOSPC;
+    drop_spare_read(s);
     int rc = mdb_env_set_mapsize(s->env, next);
     if (rc)
         return lb__mdb_err(NULL, rc);
@@ -360,10 +370,32 @@ static int txn_begin(lb_store *s, MDB_txn *parent, unsigned flags, MDB_txn **out
     return rc;
 }
 
+/* Frees the kept read transaction, if any (before map growth and close). */
+static void drop_spare_read(lb_store *s)
+{
+    lb_txn *t = atomic_exchange(&s->spare_read, NULL);
+    if (t) {
+        mdb_txn_abort(t->txn);
+        free(t);
+    }
+}
+
 int lb_txn_read(lb_store *s, lb_txn **out)
 {
     *out = NULL;
-    lb_txn *t = calloc(1, sizeof *t);
+    lb_txn *t = atomic_exchange(&s->spare_read, NULL);
+    if (t) {
+        /* Renewing takes a fresh snapshot; on any failure (a map another
+         * process grew, say) fall back to a new transaction below. */
+        if (mdb_txn_renew(t->txn) == 0) {
+            t->map_full = false;
+            *out = t;
+            return 0;
+        }
+        mdb_txn_abort(t->txn);
+        free(t);
+    }
+    t = calloc(1, sizeof *t);
     if (!t)
         return LB_ENOMEM;
     t->s = s;
@@ -380,6 +412,13 @@ void lb_txn_end(lb_txn *t)
 {
     if (!t)
         return;
+    if (!t->write) {
+        /* Kept for the next lb_txn_read when no other is kept already. */
+        mdb_txn_reset(t->txn);
+        lb_txn *none = NULL;
+        if (atomic_compare_exchange_strong(&t->s->spare_read, &none, t))
+            return;
+    }
     mdb_txn_abort(t->txn);
     free(t);
 }

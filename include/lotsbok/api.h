@@ -26,6 +26,7 @@
 #include "lotsbok/auth.h"
 #include "lotsbok/enums.h"
 #include "lotsbok/http_server.h"
+#include "lotsbok/jsonw.h"
 #include "lotsbok/publisher.h"
 #include "lotsbok/records.h"
 #include "lotsbok/store.h"
@@ -125,6 +126,9 @@ lb_ratelimit *api_login_limit(const struct lb_api_req *r);
 
 /* Answers: status with j as the body (j is consumed); location optional. */
 int api_answer(struct lb_api_req *r, int status, json_t *j, const char *location);
+/* Answers with what w wrote (its buffer is taken; w is left empty).
+ * LB_ENOMEM when the writer ran out of memory. */
+int api_answer_jw(struct lb_api_req *r, int status, struct lb_jw *w, const char *location);
 /* Fails with a specific status and code; returns LB_EINVAL (the value to
  * return from the handler). field may be NULL. */
 int api_fail(struct lb_api_req *r, int status, const char *code, const char *field, const char *fmt,
@@ -147,6 +151,9 @@ void api_json_meta(json_t *o, const struct lb_meta *m);
 void api_json_time(json_t *o, const char *key, lb_time t);    /* null when LB_TIME_NONE */
 void api_json_date(json_t *o, const char *key, lb_date d);    /* null when LB_DATE_NONE */
 void api_json_str(json_t *o, const char *key, const char *s); /* null when NULL */
+/* The same fields through the writer (jsonw.h), byte for byte. */
+void api_jw_time(struct lb_jw *w, const char *key, lb_time t);
+void api_jw_meta(struct lb_jw *w, const struct lb_meta *m);
 
 /* Validation of a body field. Each returns 0 or a negative value after
  * api_fail (422 with the field). Absent or null optional fields leave *out
@@ -215,6 +222,10 @@ int api_strdup(char **dst, const char *s);
 json_t *api_company_json(const struct lb_company *c);
 json_t *api_case_json(const struct lb_case *c);
 json_t *api_contact_json(const struct lb_contact *c);
+/* The writer's versions: the fields of api_case_json without the braces
+ * (GET /cases/{id} appends its embedded lists), and the whole contact. */
+void api_case_fields_jw(struct lb_jw *w, const struct lb_case *c);
+void api_contact_jw(struct lb_jw *w, const struct lb_contact *c);
 json_t *api_handoff_json(const struct lb_handoff *h);
 json_t *api_followup_json(const struct lb_followup *f);
 json_t *api_improvement_json(const struct lb_improvement *m);
