@@ -616,8 +616,8 @@ void api_jw_time(struct lb_jw *w, const char *key, lb_time t)
 
 void api_jw_meta(struct lb_jw *w, const struct lb_meta *m)
 {
-    lb_jw_kint(w, "id", (int64_t)m->id);
-    lb_jw_kint(w, "version", (int64_t)m->version);
+    LB_JW_KINT(w, "id", (int64_t)m->id);
+    LB_JW_KINT(w, "version", (int64_t)m->version);
     api_jw_time(w, "created_at", m->created_at);
     api_jw_time(w, "updated_at", m->updated_at);
 }

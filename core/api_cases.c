@@ -59,16 +59,16 @@ void api_case_fields_jw(struct lb_jw *w, const struct lb_case *c)
     char number[16];
     lb_case_number(c, number, sizeof number);
     api_jw_meta(w, &c->meta);
-    lb_jw_kstr(w, "number", number);
-    lb_jw_kint(w, "company_id", (int64_t)c->company_id);
-    lb_jw_kstr(w, "subject", c->subject);
-    lb_jw_kstr(w, "category", lb_category_str(c->category));
-    lb_jw_kstr(w, "description", c->description);
+    LB_JW_KSTR(w, "number", number);
+    LB_JW_KINT(w, "company_id", (int64_t)c->company_id);
+    LB_JW_KSTR(w, "subject", c->subject);
+    LB_JW_KSTR(w, "category", lb_category_str(c->category));
+    LB_JW_KSTR(w, "description", c->description);
     api_jw_time(w, "opened_at", c->opened_at);
-    lb_jw_kstr(w, "owner", c->owner);
-    lb_jw_kstr(w, "status", lb_case_status_str(c->status));
-    lb_jw_kstr(w, "outcome", lb_outcome_str(c->outcome));
-    lb_jw_kstr(w, "close_note", c->close_note);
+    LB_JW_KSTR(w, "owner", c->owner);
+    LB_JW_KSTR(w, "status", lb_case_status_str(c->status));
+    LB_JW_KSTR(w, "outcome", lb_outcome_str(c->outcome));
+    LB_JW_KSTR(w, "close_note", c->close_note);
     api_jw_time(w, "closed_at", c->closed_at);
     lb_jw_kbool(w, "legal_hold", c->legal_hold);
 }
@@ -77,17 +77,17 @@ void api_contact_jw(struct lb_jw *w, const struct lb_contact *c)
 {
     lb_jw_obj_begin(w);
     api_jw_meta(w, &c->meta);
-    lb_jw_kint(w, "case_id", (int64_t)c->case_id);
+    LB_JW_KINT(w, "case_id", (int64_t)c->case_id);
     api_jw_time(w, "at", c->at);
-    lb_jw_kstr(w, "channel", lb_channel_str(c->channel));
-    lb_jw_kstr(w, "direction", lb_direction_str(c->direction));
-    lb_jw_kstr(w, "summary", c->summary);
-    lb_jw_key(w, "minutes");
+    LB_JW_KSTR(w, "channel", lb_channel_str(c->channel));
+    LB_JW_KSTR(w, "direction", lb_direction_str(c->direction));
+    LB_JW_KSTR(w, "summary", c->summary);
+    LB_JW_KEY(w, "minutes");
     if (c->minutes >= 0)
         lb_jw_int(w, c->minutes);
     else
         lb_jw_null(w);
-    lb_jw_kstr(w, "logged_by", c->logged_by);
+    LB_JW_KSTR(w, "logged_by", c->logged_by);
     lb_jw_obj_end(w);
 }
 
@@ -375,16 +375,16 @@ int api_case_get(struct lb_api_req *r, lb_txn *t)
     lb_jw_obj_begin(&w);
     api_case_fields_jw(&w, &c);
     lb_case_clear(&c);
-    lb_jw_key(&w, "contacts");
+    LB_JW_KEY(&w, "contacts");
     lb_jw_arr_begin(&w);
     rc = embed_contacts(t, id, &w);
     lb_jw_arr_end(&w);
-    lb_jw_key(&w, "handoffs");
+    LB_JW_KEY(&w, "handoffs");
     lb_jw_arr_begin(&w);
     if (rc == 0)
         rc = embed_handoffs(r, t, id, &w);
     lb_jw_arr_end(&w);
-    lb_jw_key(&w, "followups");
+    LB_JW_KEY(&w, "followups");
     lb_jw_arr_begin(&w);
     if (rc == 0 && r->user.role != LB_ROLE_HANDLER)
         rc = embed_followups(t, id, &w);

@@ -212,6 +212,13 @@ void lb_jw_key(struct lb_jw *w, const char *key)
     w->comma = false;
 }
 
+void lb_jw_rawkey(struct lb_jw *w, const char *quoted, size_t n)
+{
+    sep(w);
+    put(w, quoted, n);
+    w->comma = false;
+}
+
 void lb_jw_strn(struct lb_jw *w, const char *s, size_t n)
 {
     sep(w);

@@ -57,6 +57,21 @@ void lb_jw_json(struct lb_jw *w, const json_t *j);
 /* A value that is already valid JSON text, copied as is. */
 void lb_jw_raw(struct lb_jw *w, const char *json, size_t n);
 
+/* A key already quoted and followed by ':' ("\"id\":"), copied as is. */
+void lb_jw_rawkey(struct lb_jw *w, const char *quoted, size_t n);
+/* A key that is a string literal needing no escape: no scan at run time. */
+#define LB_JW_KEY(w, lit) lb_jw_rawkey((w), "\"" lit "\":", sizeof("\"" lit "\":") - 1)
+#define LB_JW_KSTR(w, lit, s)                                                                      \
+    do {                                                                                           \
+        LB_JW_KEY(w, lit);                                                                         \
+        lb_jw_str((w), (s));                                                                       \
+    } while (0)
+#define LB_JW_KINT(w, lit, v)                                                                      \
+    do {                                                                                           \
+        LB_JW_KEY(w, lit);                                                                         \
+        lb_jw_int((w), (v));                                                                       \
+    } while (0)
+
 /* Key and value in one call. */
 static inline void lb_jw_kstr(struct lb_jw *w, const char *k, const char *s)
 {
