@@ -335,8 +335,10 @@ def main_set():
             except Exception as e:  # noqa: BLE001
                 ind_why = str(e)[:200]
                 break
-            mr = re.search(r"recompute\D*?([\d.]+) ms", out)
-            mh = re.search(r"(?:render|report)\D*?([\d.]+) ms", out)
+            # bench_indicators prints "recompute ...: median N ms" and
+            # "report html ...: median N ms" (each already a median of 3).
+            mr = re.search(r"^recompute[^\n]*?median ([\d.]+) ms", out, re.M)
+            mh = re.search(r"^report html[^\n]*?median ([\d.]+) ms", out, re.M)
             if not (mr and mh):
                 ind_why = "bench_indicators output not understood: " + out[:120]
                 break
