@@ -104,7 +104,9 @@ static int mp_skip(const uint8_t *b, size_t len, size_t *pos, int depth)
             size_t w = t == 0xc7 ? 1 : t == 0xc8 ? 2 : 4;
             if (left < w + 1)
                 return LB_ECORRUPT;
-            n = (w == 1 ? b[*pos] : w == 2 ? be16(b + *pos) : be32(b + *pos)) + 1u;
+            /* The payload and the type byte; in 64 bits, since an ext 32 length
+             * of 0xffffffff + 1 wraps to 0 in 32 (found by fuzz_worker_envelope). */
+            n = (uint64_t)(w == 1 ? b[*pos] : w == 2 ? be16(b + *pos) : be32(b + *pos)) + 1u;
             *pos += w;
             break;
         }
