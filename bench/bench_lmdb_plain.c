@@ -15,9 +15,15 @@
  *
  * Usage: bench_lmdb_plain [DIR] [SECONDS_PER_RUN]
  * Prints records/s for batches of 1, 16 and 256: median, min and max of 3
- * runs. DIR defaults to a fresh directory under /tmp (removed afterwards). */
+ * runs. DIR defaults to a fresh directory under /tmp (removed afterwards).
+ *
+ *        bench_lmdb_plain --batch N [--secs S] [--runs R] [--store]
+ * runs the plain loop (or, with --store, lb_store_batch) at exactly batch N,
+ * R times (default 3), and prints one machine-readable line for bench/bench.py:
+ *   plain batch=N runs=R median=X min=Y max=Z */
 #define _XOPEN_SOURCE 700 /* nftw */
 #include <ftw.h>
+#include <stdbool.h>
 #include <lmdb.h>
 #include <msgpack.h>
 #include <stdio.h>
@@ -268,8 +274,56 @@ static int cmp_d(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+/* The driver's mode: one batch size, R runs, one line of key=value. */
+static int main_one(int argc, char **argv)
+{
+    size_t batch = 0;
+    int runs = 3;
+    double secs = 2.0;
+    bool store = false;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--batch") == 0 && i + 1 < argc)
+            batch = strtoul(argv[++i], NULL, 10);
+        else if (strcmp(argv[i], "--secs") == 0 && i + 1 < argc)
+            secs = atof(argv[++i]);
+        else if (strcmp(argv[i], "--runs") == 0 && i + 1 < argc)
+            runs = atoi(argv[++i]);
+        else if (strcmp(argv[i], "--store") == 0)
+            store = true;
+        else
+            batch = 0, i = argc;
+    }
+    if (batch == 0 || batch > 100000 || runs < 1 || runs > 100 || !(secs > 0)) {
+        fprintf(stderr, "usage: bench_lmdb_plain --batch N [--secs S] [--runs R] [--store]\n");
+        return 2;
+    }
+    char base[] = "/tmp/lb_bench_plain_XXXXXX";
+    if (!mkdtemp(base)) {
+        perror("mkdtemp");
+        return 1;
+    }
+    double r[100];
+    for (int i = 0; i < runs; i++) {
+        char dir[300];
+        snprintf(dir, sizeof dir, "%s/run-%d", base, i);
+        if (mkdir(dir, 0700) != 0) {
+            perror(dir);
+            return 1;
+        }
+        r[i] = store ? run_store(dir, batch, secs) : run(dir, batch, secs);
+        nftw(dir, rm_one, 8, FTW_DEPTH | FTW_PHYS);
+    }
+    nftw(base, rm_one, 8, FTW_DEPTH | FTW_PHYS);
+    qsort(r, (size_t)runs, sizeof *r, cmp_d);
+    printf("%s batch=%zu runs=%d median=%.0f min=%.0f max=%.0f\n", store ? "store" : "plain", batch,
+           runs, r[runs / 2], r[0], r[runs - 1]);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc > 1 && strncmp(argv[1], "--", 2) == 0)
+        return main_one(argc, argv);
     char base[256];
     double secs = argc > 2 ? atof(argv[2]) : 1.0;
     if (argc > 1) {

@@ -105,6 +105,13 @@ static const struct api_route routes[] = {
     {"GET", "/api/v1/improvements", LB_ROUTE_IMPROVEMENT_LIST, api_improvement_list},
     {"POST", "/api/v1/improvements", LB_ROUTE_IMPROVEMENT_CREATE, api_improvement_create},
     {"PATCH", "/api/v1/improvements/{id}", LB_ROUTE_IMPROVEMENT_UPDATE, api_improvement_update},
+    {"POST", "/api/v1/companies/{id}/anonymize", LB_ROUTE_COMPANY_ANONYMIZE, api_company_anonymize},
+    {"GET", "/api/v1/companies/{id}/export", LB_ROUTE_COMPANY_EXPORT, api_company_export},
+    {"GET", "/api/v1/persons", LB_ROUTE_PERSONS, api_persons},
+    {"GET", "/api/v1/indicators", LB_ROUTE_INDICATORS_GET, api_indicators_get},
+    {"PUT", "/api/v1/indicators/{quarter}", LB_ROUTE_INDICATORS_PUT, api_indicators_put},
+    {"GET", "/api/v1/reports/quarterly", LB_ROUTE_REPORT_GET, api_report_get},
+    {"GET", "/api/v1/events", LB_ROUTE_EVENTS, api_events_list},
 };
 
 #define NROUTES (sizeof routes / sizeof routes[0])
@@ -157,6 +164,11 @@ static bool route_match(const char *pattern, const char *path, char params[2][LB
 lb_store *api_store(const struct lb_api_req *r)
 {
     return r->api->cfg.store;
+}
+
+const char *api_data_dir(const struct lb_api_req *r)
+{
+    return r->api->cfg.data_dir;
 }
 
 const struct lb_units *api_units(const struct lb_api_req *r)
@@ -264,6 +276,7 @@ static void build_error(struct lb_api_req *r, int rc)
     json_decref(o);
     r->status = status;
     r->content_type = NULL;
+    r->extra_headers[0] = '\0';
     r->location[0] = '\0';
 }
 
@@ -279,6 +292,17 @@ int api_answer(struct lb_api_req *r, int status, json_t *j, const char *location
         if (!r->resp_body)
             return LB_ENOMEM;
     }
+    r->status = status;
+    snprintf(r->location, sizeof r->location, "%s", location ? location : "");
+    return 0;
+}
+
+int api_answer_jw(struct lb_api_req *r, int status, struct lb_jw *w, const char *location)
+{
+    free(r->resp_body);
+    r->resp_body = lb_jw_take(w, NULL);
+    if (!r->resp_body)
+        return LB_ENOMEM;
     r->status = status;
     snprintf(r->location, sizeof r->location, "%s", location ? location : "");
     return 0;
@@ -325,7 +349,7 @@ static void send_answer(struct lb_api_req *r, int rc)
 {
     if (rc != 0 || !r->status)
         build_error(r, rc ? rc : LB_EINTERNAL);
-    char extra[512];
+    char extra[1024];
     size_t n = 0;
     extra[0] = '\0';
     if (r->location[0])
@@ -337,6 +361,8 @@ static void send_answer(struct lb_api_req *r, int rc)
                               r->err.retry_after);
     if (r->status == 405 && r->err.allow[0])
         n += (size_t)snprintf(extra + n, sizeof extra - n, "Allow: %s\r\n", r->err.allow);
+    if (r->status >= 200 && r->status < 300 && r->extra_headers[0] && n < sizeof extra)
+        n += (size_t)snprintf(extra + n, sizeof extra - n, "%s", r->extra_headers);
     (void)n;
     const char *body = r->resp_body ? r->resp_body : "";
     const char *ctype = r->content_type ? r->content_type : "application/json";
@@ -574,6 +600,26 @@ void api_json_meta(json_t *o, const struct lb_meta *m)
     json_object_set_new(o, "version", json_integer((json_int_t)m->version));
     api_json_time(o, "created_at", m->created_at);
     api_json_time(o, "updated_at", m->updated_at);
+}
+
+void api_jw_time(struct lb_jw *w, const char *key, lb_time t)
+{
+    lb_jw_key(w, key);
+    if (t == LB_TIME_NONE) {
+        lb_jw_null(w);
+        return;
+    }
+    char buf[32];
+    lb_time_format_rfc3339(t, buf);
+    lb_jw_str(w, buf);
+}
+
+void api_jw_meta(struct lb_jw *w, const struct lb_meta *m)
+{
+    lb_jw_kint(w, "id", (int64_t)m->id);
+    lb_jw_kint(w, "version", (int64_t)m->version);
+    api_jw_time(w, "created_at", m->created_at);
+    api_jw_time(w, "updated_at", m->updated_at);
 }
 
 /* --- validation ----------------------------------------------------------- */

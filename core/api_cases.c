@@ -54,6 +54,43 @@ json_t *api_contact_json(const struct lb_contact *c)
     return o;
 }
 
+void api_case_fields_jw(struct lb_jw *w, const struct lb_case *c)
+{
+    char number[16];
+    lb_case_number(c, number, sizeof number);
+    api_jw_meta(w, &c->meta);
+    lb_jw_kstr(w, "number", number);
+    lb_jw_kint(w, "company_id", (int64_t)c->company_id);
+    lb_jw_kstr(w, "subject", c->subject);
+    lb_jw_kstr(w, "category", lb_category_str(c->category));
+    lb_jw_kstr(w, "description", c->description);
+    api_jw_time(w, "opened_at", c->opened_at);
+    lb_jw_kstr(w, "owner", c->owner);
+    lb_jw_kstr(w, "status", lb_case_status_str(c->status));
+    lb_jw_kstr(w, "outcome", lb_outcome_str(c->outcome));
+    lb_jw_kstr(w, "close_note", c->close_note);
+    api_jw_time(w, "closed_at", c->closed_at);
+    lb_jw_kbool(w, "legal_hold", c->legal_hold);
+}
+
+void api_contact_jw(struct lb_jw *w, const struct lb_contact *c)
+{
+    lb_jw_obj_begin(w);
+    api_jw_meta(w, &c->meta);
+    lb_jw_kint(w, "case_id", (int64_t)c->case_id);
+    api_jw_time(w, "at", c->at);
+    lb_jw_kstr(w, "channel", lb_channel_str(c->channel));
+    lb_jw_kstr(w, "direction", lb_direction_str(c->direction));
+    lb_jw_kstr(w, "summary", c->summary);
+    lb_jw_key(w, "minutes");
+    if (c->minutes >= 0)
+        lb_jw_int(w, c->minutes);
+    else
+        lb_jw_null(w);
+    lb_jw_kstr(w, "logged_by", c->logged_by);
+    lb_jw_obj_end(w);
+}
+
 /* The case named by path parameter 0: an id or a number "L2026-0042". */
 static int case_path_id(struct lb_api_req *r, lb_txn *t, lb_id *id)
 {
@@ -73,10 +110,12 @@ static int case_answer(struct lb_api_req *r, const struct lb_case *c, int status
 {
     char loc[64];
     snprintf(loc, sizeof loc, "/api/v1/cases/%llu", (unsigned long long)c->meta.id);
-    json_t *j = api_case_json(c);
-    if (!j)
-        return LB_ENOMEM;
-    return api_answer(r, status, j, status == 201 ? loc : NULL);
+    struct lb_jw w;
+    lb_jw_init(&w);
+    lb_jw_obj_begin(&w);
+    api_case_fields_jw(&w, c);
+    lb_jw_obj_end(&w);
+    return api_answer_jw(r, status, &w, status == 201 ? loc : NULL);
 }
 
 /* Arguments of the case operations: validated scalars; strings are read
@@ -235,8 +274,8 @@ int api_case_list(struct lb_api_req *r, lb_txn *t)
 
 /* --- GET /cases/{id} ---------------------------------------------------------- */
 
-/* Appends every record of a paged list to arr; get_json loads and renders. */
-static int embed_contacts(lb_txn *t, lb_id case_id, json_t *arr)
+/* Writes every contact of the case into the open array of w. */
+static int embed_contacts(lb_txn *t, lb_id case_id, struct lb_jw *w)
 {
     lb_id ids[500];
     struct lb_page p = {.after = 0, .limit = 500, .ids = ids};
@@ -248,7 +287,7 @@ static int embed_contacts(lb_txn *t, lb_id case_id, json_t *arr)
             struct lb_contact c = {0};
             if ((rc = lb_contact_get(t, ids[i], &c)) != 0)
                 return rc;
-            json_array_append_new(arr, api_contact_json(&c));
+            api_contact_jw(w, &c);
             lb_contact_clear(&c);
         }
         p.after = p.next;
@@ -256,7 +295,18 @@ static int embed_contacts(lb_txn *t, lb_id case_id, json_t *arr)
     return 0;
 }
 
-static int embed_handoffs(struct lb_api_req *r, lb_txn *t, lb_id case_id, json_t *arr)
+/* Hand-offs and follow-ups are rare beside contacts and keep their jansson
+ * renderers; each record's tree is dumped into w in place. */
+static int embed_json(struct lb_jw *w, json_t *j)
+{
+    if (!j)
+        return LB_ENOMEM;
+    lb_jw_json(w, j);
+    json_decref(j);
+    return 0;
+}
+
+static int embed_handoffs(struct lb_api_req *r, lb_txn *t, lb_id case_id, struct lb_jw *w)
 {
     lb_id ids[500];
     struct lb_handoff_filter f = {.status = -1, .overdue = -1, .case_id = case_id};
@@ -273,15 +323,17 @@ static int embed_handoffs(struct lb_api_req *r, lb_txn *t, lb_id case_id, json_t
             struct lb_handoff h = {0};
             if ((rc = lb_handoff_get(t, ids[i], &h)) != 0)
                 return rc;
-            json_array_append_new(arr, api_handoff_json(&h));
+            rc = embed_json(w, api_handoff_json(&h));
             lb_handoff_clear(&h);
+            if (rc != 0)
+                return rc;
         }
         p.after = p.next;
     } while (p.next);
     return 0;
 }
 
-static int embed_followups(lb_txn *t, lb_id case_id, json_t *arr)
+static int embed_followups(lb_txn *t, lb_id case_id, struct lb_jw *w)
 {
     lb_id ids[500];
     struct lb_followup_filter f = {.status = -1, .due_before = LB_DATE_NONE, .case_id = case_id};
@@ -294,14 +346,19 @@ static int embed_followups(lb_txn *t, lb_id case_id, json_t *arr)
             struct lb_followup fu = {0};
             if ((rc = lb_followup_get(t, ids[i], &fu)) != 0)
                 return rc;
-            json_array_append_new(arr, api_followup_json(&fu));
+            rc = embed_json(w, api_followup_json(&fu));
             lb_followup_clear(&fu);
+            if (rc != 0)
+                return rc;
         }
         p.after = p.next;
     } while (p.next);
     return 0;
 }
 
+/* The answer is written straight from the decoded records (jsonw.h): the
+ * case's fields, then "contacts", "handoffs" and "followups" (empty for a
+ * handler), in the order the jansson version had them. */
 int api_case_get(struct lb_api_req *r, lb_txn *t)
 {
     lb_id id;
@@ -313,28 +370,31 @@ int api_case_get(struct lb_api_req *r, lb_txn *t)
     struct lb_case c = {0};
     if ((rc = lb_case_get(t, id, &c)) != 0)
         return rc;
-    json_t *o = api_case_json(&c);
+    struct lb_jw w;
+    lb_jw_init(&w);
+    lb_jw_obj_begin(&w);
+    api_case_fields_jw(&w, &c);
     lb_case_clear(&c);
-    json_t *contacts = json_array(), *handoffs = json_array(), *followups = json_array();
-    if (!o || !contacts || !handoffs || !followups)
-        rc = LB_ENOMEM;
+    lb_jw_key(&w, "contacts");
+    lb_jw_arr_begin(&w);
+    rc = embed_contacts(t, id, &w);
+    lb_jw_arr_end(&w);
+    lb_jw_key(&w, "handoffs");
+    lb_jw_arr_begin(&w);
     if (rc == 0)
-        rc = embed_contacts(t, id, contacts);
-    if (rc == 0)
-        rc = embed_handoffs(r, t, id, handoffs);
+        rc = embed_handoffs(r, t, id, &w);
+    lb_jw_arr_end(&w);
+    lb_jw_key(&w, "followups");
+    lb_jw_arr_begin(&w);
     if (rc == 0 && r->user.role != LB_ROLE_HANDLER)
-        rc = embed_followups(t, id, followups);
+        rc = embed_followups(t, id, &w);
+    lb_jw_arr_end(&w);
+    lb_jw_obj_end(&w);
     if (rc != 0) {
-        json_decref(o);
-        json_decref(contacts);
-        json_decref(handoffs);
-        json_decref(followups);
+        lb_jw_free(&w);
         return rc;
     }
-    json_object_set_new(o, "contacts", contacts);
-    json_object_set_new(o, "handoffs", handoffs);
-    json_object_set_new(o, "followups", followups);
-    return api_answer(r, 200, o, NULL);
+    return api_answer_jw(r, 200, &w, NULL);
 }
 
 /* --- PATCH /cases/{id} -------------------------------------------------------- */
@@ -381,6 +441,19 @@ int api_case_update(struct lb_api_req *r, lb_txn *t)
         rc = api_enum_category(r, r->body, "category", false, &a->category, &a->has_category);
     if (rc == 0)
         rc = api_bool(r, r->body, "legal_hold", &a->has_legal_hold, &a->legal_hold);
+    /* A legal hold is the administrator's decision (it stops retention and
+     * erasure); the administrator changes nothing else of a case. */
+    if (rc == 0 && a->has_legal_hold && r->user.role != LB_ROLE_ADMIN)
+        rc = api_fail(r, 403, "forbidden", "legal_hold", "only an administrator sets legal_hold");
+    if (rc == 0 && r->user.role == LB_ROLE_ADMIN) {
+        const char *k;
+        json_t *v;
+        json_object_foreach(r->body, k, v)
+        {
+            if (strcmp(k, "legal_hold") != 0)
+                rc = api_fail(r, 403, "forbidden", k, "an administrator sets legal_hold only");
+        }
+    }
     if (rc != 0) {
         free(a);
         return rc;
@@ -407,8 +480,10 @@ static int op_contact_create(lb_txn *t, struct lb_api_req *r)
         char loc[96];
         snprintf(loc, sizeof loc, "/api/v1/cases/%llu/contacts/%llu", (unsigned long long)c.case_id,
                  (unsigned long long)c.meta.id);
-        json_t *j = api_contact_json(&c);
-        rc = j ? api_answer(r, 201, j, loc) : LB_ENOMEM;
+        struct lb_jw w;
+        lb_jw_init(&w);
+        api_contact_jw(&w, &c);
+        rc = api_answer_jw(r, 201, &w, loc);
     }
     lb_contact_clear(&c);
     return rc;

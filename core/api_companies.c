@@ -228,10 +228,10 @@ int api_company_list(struct lb_api_req *r, lb_txn *t)
             return rc;
         lb_id id = 0;
         rc = lb_company_by_orgnr(t, on.digits, &id);
-        if (rc == 0 && p.after < id)
+        if (rc == LB_ENOTFOUND)
+            rc = 0; /* an unregistered orgnr is an empty list, not a 404 */
+        else if (rc == 0 && p.after < id)
             ids[p.count++] = id;
-        else if (rc != 0 && rc != LB_ENOTFOUND)
-            return rc;
     } else if (has_q == 1) {
         rc = lb_company_search(t, q, &p);
     } else {

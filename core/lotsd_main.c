@@ -6,6 +6,7 @@
  *                [--session-hours N] [--login-window SECONDS] [--no-sync] [--quiet]
  *   lotsd backup --data DIR --to PATH
  *   lotsd check  --data DIR
+ *   lotsd demo   --data DIR --seed N [--today YYYY-MM-DD] [--companies N]
  *
  * serve runs one libuv loop: the HTTP server (lb_http_server) hands requests
  * to the API (lb_api), whose group commit writes the store and publishes the
@@ -25,8 +26,12 @@
 
 #include <uv.h>
 
+#include <sodium.h>
+
 #include "lotsbok/api.h"
 #include "lotsbok/auth.h"
+#include "lotsbok/calendar.h"
+#include "lotsbok/demo.h"
 #include "lotsbok/error.h"
 #include "lotsbok/http_server.h"
 #include "lotsbok/publisher.h"
@@ -192,6 +197,12 @@ static int cmd_init(int argc, char **argv)
         fprintf(stderr, "lotsd init: cannot write %s: %s\n", path, strerror(errno));
         return 1;
     }
+    uint8_t pkey[32];
+    if (lb_pseudonym_key(data, pkey) != 0) {
+        fprintf(stderr, "lotsd init: cannot create %s/pseudonym.key\n", data);
+        return 1;
+    }
+    sodium_memzero(pkey, sizeof pkey);
     printf("lotsd: created %s with admin '%s' and service user 'worker' (token in %s)\n", data,
            admin, path);
     return 0;
@@ -368,6 +379,7 @@ static int cmd_serve(int argc, char **argv)
     acfg.login_window_ms = (lb_time)login_window * 1000;
     acfg.web_dir = web;
     acfg.log_requests = !quiet;
+    acfg.data_dir = data;
     if ((rc = lb_api_new(sv.loop, &acfg, &sv.api)) != 0)
         die("cannot create the API", rc);
     struct lb_http_config hcfg;
@@ -457,12 +469,126 @@ static int cmd_backup_check(int argc, char **argv, bool backup)
     return 0;
 }
 
+/* --- demo ------------------------------------------------------------------ */
+
+static const char usage_demo[] =
+    "usage: lotsd demo --data DIR --seed N [--today YYYY-MM-DD] [--companies N]\n"
+    "Fills an environment just created by 'lotsd init' with a year of made-up\n"
+    "data ending on --today (default: today): companies in Norrtälje kommun,\n"
+    "lotsärenden, contacts, hand-offs, decisions, follow-up calls and their\n"
+    "answers, improvement actions, and the demo users, whose passwords are printed\n"
+    "and written to DIR/demo-logins.txt (mode 0600). The same seed and day give\n"
+    "the same event log. DEMO ONLY: never on an environment with real data.\n";
+
+static int cmd_demo(int argc, char **argv)
+{
+    static const struct option opts[] = {{"data", required_argument, 0, 'd'},
+                                         {"seed", required_argument, 0, 's'},
+                                         {"today", required_argument, 0, 't'},
+                                         {"companies", required_argument, 0, 'c'},
+                                         {"help", no_argument, 0, 'h'},
+                                         {0, 0, 0, 0}};
+    const char *data = NULL;
+    struct lb_demo_config cfg = {.seed = 1, .until = LB_TIME_NONE};
+    bool seeded = false;
+    char *end;
+    int c;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (c) {
+        case 'd':
+            data = optarg;
+            break;
+        case 's':
+            errno = 0;
+            cfg.seed = strtoull(optarg, &end, 10);
+            if (errno || *end || !*optarg) {
+                fprintf(stderr, "lotsd demo: --seed must be a non-negative integer\n");
+                return 2;
+            }
+            seeded = true;
+            break;
+        case 't': {
+            lb_date day;
+            if (lb_date_parse(optarg, &day) != 0) {
+                fprintf(stderr, "lotsd demo: --today must be a date YYYY-MM-DD\n");
+                return 2;
+            }
+            /* The demo's "now": 17:00 that day in Stockholm (16:00 or 15:00 UTC). */
+            lb_time noon_utc = ((lb_time)day * 86400 + 12 * 3600) * 1000;
+            cfg.until = ((lb_time)day * 86400 + 17 * 3600) * 1000 -
+                        (lb_time)lb_stockholm_offset(noon_utc) * 1000;
+            break;
+        }
+        case 'c': {
+            long n = strtol(optarg, &end, 10);
+            if (*end || n < 1 || n > 100000) {
+                fprintf(stderr, "lotsd demo: --companies must be 1..100000\n");
+                return 2;
+            }
+            cfg.companies = (size_t)n;
+            break;
+        }
+        case 'h':
+            fputs(usage_demo, stdout);
+            return 0;
+        default:
+            fputs(usage_demo, stderr);
+            return 2;
+        }
+    }
+    if (!data || !seeded) {
+        fputs(usage_demo, stderr);
+        return 2;
+    }
+    lb_store *s = NULL;
+    struct lb_store_config scfg = {0};
+    int rc = lb_store_open(data, &scfg, &s);
+    if (rc != 0) {
+        fprintf(stderr, "lotsd demo: cannot open the environment in %s: %s\n", data,
+                lb_strerror(rc));
+        return 1;
+    }
+    struct lb_demo_stats *st = calloc(1, sizeof *st);
+    if (!st) {
+        lb_store_close(s);
+        die("out of memory", LB_ENOMEM);
+    }
+    lb_time t0 = lb_time_now();
+    rc = lb_demo_generate(s, &cfg, st, stderr);
+    lb_store_close(s);
+    if (rc != 0) {
+        fprintf(stderr, "lotsd demo: %s\n",
+                rc == LB_EEXIST ? "the environment is not fresh (run it right after lotsd init)"
+                                : lb_strerror(rc));
+        free(st);
+        return 1;
+    }
+    char path[4096];
+    snprintf(path, sizeof path, "%s/demo-logins.txt", data);
+    if (lb_demo_write_logins(path, st) != 0)
+        fprintf(stderr, "lotsd demo: cannot write %s: %s\n", path, strerror(errno));
+    printf("lotsd demo: %zu companies (%zu enskilda firmor), %zu cases (%zu closed), %zu contacts,\n"
+           "  %zu hand-offs (%zu decided, %zu overdue), %zu follow-up calls (%zu answered),\n"
+           "  %zu improvement actions; events %llu..%llu, in %.1f s\n",
+           st->companies, st->companies_personal, st->cases, st->cases_closed, st->contacts,
+           st->handoffs, st->handoffs_decided, st->handoffs_overdue, st->followups,
+           st->followups_done, st->improvements, (unsigned long long)st->first_seq,
+           (unsigned long long)st->last_seq, (double)(lb_time_now() - t0) / 1000.0);
+    printf("Demo logins (DEMO ONLY, also in %s):\n", path);
+    for (size_t i = 0; i < st->nlogins; i++)
+        printf("  %-18s %-16s %-8s %s\n", st->logins[i].username, st->logins[i].password,
+               st->logins[i].role, st->logins[i].units);
+    free(st);
+    return 0;
+}
+
 static const char usage_main[] =
     "usage: lotsd COMMAND [options]   (lotsd COMMAND --help for each)\n"
     "  init    create an environment with its admin and worker users\n"
     "  serve   run the HTTP/JSON API and the event publisher\n"
     "  backup  hot, compacting copy of an environment\n"
-    "  check   verify an environment's consistency\n";
+    "  check   verify an environment's consistency\n"
+    "  demo    fill a fresh environment with a year of demo data\n";
 
 int main(int argc, char **argv)
 {
@@ -480,6 +606,8 @@ int main(int argc, char **argv)
         return cmd_backup_check(argc, argv, true);
     if (strcmp(cmd, "check") == 0)
         return cmd_backup_check(argc, argv, false);
+    if (strcmp(cmd, "demo") == 0)
+        return cmd_demo(argc, argv);
     if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
         fputs(usage_main, stdout);
         return 0;

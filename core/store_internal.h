@@ -68,6 +68,10 @@ struct lb_store {
     struct lb_store_config cfg;
     size_t map_size;
     _Atomic uint64_t last_seq; /* committed */
+    /* One ended read transaction kept reset (mdb_txn_reset) for the next
+     * lb_txn_read, which renews it: that keeps its reader slot and saves
+     * the malloc, the reader-table lock and the free of a fresh begin. */
+    struct lb_txn *_Atomic spare_read;
     char dir[4096];
 };
 

@@ -118,6 +118,19 @@ int lb_time_parse_rfc3339(const char *s, lb_time *out)
     return 0;
 }
 
+/* Writes v as exactly n decimal digits (v < 10^n). */
+static char *put_digits(char *p, int v, int n)
+{
+    for (int i = n - 1; i >= 0; i--) {
+        p[i] = (char)('0' + v % 10);
+        v /= 10;
+    }
+    return p + n;
+}
+
+/* Digits by hand rather than snprintf: every record's created_at and
+ * updated_at pass through here on every answer, and snprintf's format
+ * interpretation was about a tenth of GET /cases/{id}'s CPU. */
 void lb_time_format_rfc3339(lb_time t, char *buf)
 {
     if (!in_range(t)) {
@@ -130,16 +143,32 @@ void lb_time_format_rfc3339(lb_time t, char *buf)
     lb_date_to_ymd((lb_date)days, &y, &m, &d);
     int ms = (int)(rem % 1000);
     int secs = (int)(rem / 1000);
-    int n = snprintf(buf, 32, "%04d-%02d-%02dT%02d:%02d:%02d", y, m, d, secs / 3600, secs / 60 % 60,
-                     secs % 60);
-    if (n < 0 || n >= 32) {
-        buf[0] = '\0';
+    if (y < 0 || y > 9999) { /* not RFC 3339 any more; the general path */
+        int n = snprintf(buf, 32, "%04d-%02d-%02dT%02d:%02d:%02d", y, m, d, secs / 3600,
+                         secs / 60 % 60, secs % 60);
+        if (n < 0 || n >= 32)
+            buf[0] = '\0';
+        else
+            snprintf(buf + n, (size_t)(32 - n), ms != 0 ? ".%03dZ" : "Z", ms);
         return;
     }
-    if (ms != 0)
-        snprintf(buf + n, (size_t)(32 - n), ".%03dZ", ms);
-    else
-        snprintf(buf + n, (size_t)(32 - n), "Z");
+    char *p = put_digits(buf, y, 4);
+    *p++ = '-';
+    p = put_digits(p, m, 2);
+    *p++ = '-';
+    p = put_digits(p, d, 2);
+    *p++ = 'T';
+    p = put_digits(p, secs / 3600, 2);
+    *p++ = ':';
+    p = put_digits(p, secs / 60 % 60, 2);
+    *p++ = ':';
+    p = put_digits(p, secs % 60, 2);
+    if (ms != 0) {
+        *p++ = '.';
+        p = put_digits(p, ms, 3);
+    }
+    *p++ = 'Z';
+    *p = '\0';
 }
 
 /* LOTSBOK_NOW, when set to a valid RFC 3339 instant, fixes the clock; an

@@ -5,11 +5,10 @@
 set -euo pipefail
 
 packages=(
-  build-essential cmake pkg-config
+  build-essential cmake pkg-config clang libclang-rt-14-dev
   libuv1-dev liblmdb-dev lmdb-utils libmsgpack-dev libzmq3-dev libhttp-parser-dev
   libjansson-dev libsodium-dev libcurl4-openssl-dev libcmocka-dev
   python3 python3-zmq python3-msgpack
-  clang libclang-rt-14-dev
 )
 # Extra groups, asked for by name: "bench" (load generators), "e2e" (browser tests).
 for extra in "$@"; do

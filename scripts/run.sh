@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # make run: start Lotsbok on this machine with a fresh data directory under var/
-# (KEEP=1 reuses the one there), print the URL and the logins, stop on Ctrl-C.
+# (KEEP=1 reuses the one there), filled with a year of demo data (lotsd demo,
+# docs/demo.md), print the URL, the logins and a few commands, stop on Ctrl-C.
+# Environment: BUILD, VAR, PORT, PUB, REPLAY, SEED (the demo's seed, default 1).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
@@ -8,6 +10,7 @@ VAR=${VAR:-var}
 PORT=${PORT:-8080}
 PUB=${PUB:-tcp://127.0.0.1:7701}
 REPLAY=${REPLAY:-tcp://127.0.0.1:7702}
+SEED=${SEED:-1}
 data="$VAR/data"
 
 if [ ! -x "$BUILD/lotsd" ]; then
@@ -17,14 +20,14 @@ fi
 
 mkdir -p "$VAR"
 if [ "${KEEP:-0}" != 1 ] || [ ! -f "$data/data.mdb" ]; then
-    rm -rf "$data"
+    # A fresh environment: the worker's own state must start afresh with it.
+    rm -rf "$data" "$VAR/worker"
     password=$(head -c 12 /dev/urandom | base64 | tr -d '/+=' | head -c 16)
     printf '%s' "$password" > "$VAR/admin.password"
     chmod 600 "$VAR/admin.password"
     "$BUILD/lotsd" init --data "$data" --admin admin --password-file "$VAR/admin.password"
-    if "$BUILD/lotsd" demo --help >/dev/null 2>&1; then
-        "$BUILD/lotsd" demo --data "$data" --seed 1
-    fi
+    "$BUILD/lotsd" demo --data "$data" --seed "$SEED" > "$VAR/demo.out"
+    head -n 3 "$VAR/demo.out"
 fi
 
 pids=()
@@ -32,40 +35,61 @@ cleanup() {
     trap - INT TERM EXIT
     for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
     for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+    rm -f "$VAR/lotsd.pid" "$VAR/worker.pid"
     echo "Lotsbok stopped."
 }
 trap cleanup INT TERM EXIT
 
+web=()
+[ -d web ] && web=(--web "$PWD/web")
 "$BUILD/lotsd" serve --data "$data" --listen "127.0.0.1:$PORT" --pub "$PUB" --replay "$REPLAY" \
-    --web "$PWD/web" 2>>"$VAR/lotsd.log" &
+    "${web[@]}" 2>>"$VAR/lotsd.log" &
 pids+=($!)
+echo "$!" > "$VAR/lotsd.pid"
 
-for _ in $(seq 1 50); do
-    curl -fs "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1 && break
+up=0
+for _ in $(seq 1 100); do
+    if curl -fs "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1; then up=1; break; fi
+    kill -0 "${pids[0]}" 2>/dev/null || break
     sleep 0.1
 done
+if [ "$up" != 1 ]; then
+    echo "make run: lotsd did not start (port $PORT busy? PORT=... picks another); its log:" >&2
+    tail -n 5 "$VAR/lotsd.log" >&2
+    exit 1
+fi
 
 if [ -x "$BUILD/lots-worker" ]; then
     "$BUILD/lots-worker" --data "$VAR/worker" --server "http://127.0.0.1:$PORT" \
         --token-file "$data/worker.token" --sub "$PUB" --replay "$REPLAY" 2>>"$VAR/worker.log" &
     pids+=($!)
+    echo "$!" > "$VAR/worker.pid"
     worker="running (log: $VAR/worker.log)"
 else
     worker="not built yet: follow-ups are not scheduled"
 fi
 
+logins="$data/demo-logins.txt"
 cat <<MSG
 
-Lotsbok is running.
+Lotsbok is running, with demo data (made up: DEMO ONLY).
   API and web:  http://127.0.0.1:$PORT/   (health: http://127.0.0.1:$PORT/healthz)
   events:       $PUB (PUB), $REPLAY (replay)
   lotsd log:    $VAR/lotsd.log
   lots-worker:  $worker
-  login:        admin / $(cat "$VAR/admin.password")   (local use only)
 
-Try:
-  curl -s -X POST http://127.0.0.1:$PORT/api/v1/sessions -H 'Content-Type: application/json' \\
-       -d '{"username":"admin","password":"'"$(cat "$VAR/admin.password")"'"}'
+Logins (local use only; demo users also in $logins):
+  admin               $(cat "$VAR/admin.password")   admin
+MSG
+if [ -f "$logins" ]; then
+    grep -v '^#' "$logins" | sed 's/^/  /'
+fi
+cat <<MSG
+
+Try (the lots CLI):
+  ./$BUILD/lots --server http://127.0.0.1:$PORT login        # as anna.lots
+  ./$BUILD/lots case list
+  ./$BUILD/lots inbox                                       # as bygglov.handl
 
 Ctrl-C stops everything.
 MSG

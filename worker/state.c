@@ -90,7 +90,7 @@ int lb_wstate_open(const char *dir, size_t map_size, lb_wstate **out)
     }
     MDB_txn *t = NULL;
     int dead = 0;
-    if ((rc = mdb_env_set_maxdbs(s->env, 8)) != 0 ||
+    if ((rc = mdb_env_set_maxdbs(s->env, 16)) != 0 ||
         (rc = mdb_env_set_mapsize(s->env, s->map_size)) != 0 ||
         (rc = mdb_env_open(s->env, dir, MDB_NOTLS, 0600)) != 0 ||
         (rc = mdb_reader_check(s->env, &dead)) != 0 || (rc = mdb_txn_begin(s->env, NULL, 0, &t)))
@@ -351,4 +351,22 @@ int lb_wstate_effect_put(lb_wstate *s, MDB_txn *t, const char *key, const struct
 {
     struct lb_weffect copy = *rec;
     return put_fixed(t, s->effects, key, strlen(key), &copy, sizeof copy);
+}
+
+int lb_wstate_dbi(lb_wstate *s, const char *name, MDB_dbi *out)
+{
+    MDB_txn *t;
+    int rc = mdb_txn_begin(s->env, NULL, 0, &t);
+    if (rc != 0)
+        return lb_err_of(rc);
+    if ((rc = mdb_dbi_open(t, name, MDB_CREATE, out)) != 0) {
+        mdb_txn_abort(t);
+        return lb_err_of(rc);
+    }
+    return lb_err_of(mdb_txn_commit(t));
+}
+
+int lb_wstate_err(int mdb_rc)
+{
+    return lb_err_of(mdb_rc);
 }

@@ -111,4 +111,11 @@ int lb_wstate_pending_list(lb_wstate *s, MDB_txn *t, struct lb_wpending *out, si
 int lb_wstate_effect_get(lb_wstate *s, MDB_txn *t, const char *key, struct lb_weffect *out);
 int lb_wstate_effect_put(lb_wstate *s, MDB_txn *t, const char *key, const struct lb_weffect *rec);
 
+/* Opens (creating) another named sub-database of the environment for a
+ * module with its own state (retention.c), in a transaction of its own; call
+ * at start, before any other transaction. At most 16 in all. */
+int lb_wstate_dbi(lb_wstate *s, const char *name, MDB_dbi *out);
+/* The lb_err of an LMDB return code (MDB_MAP_FULL is LB_EMAPFULL). */
+int lb_wstate_err(int mdb_rc);
+
 #endif

@@ -3,7 +3,7 @@
  *   lots-worker --data DIR --server URL --token-file FILE --sub ENDPOINT --replay ENDPOINT
  *               [--followup-days 10] [--merge-window-days 30] [--overdue-days 2]
  *               [--replay-limit 10000] [--heartbeat-ms 2000] [--overdue-interval-ms 60000]
- *               [--verbose]
+ *               [--retention-months 36] [--retention-interval-ms 86400000] [--verbose]
  *
  * The loop: subscribe first (so nothing published from now on is missed),
  * then replay from the cursor in pages until a page comes back short (caught
@@ -15,7 +15,8 @@
  * cursor; effects inside a batch are made (and acknowledged by lotsd) before
  * the commit, so a crash loses at most the batch, whose replay repeats the
  * same idempotent requests. The overdue check runs once caught up at start
- * and then every --overdue-interval-ms.
+ * and then every --overdue-interval-ms; the retention run (retention.c) the
+ * same way every --retention-interval-ms.
  *
  * SIGTERM/SIGINT set a flag: the current event is finished (or, when its
  * effect cannot be made because lotsd is away, rolled back), the batch is
@@ -33,9 +34,11 @@
 
 #include "effects.h"
 #include "envelope.h"
+#include "indicators.h"
 #include "lotsbok/error.h"
 #include "lotsbok/followup_rules.h"
 #include "lotsbok/timeutil.h"
+#include "retention.h"
 #include "scheduler.h"
 #include "state.h"
 #include "subscriber.h"
@@ -57,8 +60,13 @@ struct options {
     uint32_t replay_limit;
     int heartbeat_ms;
     int overdue_interval_ms;
+    int retention_months;
+    int retention_interval_ms;
     int replay_timeout_ms;
     int verbose;
+    int indicators_debounce_ms;
+    int no_indicators; /* --no-indicators: neither rebuild nor write them */
+    const char *units;
 };
 
 struct worker {
@@ -67,6 +75,8 @@ struct worker {
     lb_wsub *sub;
     lb_effects *fx;
     struct lb_sched sched;
+    struct lb_retention ret;
+    struct lb_wind ind;
     uint64_t cursor; /* last seq committed */
     msgpack_zone zone;
 };
@@ -83,7 +93,8 @@ static void usage(FILE *f)
     fputs("usage: lots-worker --data DIR --server URL --token-file FILE --sub ENDPOINT\n"
           "                   --replay ENDPOINT [--followup-days N] [--merge-window-days N]\n"
           "                   [--overdue-days N] [--replay-limit N] [--heartbeat-ms MS]\n"
-          "                   [--overdue-interval-ms MS] [--verbose]\n",
+          "                   [--overdue-interval-ms MS] [--retention-months N]\n"
+          "                   [--retention-interval-ms MS] [--verbose]\n",
           f);
 }
 
@@ -106,8 +117,15 @@ static int parse_args(int argc, char **argv, struct options *o)
     o->heartbeat_ms = 2000;
     o->overdue_interval_ms = 60000;
     o->replay_timeout_ms = 5000;
+    o->retention_months = LB_RETENTION_MONTHS_DEFAULT;
+    o->retention_interval_ms = 24 * 3600 * 1000;
+    o->indicators_debounce_ms = 2000;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
+        if (strcmp(a, "--no-indicators") == 0) {
+            o->no_indicators = 1;
+            continue;
+        }
         if (strcmp(a, "--verbose") == 0) {
             o->verbose = 1;
             continue;
@@ -144,6 +162,14 @@ static int parse_args(int argc, char **argv, struct options *o)
             o->heartbeat_ms = (int)n;
         else if (strcmp(a, "--overdue-interval-ms") == 0 && parse_int(v, 10, 86400000, &n))
             o->overdue_interval_ms = (int)n;
+        else if (strcmp(a, "--retention-months") == 0 && parse_int(v, 1, 1200, &n))
+            o->retention_months = (int)n;
+        else if (strcmp(a, "--retention-interval-ms") == 0 && parse_int(v, 10, 86400000, &n))
+            o->retention_interval_ms = (int)n;
+        else if (strcmp(a, "--indicators-debounce-ms") == 0 && parse_int(v, 0, 3600000, &n))
+            o->indicators_debounce_ms = (int)n;
+        else if (strcmp(a, "--units") == 0)
+            o->units = v;
         else {
             fprintf(stderr, "lots-worker: bad option or value: %s %s\n", a, v);
             return LB_EINVAL;
@@ -227,7 +253,10 @@ static int batch_apply(struct worker *w, struct batch *b, const msgpack_object *
         b->gap = true;
         return 0;
     }
-    int rc;
+    /* In memory only, and it ignores what it was fed already (indicators.h). */
+    int rc = lb_wind_feed(&w->ind, &ev, mono_ms());
+    if (rc != 0)
+        return rc;
     if (lb_sched_has_effect(&ev)) {
         MDB_txn *nested;
         rc = lb_wstate_begin_nested(w->st, b->txn, &nested);
@@ -246,6 +275,8 @@ static int batch_apply(struct worker *w, struct batch *b, const msgpack_object *
     } else {
         rc = lb_sched_apply(&w->sched, b->txn, &ev);
     }
+    if (rc == 0)
+        rc = lb_retention_apply(&w->ret, b->txn, &ev);
     if (rc != 0)
         return rc;
     b->cursor = ev.seq;
@@ -388,10 +419,23 @@ static int run_overdue(struct worker *w, bool first)
     return rc;
 }
 
+static int run_retention(struct worker *w)
+{
+    uint64_t n = 0, held = 0;
+    int rc = lb_retention_run(&w->ret, lb_time_now(), &n, &held);
+    if (rc != 0 && rc != LB_EBUSY)
+        lb_wlog("error", "retention run failed", "error=\"%s\"", lb_strerror(rc));
+    else if (rc == 0)
+        lb_wlog("info", "retention run",
+                "cursor=%" PRIu64 " months=%d anonymized=%" PRIu64 " held=%" PRIu64, w->cursor,
+                w->opt.retention_months, n, held);
+    return rc;
+}
+
 static int run(struct worker *w)
 {
     bool need_replay = true;
-    int64_t last_heard = mono_ms(), next_overdue = 0;
+    int64_t last_heard = mono_ms(), next_overdue = 0, next_retention = 0;
     while (!g_stop) {
         if (need_replay) {
             int rc = catch_up(w);
@@ -410,9 +454,26 @@ static int run(struct worker *w)
             next_overdue = mono_ms() + w->opt.overdue_interval_ms;
             continue;
         }
+        if (lb_wind_due(&w->ind, now, w->opt.indicators_debounce_ms)) {
+            if (lb_wind_write(&w->ind, w->fx) == LB_EBUSY)
+                break;
+            continue;
+        }
+        if (now >= next_retention) {
+            int rc = run_retention(w);
+            if (rc == LB_EBUSY)
+                break;
+            next_retention = mono_ms() + w->opt.retention_interval_ms;
+            continue;
+        }
         int64_t wait = last_heard + w->opt.heartbeat_ms - now;
         if (next_overdue - now < wait)
             wait = next_overdue - now;
+        if (next_retention - now < wait)
+            wait = next_retention - now;
+        if (w->ind.min_dirty >= 0 &&
+            w->ind.dirty_since_ms + w->opt.indicators_debounce_ms - now < wait)
+            wait = w->ind.dirty_since_ms + w->opt.indicators_debounce_ms - now;
         if (wait < 0)
             wait = 0;
         int r = lb_wsub_wait(w->sub, (int)wait);
@@ -437,10 +498,36 @@ static int run(struct worker *w)
     return 0;
 }
 
+/* lots-worker recompute ...: reads the token, then indicators.c does the rest. */
+static int recompute(int argc, char **argv)
+{
+    const char *file = NULL;
+    for (int i = 2; i + 1 < argc; i++)
+        if (strcmp(argv[i], "--token-file") == 0)
+            file = argv[i + 1];
+    char token[512];
+    if (!file || read_token(file, token, sizeof token) != 0) {
+        fprintf(stderr, "lots-worker recompute: cannot read --token-file\n");
+        return 2;
+    }
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    int rc = lb_wind_recompute_main(argc, argv, token, &g_stop);
+    memset(token, 0, sizeof token);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     struct worker w;
     memset(&w, 0, sizeof w);
+    if (argc > 1 && strcmp(argv[1], "recompute") == 0)
+        return recompute(argc, argv);
     if (parse_args(argc, argv, &w.opt) != 0)
         return 2;
     lb_wlog_set_verbose(w.opt.verbose);
@@ -478,8 +565,25 @@ int main(int argc, char **argv)
     if (rc == 0)
         rc = lb_effects_new(w.opt.server, token, &g_stop, &w.fx);
     if (rc == 0)
+        rc = lb_retention_init(&w.ret, w.st, w.fx, w.opt.retention_months);
+    if (rc == 0)
         rc = lb_wsub_open(w.opt.sub, w.opt.replay, &w.sub);
     memset(token, 0, sizeof token);
+    struct lb_units units;
+    if (rc == 0 && w.opt.units && lb_units_parse(&units, w.opt.units) != 0) {
+        lb_wlog("error", "bad --units", NULL);
+        rc = LB_EINVAL;
+    }
+    /* The indicators are rebuilt from the whole log at every start (docs/indicators.md). */
+    if (rc == 0)
+        rc = lb_wind_init(&w.ind, w.opt.units ? &units : NULL);
+    if (rc == 0 && w.opt.no_indicators)
+        w.ind.seq = UINT64_MAX; /* feeds nothing, so nothing is ever written */
+    if (rc == 0 && !w.opt.no_indicators) {
+        rc = lb_wind_rebuild(&w.ind, w.sub, w.opt.replay_limit, w.opt.replay_timeout_ms, &g_stop);
+        if (rc == LB_EBUSY)
+            rc = 0, g_stop = 1;
+    }
     if (rc == 0) {
         w.sched = (struct lb_sched){.st = w.st, .fx = w.fx, .cfg = w.opt.rules};
         lb_wlog("info", "started",
@@ -494,6 +598,7 @@ int main(int argc, char **argv)
             " flagged=%" PRIu64 " skipped=%" PRIu64 " error=\"%s\"",
             w.cursor, w.sched.created, w.sched.merged, w.sched.cancelled, w.sched.flagged,
             w.sched.skipped, rc == 0 ? "" : lb_strerror(rc));
+    lb_wind_free(&w.ind);
     lb_wsub_close(w.sub);
     lb_effects_free(w.fx);
     lb_wstate_close(w.st);

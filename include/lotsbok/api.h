@@ -26,6 +26,7 @@
 #include "lotsbok/auth.h"
 #include "lotsbok/enums.h"
 #include "lotsbok/http_server.h"
+#include "lotsbok/jsonw.h"
 #include "lotsbok/publisher.h"
 #include "lotsbok/records.h"
 #include "lotsbok/store.h"
@@ -44,6 +45,7 @@ struct lb_api_config {
     unsigned login_max;      /* failures per window per username and per address; 0 = 10 */
     const char *web_dir;     /* static files for GET /; NULL = none (404) */
     bool log_requests;       /* one logfmt line per request on stderr */
+    const char *data_dir;    /* the data directory (DIR/pseudonym.key); NULL = none */
 };
 
 typedef struct lb_api lb_api;
@@ -109,6 +111,7 @@ struct lb_api_req {
     int status;
     char *resp_body;
     const char *content_type; /* NULL: application/json */
+    char extra_headers[512];  /* more header lines ("Name: value\r\n"), sent with a 2xx */
     char location[128];
     struct lb_api_error err;
     size_t batch;
@@ -123,6 +126,9 @@ lb_ratelimit *api_login_limit(const struct lb_api_req *r);
 
 /* Answers: status with j as the body (j is consumed); location optional. */
 int api_answer(struct lb_api_req *r, int status, json_t *j, const char *location);
+/* Answers with what w wrote (its buffer is taken; w is left empty).
+ * LB_ENOMEM when the writer ran out of memory. */
+int api_answer_jw(struct lb_api_req *r, int status, struct lb_jw *w, const char *location);
 /* Fails with a specific status and code; returns LB_EINVAL (the value to
  * return from the handler). field may be NULL. */
 int api_fail(struct lb_api_req *r, int status, const char *code, const char *field, const char *fmt,
@@ -145,6 +151,9 @@ void api_json_meta(json_t *o, const struct lb_meta *m);
 void api_json_time(json_t *o, const char *key, lb_time t);    /* null when LB_TIME_NONE */
 void api_json_date(json_t *o, const char *key, lb_date d);    /* null when LB_DATE_NONE */
 void api_json_str(json_t *o, const char *key, const char *s); /* null when NULL */
+/* The same fields through the writer (jsonw.h), byte for byte. */
+void api_jw_time(struct lb_jw *w, const char *key, lb_time t);
+void api_jw_meta(struct lb_jw *w, const struct lb_meta *m);
 
 /* Validation of a body field. Each returns 0 or a negative value after
  * api_fail (422 with the field). Absent or null optional fields leave *out
@@ -213,6 +222,10 @@ int api_strdup(char **dst, const char *s);
 json_t *api_company_json(const struct lb_company *c);
 json_t *api_case_json(const struct lb_case *c);
 json_t *api_contact_json(const struct lb_contact *c);
+/* The writer's versions: the fields of api_case_json without the braces
+ * (GET /cases/{id} appends its embedded lists), and the whole contact. */
+void api_case_fields_jw(struct lb_jw *w, const struct lb_case *c);
+void api_contact_jw(struct lb_jw *w, const struct lb_contact *c);
 json_t *api_handoff_json(const struct lb_handoff *h);
 json_t *api_followup_json(const struct lb_followup *f);
 json_t *api_improvement_json(const struct lb_improvement *m);
@@ -252,6 +265,33 @@ int api_followup_update(struct lb_api_req *r, lb_txn *t);
 int api_improvement_list(struct lb_api_req *r, lb_txn *t);
 int api_improvement_create(struct lb_api_req *r, lb_txn *t);
 int api_improvement_update(struct lb_api_req *r, lb_txn *t);
+/* Indicators and the quarterly report (api_indicators.c). */
+int api_indicators_get(struct lb_api_req *r, lb_txn *t);
+int api_indicators_put(struct lb_api_req *r, lb_txn *t);
+int api_report_get(struct lb_api_req *r, lb_txn *t);
+/* GET /events?after=&limit= (admin, service): the outbox envelopes as JSON. */
+int api_events_list(struct lb_api_req *r, lb_txn *t);
+
+/* Privacy (api_privacy.c): anonymisation, register extract, export. */
+int api_company_anonymize(struct lb_api_req *r, lb_txn *t);
+int api_company_export(struct lb_api_req *r, lb_txn *t);
+int api_persons(struct lb_api_req *r, lb_txn *t);
+/* The data directory of lotsd (NULL when not configured). */
+const char *api_data_dir(const struct lb_api_req *r);
+/* Reads the 32-byte pseudonym key DIR/pseudonym.key, creating it (random,
+ * mode 0600) when it does not exist. LB_EIO, LB_ECORRUPT (wrong size). */
+int lb_pseudonym_key(const char *dir, uint8_t key[32]);
+/* The pseudonym of a personnummer: 9 digits of a keyed BLAKE2b hash of
+ * (orgnr10, attempt) and a Luhn check digit that is deliberately wrong, so
+ * it can never be a valid orgnr or personnummer. attempt > 0 only after a
+ * collision with another company's pseudonym. */
+void lb_pseudonym(const uint8_t key[32], const char *orgnr10, unsigned attempt, char out[11]);
+/* Whether 10 digits carry a valid Luhn check digit (every registered orgnr
+ * does; a pseudonym never). */
+bool lb_luhn_ok(const char *digits10);
+/* Phone number for comparison: digits only, "0046"/"+46" country code
+ * replaced by a leading 0. Writes at most len-1 bytes. */
+void lb_phone_normalize(const char *in, char *out, size_t len);
 
 /* /healthz and /metrics (api_metrics.c). */
 void api_metrics_init(void);

@@ -8,8 +8,10 @@
  * Sessions and idempotency keys are bookkeeping and append no event.
  *
  * Group commit: lb_store_batch() runs many operations in one write
- * transaction with one sync. Each operation runs in a nested transaction, so
- * one that fails rolls back alone. When LMDB's map is full the whole batch is
+ * transaction with one sync. Each operation behaves as if in a nested
+ * transaction: one that fails rolls back alone (store.c runs them directly
+ * in the batch's transaction and reruns the batch nested only when one
+ * failed). When LMDB's map is full the whole batch is
  * aborted, the map grown, and the batch run again: operations must therefore
  * be callable more than once and must write their results only through their
  * own argument. Nothing is reported committed before the sync returned.
@@ -70,7 +72,8 @@ uint64_t lb_store_last_seq(lb_store *s);
 int lb_txn_read(lb_store *s, lb_txn **out);
 void lb_txn_end(lb_txn *t); /* ends a read transaction */
 
-/* One group commit. ops[i].run is called with a nested write transaction;
+/* One group commit. ops[i].run is called with a write transaction (the
+ * batch's, or a nested one when an op of the batch failed: see store.c);
  * returning 0 keeps its writes, anything else rolls them back alone and is
  * stored in ops[i].result. After the batch committed and synced,
  * lb_store_batch returns 0 and ops[i].result holds each operation's outcome;
@@ -120,11 +123,19 @@ int lb_company_search(lb_txn *t, const char *prefix, struct lb_page *p);
 /* Folds a name for the index: lower case, å ä → a, ö → o, é → e, ... ASCII only
  * in the result. Writes at most len-1 bytes. */
 void lb_fold_name(const char *name, char *buf, size_t len);
-/* Anonymisation (privacy): replaces persons and free text, pseudonymises a
- * personnummer with `pseudonym` (10 chars), keeps ids, dates, enums, answers.
- * LB_EHOLD when a case of the company has legal_hold. */
+/* Anonymisation (privacy): removes the contact persons, replaces the free
+ * text of the company's cases, contacts, hand-offs and follow-ups with
+ * "[anonymiserad]", and for a personnummer orgnr sets `pseudonym` (10 digits)
+ * and replaces the name; keeps ids, dates, enums and answers. reason is a
+ * code, "retention" or "erasure_request" (LB_EINVAL otherwise); it goes into
+ * the one company.anonymized event. Idempotent: when nothing is left to
+ * replace, nothing is written and no event appended (the version stays).
+ * LB_EHOLD when a case of the company has legal_hold; LB_EEXIST when the
+ * pseudonym is another company's orgnr (nothing written). */
 int lb_company_anonymize(lb_txn *t, const struct lb_ctx *c, lb_id id, const char *reason,
                          const char *pseudonym);
+/* Whether reason is an anonymisation reason code. */
+bool lb_anonymize_reason_ok(const char *reason);
 
 /* --- cases ------------------------------------------------------------- */
 

@@ -60,7 +60,7 @@ class Auth(unittest.TestCase):
             ("POST", "/api/v1/cases", {L}),
             ("GET", "/api/v1/cases", {A, L}),
             ("GET", "/api/v1/cases/%d" % c, {A, L, H}),
-            ("PATCH", "/api/v1/cases/%d" % c, {L}),
+            ("PATCH", "/api/v1/cases/%d" % c, {A, L}),  # admin: legal_hold only
             ("POST", "/api/v1/cases/%d/contacts" % c, {L}),
             ("POST", "/api/v1/cases/%d/close" % c, {L}),
             ("POST", "/api/v1/cases/%d/handoffs" % c, {L}),
@@ -80,6 +80,9 @@ class Auth(unittest.TestCase):
             ("GET", "/api/v1/users", {A}),
             ("PATCH", "/api/v1/users/nobody", {A}),
             ("GET", "/api/v1/me", set(ROLES)),
+            ("POST", "/api/v1/companies/%d/anonymize" % k, {A, S}),
+            ("GET", "/api/v1/companies/%d/export" % k, {A}),
+            ("GET", "/api/v1/persons", {A}),
         ]
         failures = []
         for method, path, allowed in matrix:

@@ -64,6 +64,10 @@ class ApiCore(unittest.TestCase):
         # lookups
         r = self.req("GET", "/api/v1/companies?orgnr=%s" % orgnr, token=self.lots)
         self.assertEqual([x["id"] for x in r.json["items"]], [c["id"]])
+        # an orgnr nobody registered is an empty list, not a 404
+        r = self.req("GET", "/api/v1/companies?orgnr=5560125790", token=self.lots)
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(r.json["items"], [])
         r = self.req("GET", "/api/v1/companies?q=malarbat", token=self.lots)
         self.assertIn(c["id"], [x["id"] for x in r.json["items"]])
         r = self.req("GET", "/api/v1/companies/%d" % c["id"], token=self.admin)

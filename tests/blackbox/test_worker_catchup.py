@@ -95,7 +95,7 @@ def main():
             p = subprocess.Popen([tw.WORKER, "--data", os.path.join(tmp, "w"),
                                   "--server", "http://127.0.0.1:9", "--token-file", token,
                                   "--sub", fake.pub_ep, "--replay", fake.replay_ep,
-                                  "--heartbeat-ms", "200"], stdout=out, stderr=out)
+                                  "--heartbeat-ms", "200", "--no-indicators"], stdout=out, stderr=out)
             out.close()
             return p
 

@@ -37,7 +37,7 @@ static const struct {
     {LB_ROUTE_CASE_CREATE, "POST /cases", {0, 1, 0, 0, 0}},
     {LB_ROUTE_CASE_LIST, "GET /cases", {1, 1, 0, 0, 0}},
     {LB_ROUTE_CASE_GET, "GET /cases/{id}", {1, 1, 1, 0, 0}},
-    {LB_ROUTE_CASE_UPDATE, "PATCH /cases/{id}", {0, 1, 0, 0, 0}},
+    {LB_ROUTE_CASE_UPDATE, "PATCH /cases/{id}", {1, 1, 0, 0, 0}}, /* admin: legal_hold only */
     {LB_ROUTE_CONTACT_CREATE, "POST /cases/{id}/contacts", {0, 1, 0, 0, 0}},
     {LB_ROUTE_CASE_CLOSE, "POST /cases/{id}/close", {0, 1, 0, 0, 0}},
     {LB_ROUTE_CASE_REOPEN, "POST /cases/{id}/reopen", {0, 1, 0, 0, 0}},

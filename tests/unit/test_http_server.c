@@ -651,6 +651,39 @@ static void test_backpressure(void **state)
     fixture_stop(f);
 }
 
+static void test_continue_and_head(void **state)
+{
+    struct fixture *f = fixture_start(NULL);
+    struct client c;
+    struct resp r;
+    client_open(&c, f->port);
+    /* A client that waits for "100 Continue" (libcurl does for bigger bodies)
+     * gets it before it sends the body. */
+    client_sends(&c, "POST /echo HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\n");
+    assert_int_equal(client_read(&c, &r), 0);
+    assert_int_equal(r.status, 100);
+    free(r.body);
+    client_sends(&c, "hi");
+    assert_int_equal(client_read(&c, &r), 0);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(r.body, "POST /echo - 2:hi");
+    free(r.body);
+    /* HEAD: the length of the body, not the body; the next answer follows. */
+    client_sends(&c, "HEAD / HTTP/1.1\r\n\r\nGET /echo HTTP/1.1\r\n\r\n");
+    char buf[1024] = "";
+    size_t got = 0;
+    while (!strstr(buf, "GET /echo - 0:")) {
+        ssize_t n = recv(c.fd, buf + got, sizeof(buf) - 1 - got, 0);
+        assert_true(n > 0);
+        got += (size_t)n;
+        buf[got] = '\0';
+    }
+    assert_non_null(strstr(buf, "Content-Length: 15\r\n"));
+    assert_null(strstr(buf, "status"));
+    client_close(&c);
+    fixture_stop(f);
+}
+
 static void test_peer_gone_before_answer(void **state)
 {
     struct fixture *f = fixture_start(NULL);
@@ -724,19 +757,13 @@ static void test_bad_listen_address(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_get_post_keepalive),
-        cmocka_unit_test(test_pipelined_in_order),
-        cmocka_unit_test(test_chunked_body),
-        cmocka_unit_test(test_body_too_large),
-        cmocka_unit_test(test_headers_too_large),
-        cmocka_unit_test(test_malformed),
-        cmocka_unit_test(test_request_timeout),
-        cmocka_unit_test(test_idle_timeout),
-        cmocka_unit_test(test_max_connections),
-        cmocka_unit_test(test_backpressure),
-        cmocka_unit_test(test_peer_gone_before_answer),
-        cmocka_unit_test(test_graceful_stop),
-        cmocka_unit_test(test_bad_listen_address),
+        cmocka_unit_test(test_get_post_keepalive), cmocka_unit_test(test_pipelined_in_order),
+        cmocka_unit_test(test_chunked_body),       cmocka_unit_test(test_body_too_large),
+        cmocka_unit_test(test_headers_too_large),  cmocka_unit_test(test_malformed),
+        cmocka_unit_test(test_request_timeout),    cmocka_unit_test(test_idle_timeout),
+        cmocka_unit_test(test_max_connections),    cmocka_unit_test(test_backpressure),
+        cmocka_unit_test(test_continue_and_head),  cmocka_unit_test(test_peer_gone_before_answer),
+        cmocka_unit_test(test_graceful_stop),      cmocka_unit_test(test_bad_listen_address),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

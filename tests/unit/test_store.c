@@ -897,11 +897,12 @@ static void test_company_anonymize(void **state)
     assert_int_equal(lb_case_get(t, k, &kc), 0);
     kc.legal_hold = true;
     assert_int_equal(lb_case_update(t, &f->ctx, &kc, 0), 0);
-    assert_int_equal(lb_company_anonymize(t, &f->ctx, co, "gdpr", "9999999999"), LB_EHOLD);
+    assert_int_equal(lb_company_anonymize(t, &f->ctx, co, "erasure_request", "9999999999"),
+                     LB_EHOLD);
     kc.legal_hold = false;
     assert_int_equal(lb_case_update(t, &f->ctx, &kc, 0), 0);
     lb_case_clear(&kc);
-    assert_int_equal(lb_company_anonymize(t, &f->ctx, co, "gdpr", "9999999999"), 0);
+    assert_int_equal(lb_company_anonymize(t, &f->ctx, co, "erasure_request", "9999999999"), 0);
     assert_int_equal(lb_company_get(t, co, &c), 0);
     assert_string_equal(c.orgnr, "9999999999");
     assert_int_equal(c.ncontacts, 0);
@@ -983,6 +984,40 @@ static void test_batch_nested_rollback(void **state)
     check_clean(f);
 }
 
+/* A batch of one whose op fails after writing: the batch's own transaction
+ * is aborted (no nested rerun), nothing of it is kept and no seq is used;
+ * the next batch continues the sequence without a gap. */
+static void test_batch_of_one_failing_after_write(void **state)
+{
+    struct fx *f = *state;
+    lb_txn *t = wbegin(f);
+    lb_id co = mk_company(f, t, "5560360793", "Mälarbåtar AB");
+    lb_id k = mk_case(f, t, co, "anna", LB_TIME_NONE);
+    wcommit(t);
+    uint64_t before = lb_store_last_seq(f->s);
+    struct contact_op b = {f->s, &f->ctx, k, true, 0}, a = {f->s, &f->ctx, k, false, 0};
+    struct lb_op op = {run_contact, &b, 99};
+    uint64_t first, last;
+    assert_int_equal(lb_store_batch(f->s, &op, 1, &first, &last), 0);
+    assert_int_equal(op.result, LB_EINVAL);
+    assert_true(first > last);
+    assert_int_equal(lb_store_last_seq(f->s), before);
+    op = (struct lb_op){run_contact, &a, 99};
+    assert_int_equal(lb_store_batch(f->s, &op, 1, &first, &last), 0);
+    assert_int_equal(op.result, 0);
+    assert_int_equal(first, before + 1);
+    assert_int_equal(last, before + 1);
+    lb_txn *r;
+    assert_int_equal(lb_txn_read(f->s, &r), 0);
+    lb_id ids[8];
+    struct lb_page p = {.limit = 8, .ids = ids};
+    assert_int_equal(lb_contact_list_by_case(r, k, &p), 0);
+    assert_int_equal(p.count, 1);
+    assert_int_equal(ids[0], a.id);
+    lb_txn_end(r);
+    check_clean(f);
+}
+
 static void test_check_finds_broken_index(void **state)
 {
     struct fx *f = *state;
@@ -1034,6 +1069,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_event_data_for_the_worker, setup, teardown),
         cmocka_unit_test_setup_teardown(test_company_anonymize, setup, teardown),
         cmocka_unit_test_setup_teardown(test_batch_nested_rollback, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_batch_of_one_failing_after_write, setup, teardown),
         cmocka_unit_test_setup_teardown(test_check_finds_broken_index, setup, teardown),
         cmocka_unit_test_setup_teardown(test_create_open_errors, setup, teardown),
     };

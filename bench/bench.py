@@ -1,0 +1,535 @@
+#!/usr/bin/python3
+"""bench.py: the benchmark driver behind `make bench` and `make bench-scale`.
+
+Runs the real binaries of the build directory, each figure at least three
+times, and prints ONE table: the figure (median, with min and max), the
+ceiling it is held against (measured in the same run, on the same machine,
+minutes apart at most), their ratio, DESIGN.md's target and whether it
+holds. A figure that was not measured is printed as "not measured" with the
+reason; nothing in the table comes from anywhere but this run.
+
+    bench/bench.py            the set of `make bench` (under 10 minutes on 2 cores)
+    bench/bench.py --scale    reads at 10,000 and 10,000,000 contacts (`make bench-scale`)
+    bench/bench.py --quick    one short run of each (a smoke test of the driver)
+
+Environment: LB_BUILD_DIR (default ./build), LB_BENCH_SECONDS (wrk run length,
+default 4), LB_BENCH_RUNS (default 3), LB_BENCH_SCALE_DIR (default var/bench-scale).
+What each figure means: docs/benchmarks.md.
+"""
+
+import os
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SOURCE = os.path.dirname(HERE)
+sys.path.insert(0, os.path.join(SOURCE, "tests", "blackbox"))
+os.environ.setdefault("LB_BUILD_DIR", os.path.join(SOURCE, "build"))
+BUILD = os.path.abspath(os.environ["LB_BUILD_DIR"])
+os.environ["LB_BUILD_DIR"] = BUILD
+from lbtest import Lotsd, free_port  # noqa: E402
+
+QUICK = "--quick" in sys.argv
+RUNS = 1 if QUICK else max(3, int(os.environ.get("LB_BENCH_RUNS", "3")))
+SECONDS = "1" if QUICK else os.environ.get("LB_BENCH_SECONDS", "4")
+CONNS = 64
+
+
+def log(msg):
+    print("bench: " + msg, file=sys.stderr, flush=True)
+
+
+# --- figures ------------------------------------------------------------------
+
+
+class Fig:
+    """A measured figure: every run's value; median, min and max of them."""
+
+    def __init__(self, values, unit):
+        self.values = list(values)
+        self.unit = unit
+
+    @property
+    def med(self):
+        return statistics.median(self.values)
+
+    def text(self):
+        fmt = fmt_num
+        if len(self.values) == 1:
+            return "%s %s (1 run)" % (fmt(self.med), self.unit)
+        return "%s %s [%s–%s]" % (fmt(self.med), self.unit, fmt(min(self.values)),
+                                  fmt(max(self.values)))
+
+
+def fmt_num(v):
+    if v >= 1000:
+        return "{:,.0f}".format(v)
+    if v >= 10:
+        return "%.1f" % v
+    return "%.3g" % v
+
+
+ROWS = []
+
+
+def row(what, fig=None, ceiling=None, ceiling_name="", target="", holds=None, why=None):
+    """One table row. holds: a function of (fig, ratio) -> bool, or None."""
+    ROWS.append((what, fig, ceiling, ceiling_name, target, holds, why))
+
+
+def print_table():
+    out = []
+    head = ("figure", "measured (median [min–max])", "ceiling, same run", "ratio", "target",
+            "holds")
+    out.append(head)
+    for what, fig, ceiling, cname, target, holds, why in ROWS:
+        if fig is None:
+            out.append((what, "not measured: " + (why or "?"), "", "", target, "–"))
+            continue
+        ratio = fig.med / ceiling.med if ceiling is not None and ceiling.med > 0 else None
+        ctext = "%s: %s" % (cname, ceiling.text()) if ceiling is not None else "–"
+        rtext = "%.0f %%" % (100 * ratio) if ratio is not None else "–"
+        h = "–" if holds is None else ("yes" if holds(fig, ratio) else "NO")
+        out.append((what, fig.text(), ctext, rtext, target, h))
+    widths = [max(len(r[i]) for r in out) for i in range(len(head))]
+    lines = []
+    for i, r in enumerate(out):
+        lines.append(" | ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip())
+        if i == 0:
+            lines.append("-+-".join("-" * w for w in widths))
+    print("\n".join(lines))
+
+
+# --- tools -----------------------------------------------------------------------
+
+
+def have(prog):
+    return os.access(os.path.join(BUILD, prog), os.X_OK)
+
+
+def wrk(url, script, env, seconds=None, conns=CONNS):
+    """One wrk run; returns (req/s, p50 ms, p99 ms, non-2xx count)."""
+    cmd = ["wrk", "-t2", "-c%d" % conns, "-d%ss" % (seconds or SECONDS), "--latency", "-s",
+           os.path.join(HERE, script), url]
+    p = subprocess.run(cmd, env=dict(os.environ, **env), capture_output=True, text=True,
+                       timeout=120)
+    m = re.search(r"Requests/sec:\s+([\d.]+)", p.stdout)
+    lat = re.search(r"p50 ([\d.]+) ms, p99 ([\d.]+) ms", p.stdout)
+    errs = re.search(r"non-20\d answers: (\d+)", p.stdout)
+    if not (m and lat and errs):
+        raise RuntimeError("wrk output not understood:\n" + p.stdout + p.stderr)
+    return float(m.group(1)), float(lat.group(1)), float(lat.group(2)), int(errs.group(1))
+
+
+def metrics(port):
+    with urllib.request.urlopen("http://127.0.0.1:%d/metrics" % port, timeout=10) as r:
+        text = r.read().decode()
+    vals = {}
+    for name in ("lotsd_commit_batch_size_sum", "lotsd_commit_batch_size_count"):
+        m = re.search(r"^%s (\d+)" % name, text, re.M)
+        vals[name] = int(m.group(1)) if m else None
+    return vals
+
+
+def anon_kib(pid):
+    """Private anonymous memory of pid, in KiB: heap, malloc's mmaps, thread
+    stacks (the pages touched). File mappings (LMDB's data.mdb, which lotsd
+    maps read-only without MDB_WRITEMAP, libraries, the binary) are not
+    anonymous and do not count."""
+    with open("/proc/%d/smaps_rollup" % pid) as f:
+        for line in f:
+            if line.startswith("Anonymous:"):
+                return int(line.split()[1])
+    raise RuntimeError("no Anonymous in smaps_rollup")
+
+
+def rss_kib(pid):
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
+def bench_prog(args, timeout=300):
+    p = subprocess.run([os.path.join(BUILD, args[0])] + args[1:], capture_output=True, text=True,
+                       timeout=timeout)
+    if p.returncode != 0:
+        raise RuntimeError("%s exited %d: %s" % (args[0], p.returncode, p.stderr[-500:]))
+    return p.stdout
+
+
+# --- the API against one durable lotsd ------------------------------------------
+
+
+def api_set(results):
+    """GET /healthz, GET /cases/{id}, POST /cases/{id}/contacts on one durable
+    lotsd; then the worker's catch-up over the log those writes left; then
+    lotsd's memory with 1,000 idle connections."""
+    with Lotsd(serve_args=["--quiet"]) as d:
+        admin = d.admin_token()
+        lots = d.user(admin, "bench", "lots")
+        co = d.company(lots)
+        read_case = d.case(lots, co["id"])
+        for i in range(5):  # a case to read has contacts, as real ones do
+            d.req("POST", "/api/v1/cases/%d/contacts" % read_case["id"],
+                  {"channel": "phone", "direction": "inbound", "summary": "Samtal %d" % i},
+                  token=lots)
+        url = "http://127.0.0.1:%d" % d.port
+        hz, rd = [], []
+        for i in range(RUNS):  # interleaved, so both see the same machine
+            hz.append(wrk(url, "get_auth.lua", {"LB_PATH": "/healthz"}))
+            rd.append(wrk(url, "get_auth.lua", {"LB_PATH": "/api/v1/cases/%d" % read_case["id"],
+                                                "LB_TOKEN": lots}))
+            log("GET run %d: healthz %.0f/s, cases %.0f/s" % (i + 1, hz[-1][0], rd[-1][0]))
+        results["healthz"], results["read"] = hz, rd
+
+        # Cases closed in the log give the worker follow-ups to POST back.
+        for _ in range(20):
+            c = d.case(lots, d.company(lots)["id"])
+            r = d.req("POST", "/api/v1/cases/%d/close" % c["id"], {"outcome": "resolved"},
+                      token=lots)
+            if r.status >= 300:
+                raise RuntimeError("closing a case: %r" % r)
+        write_case = d.case(lots, co["id"])
+        before = metrics(d.port)
+        wr = []
+        for i in range(RUNS):
+            wr.append(wrk(url, "post_contact.lua", {"LB_CASE": str(write_case["id"]),
+                                                    "LB_TOKEN": lots}))
+            log("POST run %d: %.0f/s p99 %.2f ms" % (i + 1, wr[-1][0], wr[-1][2]))
+        after = metrics(d.port)
+        results["write"] = wr
+        dn = after["lotsd_commit_batch_size_count"] - before["lotsd_commit_batch_size_count"]
+        ds = after["lotsd_commit_batch_size_sum"] - before["lotsd_commit_batch_size_sum"]
+        results["batch_mean"] = ds / dn if dn else None
+        results["commits"] = dn
+
+        worker_catchup(d, results)
+        idle_memory(d, results)
+
+
+def worker_catchup(d, results):
+    """A fresh lots-worker against the live lotsd, RUNS times: its own
+    measurement of the catch-up (events applied per second)."""
+    if not have("lots-worker"):
+        results["worker_why"] = "lots-worker not built"
+        return
+    st = d.req("GET", "/healthz").json
+    backlog = st["seq"]
+    rates = []
+    for i in range(RUNS):
+        tmp = tempfile.mkdtemp(prefix="lb-bench-worker-")
+        wlog = os.path.join(tmp, "worker.log")
+        with open(wlog, "wb") as out:
+            p = subprocess.Popen([os.path.join(BUILD, "lots-worker"), "--data",
+                                  os.path.join(tmp, "w"), "--server", "http://127.0.0.1:%d" % d.port,
+                                  "--token-file", os.path.join(d.data, "worker.token"),
+                                  "--sub", d.pub, "--replay", d.replay], stdout=out, stderr=out)
+        try:
+            pat = re.compile(r'msg="caught up" from=0 cursor=(\d+) events=(\d+) ms=(\d+) '
+                             r'rate=(\d+)')
+            deadline = time.time() + 120
+            m = None
+            while time.time() < deadline and m is None:
+                time.sleep(0.1)
+                with open(wlog, errors="replace") as f:
+                    m = pat.search(f.read())
+                if p.poll() is not None:
+                    break
+            if m is None:
+                with open(wlog, errors="replace") as f:
+                    results["worker_why"] = "worker did not report catch-up: " + f.read()[-300:]
+                return
+            rates.append(float(m.group(4)))
+            results["worker_events"] = int(m.group(2))
+            log("worker run %d: %s events in %s ms" % (i + 1, m.group(2), m.group(3)))
+        finally:
+            p.kill()
+            p.wait()
+            subprocess.run(["rm", "-rf", tmp])
+    results["worker"] = rates
+    results["worker_backlog"] = backlog
+
+
+def idle_memory(d, results):
+    """lotsd's private anonymous memory with 1,000 idle keep-alive
+    connections (each has answered one GET /healthz), RUNS times."""
+    pid = d.proc.pid
+    base, loaded, rss = [], [], []
+    req = b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
+    for _ in range(RUNS):
+        time.sleep(0.5)
+        base.append(anon_kib(pid) / 1024)
+        socks = []
+        try:
+            for _ in range(1000):
+                s = socket.create_connection(("127.0.0.1", d.port), timeout=10)
+                s.sendall(req)
+                socks.append(s)
+            for s in socks:
+                if not s.recv(4096).startswith(b"HTTP/1.1 200"):
+                    raise RuntimeError("healthz on an idle connection failed")
+            time.sleep(0.5)
+            loaded.append(anon_kib(pid) / 1024)
+            rss.append(rss_kib(pid) / 1024)
+        finally:
+            for s in socks:
+                s.close()
+    results["mem_base"], results["mem_1000"], results["mem_rss"] = base, loaded, rss
+
+
+# --- the set --------------------------------------------------------------------------
+
+
+def main_set():
+    r = {}
+    t0 = time.time()
+    try:
+        api_set(r)
+    except Exception as e:  # noqa: BLE001 - every row then says why
+        r["api_why"] = "API run failed: %s" % str(e)[:200]
+        log(r["api_why"])
+    log("API, worker and memory done in %.0f s" % (time.time() - t0))
+
+    batch = None
+    if r.get("batch_mean"):
+        batch = max(1, int(round(r["batch_mean"])))
+        try:
+            out = bench_prog(["bench_lmdb_plain", "--batch", str(batch), "--runs", str(RUNS),
+                              "--secs", "1" if QUICK else "2"])
+            m = re.search(r"median=(\d+) min=(\d+) max=(\d+)", out)
+            r["plain"] = [float(m.group(1)), float(m.group(2)), float(m.group(3))]
+        except Exception as e:  # noqa: BLE001
+            r["plain_why"] = str(e)[:200]
+
+    ev_lat, ev_rep, ev_scan = [], [], []
+    ev_why = None
+    if have("bench_events"):
+        for i in range(RUNS):
+            try:
+                out = bench_prog(["bench_events", "--replay-events",
+                                  "200000" if QUICK else "1000000"])
+            except Exception as e:  # noqa: BLE001
+                ev_why = str(e)[:200]
+                break
+            m = re.search(r"p50 ([\d.]+) ms, p99 ([\d.]+) ms", out)
+            ev_lat.append((float(m.group(1)), float(m.group(2))))
+            ev_scan.append(float(re.search(r"scan ceiling (\d+) events/s", out).group(1)))
+            ev_rep.append(float(re.search(r"= (\d+) events/s", out).group(1)))
+            log("events run %d: p99 %.3f ms, replay %.0f/s" % (i + 1, ev_lat[-1][1], ev_rep[-1]))
+    else:
+        ev_why = "bench_events not built"
+
+    ind_rec, ind_rep, ind_why = [], [], None
+    if have("bench_indicators"):
+        for _ in range(RUNS):
+            try:
+                out = bench_prog(["bench_indicators"], timeout=120)
+            except Exception as e:  # noqa: BLE001
+                ind_why = str(e)[:200]
+                break
+            mr = re.search(r"recompute\D*?([\d.]+) ms", out)
+            mh = re.search(r"(?:render|report)\D*?([\d.]+) ms", out)
+            if not (mr and mh):
+                ind_why = "bench_indicators output not understood: " + out[:120]
+                break
+            ind_rec.append(float(mr.group(1)))
+            ind_rep.append(float(mh.group(1)))
+    else:
+        ind_why = "not built (no bench_indicators in %s)" % BUILD
+
+    api_why = r.get("api_why")
+    # --- the table -----------------------------------------------------------
+    if "write" in r:
+        w = r["write"]
+        plain = Fig(r["plain"], "rec/s") if "plain" in r else None
+        row("durable writes POST /cases/{id}/contacts, %d conns (mean batch %.1f over %d commits)"
+            % (CONNS, r["batch_mean"] or 0, r["commits"]),
+            Fig([x[0] for x in w], "req/s"), plain, "plain LMDB loop, batch %s" % batch,
+            "≥ 20,000/s and ≥ 80 % of ceiling",
+            lambda f, q: f.med >= 20000 and q is not None and q >= 0.8)
+        if plain is None:
+            ROWS[-1] = ROWS[-1][:6] + (None,)
+        row("  durable writes p50 latency", Fig([x[1] for x in w], "ms"))
+        row("  durable writes p99 latency", Fig([x[2] for x in w], "ms"), target="≤ 10 ms",
+            holds=lambda f, q: f.med <= 10)
+        errs = sum(x[3] for x in w)
+        if errs:
+            log("WARNING: %d non-201 answers in the write runs" % errs)
+    else:
+        row("durable writes POST /cases/{id}/contacts", why=api_why,
+            target="≥ 20,000/s, ≥ 80 % of plain loop")
+    if "read" in r:
+        rd, hz = r["read"], r["healthz"]
+        row("reads GET /cases/{id}, %d conns" % CONNS, Fig([x[0] for x in rd], "req/s"),
+            Fig([x[0] for x in hz], "req/s"), "GET /healthz",
+            "≥ 50,000/s and ≥ 70 % of ceiling",
+            lambda f, q: f.med >= 50000 and q is not None and q >= 0.7)
+        row("  reads p50 latency", Fig([x[1] for x in rd], "ms"),
+            Fig([x[1] for x in hz], "ms"), "healthz p50")
+        row("  reads p99 latency", Fig([x[2] for x in rd], "ms"),
+            Fig([x[2] for x in hz], "ms"), "healthz p99")
+    else:
+        row("reads GET /cases/{id}", why=api_why, target="≥ 50,000/s, ≥ 70 % of healthz")
+    if ev_lat:
+        row("commit → SUB received p50 (bench_events, 20,000 ev/s offered)",
+            Fig([x[0] for x in ev_lat], "ms"))
+        row("commit → SUB received p99", Fig([x[1] for x in ev_lat], "ms"), target="≤ 2 ms",
+            holds=lambda f, q: f.med <= 2)
+        row("replay over ROUTER, 1,000,000 events" if not QUICK else "replay over ROUTER",
+            Fig(ev_rep, "ev/s"), Fig(ev_scan, "ev/s"), "outbox scan, nothing sent",
+            "≥ 500,000 ev/s", lambda f, q: f.med >= 500000)
+    else:
+        row("commit → SUB received p99", why=ev_why, target="≤ 2 ms")
+        row("replay over ROUTER", why=ev_why, target="≥ 500,000 ev/s")
+    if r.get("worker"):
+        row("worker catch-up, real lotsd + lots-worker (%d events, 20 closed cases)"
+            % r["worker_events"], Fig(r["worker"], "ev/s"),
+            Fig(ev_rep, "ev/s") if ev_rep else None, "replay over ROUTER",
+            "≥ 100,000 ev/s", lambda f, q: f.med >= 100000)
+    else:
+        row("worker catch-up", why=r.get("worker_why") or api_why, target="≥ 100,000 ev/s")
+    if ind_rec:
+        row("indicators recompute, 1,000,000 follow-ups", Fig(ind_rec, "ms"), target="≤ 1,000 ms",
+            holds=lambda f, q: f.med <= 1000)
+        row("quarterly report HTML render", Fig(ind_rep, "ms"), target="≤ 200 ms",
+            holds=lambda f, q: f.med <= 200)
+    else:
+        row("indicators recompute, 1,000,000 follow-ups", why=ind_why, target="≤ 1 s")
+        row("quarterly report HTML render", why=ind_why, target="≤ 200 ms")
+    if r.get("mem_1000"):
+        row("lotsd anonymous memory, 1,000 idle connections", Fig(r["mem_1000"], "MiB"),
+            target="≤ 32 MiB", holds=lambda f, q: f.med <= 32)
+        row("  same lotsd, no connections (RSS with 1,000: %s)" % Fig(r["mem_rss"], "MiB").text(),
+            Fig(r["mem_base"], "MiB"))
+    else:
+        row("lotsd heap, 1,000 idle connections", why=api_why, target="≤ 32 MiB")
+    row("reads at 10,000 vs 10,000,000 contacts", why="run `make bench-scale`",
+        target="within 2×")
+
+
+# --- scale ---------------------------------------------------------------------------------
+
+
+def scale_dataset(root, contacts):
+    """var/bench-scale/N: a lotsd environment with N contacts (10 per case),
+    generated once by bench_scale_gen and reused."""
+    d = os.path.join(root, str(contacts))
+    if os.path.exists(os.path.join(d, "done")):
+        with open(os.path.join(d, "done")) as f:
+            log("reusing %s (%s)" % (d, f.read().strip()))
+        return d
+    subprocess.run(["rm", "-rf", d], check=True)
+    os.makedirs(d)
+    with open(os.path.join(d, "admin.pw"), "w") as f:
+        f.write("bench-admin-password\n")
+    env = dict(os.environ, LOTSBOK_PWHASH_FAST="1")
+    subprocess.run([os.path.join(BUILD, "lotsd"), "init", "--data", os.path.join(d, "data"),
+                    "--admin", "admin", "--password-file", os.path.join(d, "admin.pw")],
+                   check=True, env=env, capture_output=True)
+    t0 = time.time()
+    out = subprocess.run([os.path.join(BUILD, "bench_scale_gen"), os.path.join(d, "data"),
+                          str(contacts)], check=True, capture_output=True, text=True).stdout
+    took = time.time() - t0
+    print(out.strip())
+    with open(os.path.join(d, "done"), "w") as f:
+        f.write("generated in %.1f s: %s\n" % (took, out.strip().splitlines()[-1]))
+    log("generated %d contacts in %.1f s" % (contacts, took))
+    return d
+
+
+class Served(Lotsd):
+    """lotsd serve on an existing data directory (the scale data sets):
+    lbtest's Lotsd without the init, and close() leaves the data alone."""
+
+    def __init__(self, data):  # pylint: disable=super-init-not-called
+        self.dir = tempfile.mkdtemp(prefix="lb-bench-scale-")
+        self.data = data
+        self.serve_args = ["--quiet"]
+        self.env = dict(os.environ)
+        self.proc = None
+        self.port = None
+        self.log_path = os.path.join(self.dir, "lotsd.log")
+        self._log = None
+        self.start()
+
+
+def scale_reads(d, label):
+    """GET /cases/{random id} and GET /healthz, interleaved, RUNS times."""
+    m = {}
+    with open(os.path.join(d, "done")) as f:
+        m = dict(kv.split("=") for kv in re.findall(r"\w+=\d+", f.read()))
+    lt = Served(os.path.join(d, "data"))
+    try:
+        tok = lt.login("admin", "bench-admin-password")
+        url = "http://127.0.0.1:%d" % lt.port
+        env = {"LB_TOKEN": tok, "LB_CASE_FIRST": m["first_case"], "LB_CASE_LAST": m["last_case"]}
+        rd, hz = [], []
+        for i in range(RUNS):
+            hz.append(wrk(url, "get_auth.lua", {"LB_PATH": "/healthz"}))
+            rd.append(wrk(url, "get_random_case.lua", env))
+            log("%s run %d: cases %.0f/s healthz %.0f/s" % (label, i + 1, rd[-1][0], hz[-1][0]))
+            if rd[-1][3]:
+                raise RuntimeError("%d non-200 answers" % rd[-1][3])
+    finally:
+        lt.close()
+    return rd, hz
+
+
+def main_scale():
+    if not have("bench_scale_gen"):
+        row("reads at scale", why="bench_scale_gen not built")
+        return
+    root = os.path.abspath(os.environ.get("LB_BENCH_SCALE_DIR", os.path.join(SOURCE, "var",
+                                                                              "bench-scale")))
+    sizes = [10000, 100000] if QUICK else [10000, 10000000]
+    res = {}
+    for n in sizes:
+        d = scale_dataset(root, n)
+        res[n] = scale_reads(d, "%d contacts" % n)
+    small, big = res[sizes[0]], res[sizes[1]]
+    for n in sizes:
+        rd, hz = res[n]
+        row("reads GET /cases/{random}, %s contacts (10 per case)" % "{:,}".format(n),
+            Fig([x[0] for x in rd], "req/s"), Fig([x[0] for x in hz], "req/s"), "GET /healthz")
+        row("  p99 latency", Fig([x[2] for x in rd], "ms"))
+    row("reads at %s vs %s contacts" % ("{:,}".format(sizes[1]), "{:,}".format(sizes[0])),
+        Fig([x[0] for x in big[0]], "req/s"), Fig([x[0] for x in small[0]], "req/s"),
+        "reads at %s" % "{:,}".format(sizes[0]), "≥ 50 % (within 2×)",
+        lambda f, q: q is not None and q >= 0.5)
+
+
+def main():
+    t0 = time.time()
+    if "--scale" in sys.argv:
+        main_scale()
+    else:
+        main_set()
+    print()
+    print("Lotsbok benchmarks: %s; %d run(s) per figure; %s" % (
+        "scale" if "--scale" in sys.argv else "the set", RUNS, machine()))
+    print_table()
+    print("(%.0f s)" % (time.time() - t0))
+
+
+def machine():
+    cpu = "?"
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    fs = subprocess.run(["df", "-T", tempfile.gettempdir()], capture_output=True,
+                        text=True).stdout.splitlines()[-1].split()[1]
+    return "nproc %d, %s, kernel %s, %s temp dirs" % (os.cpu_count(), cpu, os.uname().release, fs)
+
+
+if __name__ == "__main__":
+    main()

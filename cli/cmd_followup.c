@@ -1,0 +1,239 @@
+/* cmd_followup.c: the lots's follow-up calls: `lots followups` (today's and
+ * overdue calls) and `lots followup record` (the call's result and answers).
+ *
+ * record first reads the call (GET /followups/{id}) to know what it covers: the
+ * lots function ("lots") and/or units. With status done and stdin a terminal and
+ * no --answer given, it reads the survey out one question at a time, in
+ * Swedish, and accepts 1–6, ja/nej or "vet ej" (an unreadable answer is asked
+ * again). Otherwise the answers come from --answer DEL.FRÅGA=SVAR. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "lotsbok/calendar.h"
+#include "lotsbok/error.h"
+#include "lotsbok/timeutil.h"
+#include "lots.h"
+
+static const struct lb_cli_optspec list_opts[] = {{"all", 0, LB_CLI_OPT_FLAG}};
+
+/* "lots, Bygglov" for a call's items; cases numbers appended. */
+static void describe_items(struct lots *l, struct lots_names *cases, const json_t *f, char *buf,
+                           size_t len)
+{
+    size_t i, used = 0;
+    json_t *it;
+    buf[0] = '\0';
+    json_array_foreach(json_object_get(f, "items"), i, it)
+    {
+        const char *kind = lots_js(it, "kind");
+        const char *what = kind && strcmp(kind, "lots") == 0
+                               ? "Lotsen"
+                               : lb_cli_label("unit", lots_js(it, "unit"));
+        int n = snprintf(buf + used, len - used, "%s%s %s", i ? ", " : "", what,
+                         lots_case_number(l, cases, lots_jint(it, "case_id")));
+        if (n < 0 || (size_t)n >= len - used)
+            return;
+        used += (size_t)n;
+    }
+}
+
+int lots_cmd_followups(struct lots *l, const struct lots_cmd *cmd, int argc, char **argv)
+{
+    struct lb_cli_args a;
+    bool done;
+    int rc = lots_args(l, cmd, argc, argv, list_opts, 1, &a, &done);
+    if (done)
+        return rc;
+    if (a.npos > 0)
+        return lots_usage_error(cmd, "oväntat argument: %s", a.pos[0]);
+    char me[128], today[16];
+    if ((rc = lots_whoami_name(l, me, sizeof me)) != 0)
+        return rc;
+    lb_date_format(lb_stockholm_date(lb_time_now()), today);
+    struct lots_url u;
+    lots_url_init(&u, "/api/v1/followups?status=scheduled");
+    lots_url_q(&u, "assignee", me);
+    if (!lb_cli_has(&a, "all"))
+        lots_url_q(&u, "due_before", today);
+    json_t *list;
+    if ((rc = lots_call(l, "GET", u.buf, NULL, &list)) != 0)
+        return rc;
+    if (l->json) {
+        lots_print_raw(l);
+        json_decref(list);
+        return 0;
+    }
+    json_t *items = json_object_get(list, "items"), *f;
+    if (json_array_size(items) == 0) {
+        printf("Inga uppföljningssamtal att ringa i dag.\n");
+        json_decref(list);
+        return 0;
+    }
+    struct lb_cli_table t;
+    struct lots_names companies = {0}, cases = {0};
+    const char *h[] = {"ID", "Förfaller", "Företag", "Försök", "Gäller"};
+    if (lb_cli_table_init(&t, 5, h, 0x4u | 0x10u) == 0) {
+        size_t i;
+        json_array_foreach(items, i, f)
+        {
+            char id[24], att[24], due[32], what[512];
+            const char *d = lots_js(f, "due");
+            snprintf(due, sizeof due, "%s%s", d ? d : "",
+                     d && strcmp(d, today) < 0 ? " (sen)" : "");
+            describe_items(l, &cases, f, what, sizeof what);
+            const char *row[] = {lots_jnum(f, "id", id, sizeof id), due,
+                                 lots_company_name(l, &companies, lots_jint(f, "company_id")),
+                                 lots_jnum(f, "attempts", att, sizeof att), what};
+            lb_cli_table_add(&t, row);
+        }
+        lots_print_table(&t);
+        lb_cli_table_free(&t);
+    }
+    lots_names_free(&companies);
+    lots_names_free(&cases);
+    json_decref(list);
+    return 0;
+}
+
+/* Asks one item's questions on the terminal into per (an object). 0, or an exit
+ * code when input ended. */
+static int ask_item(json_t *per, bool unit, const char *title)
+{
+    size_t n;
+    const struct lb_cli_question *q = lb_cli_questions(unit, &n);
+    printf("\n%s\n", title);
+    for (size_t i = 0; i < n; i++) {
+        for (;;) {
+            char line[64], prompt[512];
+            snprintf(prompt, sizeof prompt, "%zu. %s (%s): ", i + 1, q[i].text_sv,
+                     q[i].type == LB_CLI_Q_SCALE ? "1–6, vet ej" : "ja/nej, vet ej");
+            fflush(stdout);
+            if (lots_read_line(prompt, false, line, sizeof line) != 0) {
+                lots_error("inmatningen tog slut; inget registrerades");
+                return LB_CLI_EXIT_USAGE;
+            }
+            json_t *v;
+            if (lb_cli_answer_value(q[i].type, line, &v) == 0) {
+                json_object_set_new(per, q[i].key, v);
+                break;
+            }
+            fprintf(stderr, "Svara %s.\n",
+                    q[i].type == LB_CLI_Q_SCALE ? "med en siffra 1–6 eller \"vet ej\""
+                                                : "ja, nej eller \"vet ej\"");
+        }
+    }
+    return 0;
+}
+
+/* The survey for every item of the call f, asked on the terminal. */
+static int ask_survey(const json_t *f, json_t *answers, char *comment, size_t comment_len)
+{
+    printf("Skala 1–6: 1 = mycket missnöjd, 6 = mycket nöjd. Svara \"vet ej\" när den\n"
+           "tillfrågade inte vet eller inte vill svara.\n");
+    size_t i;
+    json_t *it;
+    json_array_foreach(json_object_get(f, "items"), i, it)
+    {
+        const char *kind = lots_js(it, "kind");
+        bool unit = !(kind && strcmp(kind, "lots") == 0);
+        const char *key = unit ? lots_js(it, "unit") : "lots";
+        if (!key || json_object_get(answers, key))
+            continue; /* two hand-offs to one unit: one set of answers */
+        json_t *per = json_object();
+        if (!per || json_object_set_new(answers, key, per) != 0)
+            return LB_CLI_EXIT_SERVER;
+        char title[256];
+        if (unit)
+            snprintf(title, sizeof title, "Frågor om %s:", lb_cli_label("unit", key));
+        else
+            snprintf(title, sizeof title, "Frågor om företagslotsen:");
+        int rc = ask_item(per, unit, title);
+        if (rc != 0)
+            return rc;
+    }
+    fflush(stdout);
+    if (lots_read_line("\nKommentar (tom rad för ingen): ", false, comment, comment_len) != 0)
+        comment[0] = '\0';
+    return 0;
+}
+
+static const struct lb_cli_optspec record_opts[] = {
+    {"status", 0, LB_CLI_OPT_VALUE},
+    {"answer", 0, LB_CLI_OPT_VALUE},
+    {"comment", 0, LB_CLI_OPT_VALUE},
+};
+
+int lots_cmd_followup_record(struct lots *l, const struct lots_cmd *cmd, int argc, char **argv)
+{
+    struct lb_cli_args a;
+    bool done;
+    int rc = lots_args(l, cmd, argc, argv, record_opts, 3, &a, &done);
+    if (done)
+        return rc;
+    if (a.npos != 1 || !lb_cli_is_id(a.pos[0]))
+        return lots_usage_error(cmd, "ange uppföljningens id");
+    const char *status = lb_cli_get(&a, "status");
+    if (!status)
+        return lots_usage_error(cmd, "--status krävs (done, no_answer eller declined)");
+    json_t *answers = json_object();
+    if (!answers)
+        return LB_CLI_EXIT_SERVER;
+    char err[256];
+    const char *spec;
+    for (size_t i = 0; (spec = lb_cli_get_nth(&a, "answer", i)); i++) {
+        if ((rc = lb_cli_answers_add(answers, spec, err, sizeof err)) != 0) {
+            json_decref(answers);
+            return rc == LB_ENOMEM ? LB_CLI_EXIT_SERVER : lots_usage_error(cmd, "%s", err);
+        }
+    }
+    char path[96], comment[2048] = "";
+    snprintf(path, sizeof path, "/api/v1/followups/%s", a.pos[0]);
+    bool interactive = strcmp(status, "done") == 0 && json_object_size(answers) == 0 &&
+                       isatty(STDIN_FILENO) && !l->json;
+    if (interactive) {
+        json_t *f;
+        if ((rc = lots_call(l, "GET", path, NULL, &f)) != 0) {
+            json_decref(answers);
+            return rc;
+        }
+        rc = ask_survey(f, answers, comment, sizeof comment);
+        json_decref(f);
+        if (rc != 0) {
+            json_decref(answers);
+            return rc;
+        }
+    }
+    json_t *body = json_pack("{s:s}", "status", status);
+    if (!body) {
+        json_decref(answers);
+        return lots_usage_error(cmd, "texten måste vara UTF-8");
+    }
+    if (json_object_size(answers) > 0)
+        json_object_set(body, "answers", answers);
+    json_decref(answers);
+    const char *c = lb_cli_get(&a, "comment") ? lb_cli_get(&a, "comment") : comment;
+    if (c[0])
+        json_object_set_new(body, "comment", json_string(c));
+    snprintf(path, sizeof path, "/api/v1/followups/%s/result", a.pos[0]);
+    json_t *f;
+    rc = lots_call(l, "POST", path, body, &f);
+    json_decref(body);
+    if (rc != 0)
+        return rc;
+    if (l->json) {
+        lots_print_raw(l);
+    } else {
+        const char *now = lots_js(f, "status");
+        printf("Uppföljning %s är registrerad: %s.", a.pos[0],
+               lb_cli_label("followup_status", status));
+        if (now && strcmp(now, "scheduled") == 0)
+            printf(" Nytt försök %s.", lots_js(f, "due") ? lots_js(f, "due") : "");
+        else if (now && strcmp(now, "unreachable") == 0)
+            printf(" Företaget nåddes inte efter tre försök.");
+        printf("\n");
+    }
+    json_decref(f);
+    return 0;
+}

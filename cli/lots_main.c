@@ -1,0 +1,283 @@
+/* lots_main.c: the `lots` command line: the command table, help and dispatch.
+ *
+ * `lots [--server URL] [--json] COMMAND [SUBCOMMAND] [ARGS] [OPTIONS]`. The
+ * command table below is the single list of commands: `lots --help` and
+ * `lots help COMMAND` are generated from it, and dispatch matches the first one
+ * or two words against it. Options every command takes (--json, --server,
+ * --help) may stand before the command or anywhere after it. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lots.h"
+
+static const struct lots_cmd commands[] = {
+    {"login", NULL, lots_cmd_login, "lots login [ANVÄNDARE] [--password-file FIL]",
+     "Loggar in. Token och serveradress sparas i $XDG_CONFIG_HOME/lotsbok/token\n"
+     "(normalt ~/.config/lotsbok/token, läsbar bara för dig). Lösenordet läses utan eko\n"
+     "från terminalen, från första raden på standard in när den inte är en terminal,\n"
+     "eller från --password-file."},
+    {"logout", NULL, lots_cmd_logout, "lots logout", "Loggar ut och tar bort den sparade token."},
+    {"whoami", NULL, lots_cmd_whoami, "lots whoami", "Visar användarnamn, roll och enheter."},
+    {"company", "add", lots_cmd_company_add,
+     "lots company add --orgnr NR --name NAMN [--locality ORT] [--sni KOD]\n"
+     "                 [--contact \"Namn;roll;telefon;e-post\"]...",
+     "Registrerar ett företag. Organisationsnumret får skrivas 5560360793, 556036-0793\n"
+     "eller 16556036-0793; för enskild firma personnumret."},
+    {"company", "show", lots_cmd_company_show, "lots company show ID|ORGNR",
+     "Visar ett företag, dess kontaktpersoner och ärenden."},
+    {"company", "find", lots_cmd_company_find, "lots company find TEXT|ORGNR",
+     "Söker företag. Ett organisationsnummer söks exakt, annan text som början av\n"
+     "namnet (\"malar\" hittar \"Mälar…\")."},
+    {"case", "open", lots_cmd_case_open,
+     "lots case open --company ID|ORGNR --subject TEXT --category KATEGORI\n"
+     "               [--description TEXT] [--at TID]",
+     "Öppnar ett lotsärende. KATEGORI: establishment (etablering), expansion,\n"
+     "permit (tillstånd), premises_land (lokaler och mark), procurement (upphandling),\n"
+     "recruitment (rekrytering), other (övrigt)."},
+    {"case", "show", lots_cmd_case_show, "lots case show ÄRENDE",
+     "Visar ett ärende. Med kontakter, överlämningar och uppföljningar. ÄRENDE är ett\n"
+     "ärendenummer (L2026-0042) eller ett id."},
+    {"case", "list", lots_cmd_case_list,
+     "lots case list [--status open|closed] [--mine] [--owner NAMN] [--company ID|ORGNR]\n"
+     "               [--limit N] [--after MARKÖR]",
+     "Listar ärenden."},
+    {"case", "close", lots_cmd_case_close,
+     "lots case close ÄRENDE --outcome UTFALL [--note TEXT] [--at TID]",
+     "Avslutar ett ärende. UTFALL: resolved (löst), referred (hänvisat),\n"
+     "withdrawn (återtaget), no_action (ingen åtgärd)."},
+    {"case", "reopen", lots_cmd_case_reopen, "lots case reopen ÄRENDE",
+     "Öppnar ett avslutat ärende igen."},
+    {"contact", "log", lots_cmd_contact_log,
+     "lots contact log ÄRENDE --channel KANAL --direction inbound|outbound --summary TEXT\n"
+     "                 [--minutes N] [--at TID]",
+     "Loggar en kontakt. KANAL: phone (telefon), email (e-post), visit (besök),\n"
+     "meeting (möte), video (videomöte). TID i RFC 3339, t.ex. 2026-03-14T09:30:00+01:00."},
+    {"handoff", NULL, lots_cmd_handoff,
+     "lots handoff ÄRENDE --unit ENHET --note TEXT\n"
+     "lots handoff withdraw ÖVERLÄMNING [--note TEXT]",
+     "Lämnar över ett ärende. Till en enhet (bygglov, miljo, livsmedel, serveringstillstand,\n"
+     "raddningstjanst, gata_park, upphandling eller kommunens egna), eller tar tillbaka\n"
+     "en överlämning som inte är beslutad."},
+    {"followups", NULL, lots_cmd_followups, "lots followups [--all]",
+     "Dina uppföljningssamtal. Dagens och försenade (--all: alla planerade)."},
+    {"followup", "record", lots_cmd_followup_record,
+     "lots followup record ID --status done|no_answer|declined\n"
+     "                     [--answer DEL.FRÅGA=SVAR]... [--comment TEXT]",
+     "Registrerar ett uppföljningssamtal. Vid en terminal ställs frågorna en i taget\n"
+     "(1–6 där 1 = mycket missnöjd och 6 = mycket nöjd, ja/nej, eller \"vet ej\").\n"
+     "Annars ges svaren som flaggor: --answer lots.usefulness=5\n"
+     "--answer bygglov.nki_overall=vet_ej --answer lots.easy_contact=ja.\n"
+     "Frågor för lots: reached_right_person, usefulness, easy_contact (ja/nej), treatment,\n"
+     "website_information. För en enhet: nki_overall, nki_expectations, nki_ideal,\n"
+     "information, accessibility, treatment, competence, legal_certainty, efficiency,\n"
+     "clear_and_lawful (ja/nej)."},
+    {"inbox", NULL, lots_cmd_inbox,
+     "lots inbox [--unit ENHET] [--overdue] [--status STATUS] [--all]",
+     "Enhetens inkorg. Överlämningar som väntar på mottagande eller beslut\n"
+     "(--all: alla, --status sent|acknowledged|decided|withdrawn)."},
+    {"ack", NULL, lots_cmd_ack, "lots ack ÖVERLÄMNING [--reference DIARIENUMMER]",
+     "Kvitterar en överlämning. Ange gärna enhetens diarienummer."},
+    {"decide", NULL, lots_cmd_decide,
+     "lots decide ÖVERLÄMNING --decision BESLUT [--note TEXT] [--at TID]",
+     "Registrerar enhetens beslut. BESLUT: granted (beviljat), refused (avslag),\n"
+     "advice_given (råd lämnat), withdrawn (återkallat), other (annat)."},
+    {"indicators", NULL, lots_cmd_indicators, "lots indicators --quarter ÅÅÅÅ-QN",
+     "Visar kvartalets indikatorer. Aktivitet, handläggning, uppföljning, NKI."},
+    {"report", NULL, lots_cmd_report,
+     "lots report --quarter ÅÅÅÅ-QN [--format html|csv|json] [-o FIL]",
+     "Hämtar kvartalsrapporten. Utan -o skrivs den på standard ut."},
+    {"improvement", "add", lots_cmd_improvement_add,
+     "lots improvement add --title TEXT [--unit ENHET] [--description TEXT]\n"
+     "                     [--followup ID]",
+     "Registrerar en förbättringsåtgärd."},
+    {"improvement", "list", lots_cmd_improvement_list, "lots improvement list [--status STATUS]",
+     "Listar förbättringsåtgärder."},
+    {"improvement", "done", lots_cmd_improvement_done, "lots improvement done ID",
+     "Markerar en förbättringsåtgärd som genomförd."},
+    {"user", "add", lots_cmd_user_add,
+     "lots user add NAMN --role admin|lots|handler|viewer [--unit ENHET]...\n"
+     "              [--password-file FIL]",
+     "Skapar en användare. Lösenordet frågas två gånger vid en terminal."},
+    {"user", "list", lots_cmd_user_list, "lots user list", "Listar användare."},
+    {"user", "disable", lots_cmd_user_disable, "lots user disable NAMN",
+     "Stänger av en användare."},
+    {"backup", NULL, lots_cmd_backup, "lots backup --to SÖKVÄG [--data KATALOG]",
+     "Tar en säkerhetskopia. Den tas på serverns dator med lotsd backup (det finns\n"
+     "inget API-anrop för det). Med --data (eller LOTSD_DATA) kör lots det lokalt:\n"
+     "lotsd backup --data KATALOG --to SÖKVÄG. Utan visas kommandot att köra på servern."},
+};
+
+#define NCOMMANDS (sizeof commands / sizeof commands[0])
+
+static const char exit_codes_help[] =
+    "Gemensamma flaggor:\n"
+    "  --server URL   lotsd-serverns adress (annars LOTS_SERVER, den sparade, eller\n"
+    "                 " LOTS_DEFAULT_SERVER ")\n"
+    "  --json         skriv API:ets JSON oförändrad\n"
+    "  -h, --help     hjälp för kommandot\n"
+    "Miljövariabler: LOTS_SERVER, LOTS_TOKEN (går före den sparade token).\n"
+    "\n"
+    "Slutstatus:\n"
+    "  0  klart\n"
+    "  1  felaktig kommandorad\n"
+    "  2  hittades inte eller avvisades (400, 404, 409, 412, 422)\n"
+    "  3  inte inloggad eller inte tillåtet (401, 403)\n"
+    "  4  servern kan inte nås\n"
+    "  5  fel på servern (5xx) eller oläsligt svar\n";
+
+static void print_overview(FILE *f)
+{
+    fputs("Användning: lots [--server URL] [--json] KOMMANDO [ARGUMENT] [FLAGGOR]\n"
+          "\n"
+          "Lotsbok: ärenden, överlämningar och uppföljningar för företagslotsen.\n"
+          "\nKommandon:\n",
+          f);
+    for (size_t i = 0; i < NCOMMANDS; i++) {
+        char head[64];
+        snprintf(head, sizeof head, "%s%s%s", commands[i].name, commands[i].sub ? " " : "",
+                 commands[i].sub ? commands[i].sub : "");
+        /* The first sentence of the help, fitted to an 80-column line. */
+        char first[256];
+        const char *help = commands[i].help, *dot = strstr(help, ". ");
+        size_t n = dot ? (size_t)(dot - help) + 1 : strlen(help);
+        snprintf(first, sizeof first, "%.*s", (int)n, help);
+        char *fitted = lb_cli_fit(first, 80 - 23);
+        fprintf(f, "  %-20s %s\n", head, fitted ? fitted : "");
+        free(fitted);
+    }
+    fputs("\n`lots help KOMMANDO` visar mer om ett kommando.\n\n", f);
+    fputs(exit_codes_help, f);
+}
+
+static void print_cmd_help(FILE *f, const struct lots_cmd *c)
+{
+    fprintf(f, "Användning: %s\n\n%s\n\n", c->usage, c->help);
+    fputs(exit_codes_help, f);
+}
+
+int lots_usage_error(const struct lots_cmd *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    fputs("Fel: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "\nAnvändning: %s\n", cmd->usage);
+    return LB_CLI_EXIT_USAGE;
+}
+
+int lots_args(struct lots *l, const struct lots_cmd *cmd, int argc, char **argv,
+              const struct lb_cli_optspec *spec, size_t nspec, struct lb_cli_args *a, bool *done)
+{
+    *done = true;
+    if (lb_cli_parse(argc, argv, spec, nspec, a) != 0)
+        return lots_usage_error(cmd, "%s", a->error);
+    if (lb_cli_has(a, "help")) {
+        print_cmd_help(stdout, cmd);
+        return LB_CLI_EXIT_OK;
+    }
+    if (lb_cli_has(a, "json"))
+        l->json = true;
+    if (lb_cli_get(a, "server"))
+        l->server_opt = lb_cli_get(a, "server");
+    if (lots_config_resolve(l) != 0) {
+        lots_error("slut på minne");
+        return LB_CLI_EXIT_SERVER;
+    }
+    *done = false;
+    return LB_CLI_EXIT_OK;
+}
+
+static const struct lots_cmd *find_cmd(const char *name, const char *sub, bool *name_known)
+{
+    *name_known = false;
+    for (size_t i = 0; i < NCOMMANDS; i++) {
+        if (strcmp(commands[i].name, name) != 0)
+            continue;
+        *name_known = true;
+        if (!commands[i].sub || (sub && strcmp(commands[i].sub, sub) == 0))
+            return &commands[i];
+    }
+    return NULL;
+}
+
+static void print_group(FILE *f, const char *name)
+{
+    fprintf(f, "Användning:\n");
+    for (size_t i = 0; i < NCOMMANDS; i++)
+        if (strcmp(commands[i].name, name) == 0)
+            fprintf(f, "  %s\n", commands[i].usage);
+}
+
+static int help_command(int argc, char **argv)
+{
+    if (argc == 0) {
+        print_overview(stdout);
+        return 0;
+    }
+    bool known;
+    const struct lots_cmd *c = find_cmd(argv[0], argc > 1 ? argv[1] : NULL, &known);
+    if (c) {
+        print_cmd_help(stdout, c);
+        return 0;
+    }
+    if (known) {
+        print_group(stdout, argv[0]);
+        return 0;
+    }
+    fprintf(stderr, "Fel: okänt kommando: %s\n", argv[0]);
+    return LB_CLI_EXIT_USAGE;
+}
+
+int main(int argc, char **argv)
+{
+    struct lots l = {0};
+    int i = 1;
+    /* Common options before the command. */
+    while (i < argc && argv[i][0] == '-') {
+        if (strcmp(argv[i], "--json") == 0) {
+            l.json = true;
+        } else if (strcmp(argv[i], "--server") == 0 && i + 1 < argc) {
+            l.server_opt = argv[++i];
+        } else if (strncmp(argv[i], "--server=", 9) == 0) {
+            l.server_opt = argv[i] + 9;
+        } else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            print_overview(stdout);
+            return 0;
+        } else {
+            fprintf(stderr, "Fel: okänd flagga: %s\n", argv[i]);
+            print_overview(stderr);
+            return LB_CLI_EXIT_USAGE;
+        }
+        i++;
+    }
+    if (i >= argc) {
+        print_overview(stderr);
+        return LB_CLI_EXIT_USAGE;
+    }
+    if (strcmp(argv[i], "help") == 0)
+        return help_command(argc - i - 1, argv + i + 1);
+    bool known;
+    const struct lots_cmd *c = find_cmd(argv[i], i + 1 < argc ? argv[i + 1] : NULL, &known);
+    if (!c) {
+        if (known) {
+            if (i + 1 < argc && strcmp(argv[i + 1], "--help") != 0 &&
+                strcmp(argv[i + 1], "-h") != 0) {
+                fprintf(stderr, "Fel: okänt underkommando: %s %s\n", argv[i], argv[i + 1]);
+                print_group(stderr, argv[i]);
+                return LB_CLI_EXIT_USAGE;
+            }
+            print_group(i + 1 < argc ? stdout : stderr, argv[i]);
+            return i + 1 < argc ? 0 : LB_CLI_EXIT_USAGE;
+        }
+        fprintf(stderr, "Fel: okänt kommando: %s (se lots --help)\n", argv[i]);
+        return LB_CLI_EXIT_USAGE;
+    }
+    int skip = c->sub ? 2 : 1;
+    int rc = c->fn(&l, c, argc - i - skip, argv + i + skip);
+    lots_client_free(&l);
+    fflush(stdout);
+    return rc;
+}

@@ -1,0 +1,295 @@
+"""Black-box test of the quarterly indicators end to end: a real lotsd and a real
+lots-worker. A small scenario (companies, cases, contacts, hand-offs acknowledged
+and decided, follow-ups the worker schedules and the lots records with answers,
+improvement actions), all on one fixed instant (LOTSBOK_NOW, Monday 2 February
+2026, so everything counts to 2026-Q1 and every hand-off is handled the day it is
+sent: 0 working days). The snapshot the worker PUTs is checked against figures
+computed by hand below, read as a viewer; it must equal what `lots-worker
+recompute --quarter` rebuilds from the log (apart from computed_at); the report is
+fetched in its three formats as a viewer and must hold none of the personal data
+the scenario stored."""
+
+import json
+import os
+import subprocess
+import sys
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from lbtest import BUILD_DIR, Lotsd, new_orgnr  # noqa: E402
+
+WORKER = os.path.join(BUILD_DIR, "lots-worker")
+NOW = "2026-02-02T09:00:00Z"
+SECRET_NAME = "Hemligbolaget Qzx"
+SECRET_SUBJECT = "Hemligt etableringsärende Wqv"
+SECRET_SUMMARY = "Samtal om hemlig plan Jkp"
+SECRET_NOTE = "Hemlig överlämning Vbn"
+SECRETS = [SECRET_NAME, SECRET_SUBJECT, SECRET_SUMMARY, SECRET_NOTE]
+
+# Answers of the unit follow-ups, one respondent per company; the three NKI
+# questions all get the same value v, so the respondent's NKI is (v-1)/5*100.
+BYGGLOV = [6, 6, 5, 5, 4, 4, 3]  # 7 respondents: published
+MILJO = [5, 5, 5, 5, 5, 5]       # 6 respondents: suppressed (min_answers 7)
+
+
+def wait_until(pred, timeout=20.0, what="condition"):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        v = pred()
+        if v:
+            return v
+        time.sleep(0.1)
+    raise AssertionError("timed out waiting for " + what)
+
+
+class IndicatorsTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.srv = Lotsd(env={"LOTSBOK_NOW": NOW})
+        cls.worker = None
+        cls.wlog = os.path.join(cls.srv.dir, "worker.log")
+        try:
+            cls.scenario()
+        except BaseException:
+            cls.tearDownClass()
+            raise
+
+    @classmethod
+    def tearDownClass(cls):
+        if cls.worker is not None and cls.worker.poll() is None:
+            cls.worker.terminate()
+            try:
+                cls.worker.wait(10)
+            except subprocess.TimeoutExpired:
+                cls.worker.kill()
+                cls.worker.wait()
+        cls.srv.close()
+
+    @classmethod
+    def worker_args(cls):
+        return ["--server", "http://127.0.0.1:%d" % cls.srv.port,
+                "--token-file", os.path.join(cls.srv.data, "worker.token"),
+                "--replay", cls.srv.replay]
+
+    @classmethod
+    def start_worker(cls):
+        log = open(cls.wlog, "a")
+        cls.worker = subprocess.Popen(
+            [WORKER, "--data", os.path.join(cls.srv.dir, "wdata"), "--sub", cls.srv.pub,
+             "--heartbeat-ms", "300", "--indicators-debounce-ms", "200"] + cls.worker_args(),
+            env=cls.srv.env, stdout=log, stderr=log)
+        log.close()
+
+    @classmethod
+    def scenario(cls):
+        s = cls.srv
+        admin = s.admin_token()
+        cls.lots = s.user(admin, "lotsen", "lots")
+        handler = s.user(admin, "handlaggare", "handler", units=["bygglov", "miljo"])
+        cls.viewer = s.user(admin, "arbetsgrupp", "viewer")
+        # The worker runs from the start: it sees the first events live...
+        cls.start_worker()
+        handoffs = {"bygglov": [], "miljo": []}
+        companies = []
+        # 14 companies: 7 with a bygglov hand-off, 7 with a miljo hand-off.
+        for i in range(14):
+            c = s.company(cls.lots, name="%s %d AB" % (SECRET_NAME, i), orgnr=new_orgnr())
+            companies.append(c["id"])
+            case = s.case(cls.lots, c["id"], subject=SECRET_SUBJECT)
+            unit = "bygglov" if i < 7 else "miljo"
+            handoffs[unit].append(s.handoff(cls.lots, case["id"], unit=unit, note=SECRET_NOTE))
+            if i < 2:
+                r = s.req("POST", "/api/v1/cases/%d/contacts" % case["id"],
+                          {"channel": "phone" if i == 0 else "email", "direction": "inbound",
+                           "summary": SECRET_SUMMARY}, token=cls.lots)
+                assert r.status == 201, r
+        # An 8th bygglov hand-off, withdrawn before anyone acknowledged it
+        # (company 0 again: companies guided stays 14).
+        case = s.case(cls.lots, companies[0], subject=SECRET_SUBJECT)
+        h = s.handoff(cls.lots, case["id"], unit="bygglov", note=SECRET_NOTE)
+        r = s.req("POST", "/api/v1/handoffs/%d/withdraw" % h["id"], {}, token=cls.lots)
+        assert r.status == 200, r
+        # Acknowledge and decide all bygglov ones and six miljo ones; the
+        # seventh miljo hand-off is never acknowledged.
+        for unit, n in (("bygglov", 7), ("miljo", 6)):
+            for h in handoffs[unit][:n]:
+                for step, body in (("acknowledge", {}), ("decide", {"decision": "granted"})):
+                    r = s.req("POST", "/api/v1/handoffs/%d/%s" % (h["id"], step), body,
+                              token=handler)
+                    assert r.status == 200, (step, r)
+        # ...then it is restarted: the rest is rebuilt from the log by replay.
+        cls.worker.terminate()
+        cls.worker.wait(10)
+        cls.start_worker()
+        # The worker schedules one unit call per decided hand-off (13).
+        calls = wait_until(lambda: (lambda r: r.json["items"] if r.status == 200 and
+                                    len(r.json["items"]) == 13 else None)(
+            s.req("GET", "/api/v1/followups?status=scheduled&limit=100", token=cls.lots)),
+            what="13 follow-up calls")
+        by_company = {}
+        for f in calls:
+            by_company[f["company_id"]] = f
+        for i, v in enumerate(BYGGLOV + MILJO):
+            f = by_company[companies[i]]
+            unit = f["items"][0]["unit"]
+            answers = {unit: {"nki_overall": v, "nki_expectations": v, "nki_ideal": v,
+                              "clear_and_lawful": i != 6}}
+            r = s.req("POST", "/api/v1/followups/%d/result" % f["id"],
+                      {"status": "done", "answers": answers}, token=cls.lots)
+            assert r.status == 200, r
+        r = s.req("POST", "/api/v1/improvements",
+                  {"unit": "bygglov", "title": "Tydligare kompletteringsbegäran"}, token=cls.lots)
+        assert r.status == 201, r
+        r2 = s.req("POST", "/api/v1/improvements", {"title": "Gemensam checklista"},
+                   token=cls.lots)
+        assert r2.status == 201, r2
+        r = s.req("PATCH", "/api/v1/improvements/%d" % r2.json["id"], {"status": "implemented"},
+                  token=cls.lots)
+        assert r.status == 200, r
+        # The last event of the scenario (the action implemented) is reflected.
+        def current():
+            r = s.req("GET", "/api/v1/indicators?quarter=2026-Q1", token=cls.viewer)
+            return (r.json if r.status == 200 and r.json["improvements"]["implemented"] == 1
+                    else None)
+        cls.snap = wait_until(current, what="the snapshot after the last event")
+
+    def test_figures(self):
+        s = self.snap
+        lots = s["lots"]
+        self.assertEqual(s["quarter"], "2026-Q1")
+        # 14 distinct companies opened a case (company 0 twice); 15 cases.
+        self.assertEqual(lots["companies_guided"], 14)
+        self.assertEqual(lots["companies_guided_ytd"], 14)
+        self.assertEqual(lots["cases_opened"], 15)
+        self.assertEqual(lots["cases_closed"], 0)
+        self.assertEqual(lots["contacts"]["phone"], 1)
+        self.assertEqual(lots["contacts"]["email"], 1)
+        self.assertEqual(lots["contacts"]["visit"], 0)
+        b = s["units"]["bygglov"]
+        # 8 sent; the withdrawn one leaves the in-time share: 7/7 acknowledged
+        # the same day (0 working days <= 2) = 1.0, never suppressed.
+        self.assertEqual(b["handoffs"], 8)
+        self.assertEqual(b["acknowledged_in_time"], {"value": 1.0, "n": 7, "suppressed": False})
+        self.assertEqual(b["decision_working_days"], {"median": 0, "p90": 0, "n": 7})
+        self.assertEqual(b["followups"]["due"], 7)
+        self.assertEqual(b["followups"]["done"], 7)
+        self.assertEqual(b["followups"]["response_rate"], 1.0)
+        # NKI per respondent (v-1)/5*100: 100, 100, 80, 80, 60, 60, 40; sum 520,
+        # mean 520/7 = 74.2857 -> 74.3, SKR's grade: 74 -> "högt". Sample sd:
+        # squared deviations 2*25.714^2 + 2*5.714^2 + 2*14.286^2 + 34.286^2 =
+        # 2971.43, /6 = 495.24, s = 22.254; 1.96 * s / sqrt(7) = 16.486 ->
+        # [57.8, 90.8].
+        nki = b["nki"]
+        self.assertEqual(nki["label"], "NKI")
+        self.assertEqual(nki["n"], 7)
+        self.assertEqual(nki["index"], 74.3)
+        self.assertEqual(nki["grade"], "högt")
+        self.assertEqual(nki["ci95"], [57.8, 90.8])
+        self.assertFalse(nki["suppressed"])
+        # nki_overall alone has the same values: 74.3 on 7 answers.
+        self.assertEqual(b["questions"]["nki_overall"]["index"], 74.3)
+        # clear_and_lawful: yes from respondents 0-5, no from 6: 6/7 = 0.857 -> 0.86.
+        self.assertEqual(b["clear_and_lawful"], {"value": 0.86, "n": 7, "suppressed": False})
+        m = s["units"]["miljo"]
+        # 7 sent, 6 acknowledged in time, 1 never: 6/7 -> 0.86.
+        self.assertEqual(m["handoffs"], 7)
+        self.assertEqual(m["acknowledged_in_time"], {"value": 0.86, "n": 7, "suppressed": False})
+        self.assertEqual(m["followups"]["done"], 6)
+        # 6 respondents < 7: suppressed, no index, no grade.
+        self.assertEqual(m["nki"]["n"], 6)
+        self.assertTrue(m["nki"]["suppressed"])
+        self.assertIsNone(m["nki"]["index"])
+        self.assertIsNone(m["nki"]["grade"])
+        self.assertTrue(m["clear_and_lawful"]["suppressed"])
+        self.assertEqual(s["units"]["upphandling"]["nki"]["label"], "NUI")
+        # Two actions identified, one implemented.
+        self.assertEqual(s["improvements"]["identified"], 2)
+        self.assertEqual(s["improvements"]["implemented"], 1)
+        self.assertEqual(s["improvements"]["identified_total"], 2)
+
+    def test_recompute_equals_incremental(self):
+        r = subprocess.run([WORKER, "recompute", "--quarter", "2026-Q1"] + self.worker_args(),
+                           env=self.srv.env, capture_output=True, text=True, timeout=30)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        again = json.loads(r.stdout.strip().splitlines()[0])
+        a, b = dict(self.snap), dict(again)
+        a.pop("computed_at")
+        b.pop("computed_at")
+        self.assertEqual(a, b)
+        # It was PUT as well: lotsd serves the recomputed document.
+        got = self.srv.req("GET", "/api/v1/indicators?quarter=2026-Q1", token=self.viewer).json
+        self.assertEqual(got["computed_at"], again["computed_at"])
+
+    def test_errors(self):
+        s = self.srv
+        r = s.req("GET", "/api/v1/indicators?quarter=2025-Q3", token=self.viewer)
+        self.assertEqual((r.status, r.code), (404, "not_computed"))
+        r = s.req("GET", "/api/v1/reports/quarterly?quarter=2025-Q3&format=json",
+                  token=self.viewer)
+        self.assertEqual((r.status, r.code), (404, "not_computed"))
+        for bad in ("2026-Q5", "2026Q1", "x"):
+            r = s.req("GET", "/api/v1/indicators?quarter=" + bad, token=self.viewer)
+            self.assertEqual(r.status, 400, bad)
+        r = s.req("GET", "/api/v1/reports/quarterly?quarter=2026-Q1&format=pdf",
+                  token=self.viewer)
+        self.assertEqual(r.status, 400)
+        # Only the service may PUT; the body must match the path.
+        body = {"quarter": "2026-Q2", "source_seq": 1}
+        r = s.req("PUT", "/api/v1/indicators/2026-Q2", body, token=self.viewer)
+        self.assertEqual(r.status, 403)
+        wt = s.worker_token()
+        r = s.req("PUT", "/api/v1/indicators/2026-Q3", body, token=wt)
+        self.assertEqual(r.status, 422)
+        r = s.req("PUT", "/api/v1/indicators/2026-Q2", {"quarter": "2026-Q2", "source_seq": -1},
+                  token=wt)
+        self.assertEqual(r.status, 422)
+        r = s.req("PUT", "/api/v1/indicators/2026-Q9", body, token=wt)
+        self.assertEqual(r.status, 400)
+
+    def report(self, fmt):
+        r = self.srv.req("GET", "/api/v1/reports/quarterly?quarter=2026-Q1&format=" + fmt,
+                         token=self.viewer)
+        self.assertEqual(r.status, 200, r)
+        for secret in SECRETS:
+            self.assertNotIn(secret, r.raw, fmt)
+        return r
+
+    def test_report_json(self):
+        r = self.report("json")
+        self.assertTrue(r.headers["content-type"].startswith("application/json"))
+        doc = r.json
+        self.assertEqual(doc["quarter"], "2026-Q1")
+        self.assertEqual(doc["indicators"]["units"]["bygglov"]["nki"]["index"], 74.3)
+        self.assertEqual(len(doc["quarters"]), 8)
+        titles = sorted(m["title"] for m in doc["improvements"])
+        self.assertEqual(titles, ["Gemensam checklista", "Tydligare kompletteringsbegäran"])
+
+    def test_report_csv(self):
+        r = self.report("csv")
+        self.assertTrue(r.headers["content-type"].startswith("text/csv"))
+        self.assertIn("attachment", r.headers["content-disposition"])
+        self.assertIn("2026-Q1", r.headers["content-disposition"])
+        self.assertTrue(r.raw.startswith("\ufeff"))
+        header = r.raw[1:].split("\r\n")[0]
+        self.assertEqual(header.split(";")[0], "Kvartal")
+        self.assertIn("74,3", r.raw)  # decimal comma
+
+    def test_report_html(self):
+        r = self.report("html")
+        self.assertTrue(r.headers["content-type"].startswith("text/html"))
+        csp = r.headers["content-security-policy"]
+        self.assertIn("default-src 'none'", csp)
+        self.assertIn("style-src 'sha256-", csp)
+        self.assertNotIn("<script", r.raw)
+        self.assertIn('lang="sv"', r.raw)
+        # Per unit three charts (NKI/NUI, response rate, median handling time),
+        # one of each for every configured unit; two more for the lots function.
+        self.assertEqual(r.raw.count('<svg class="chart-nki"'), 7)
+        self.assertEqual(r.raw.count('<svg class="chart-rate"'), 7)
+        self.assertEqual(r.raw.count('<svg class="chart-days"'), 7)
+        self.assertEqual(r.raw.count("<svg"), 3 * 7 + 2)
+
+
+if __name__ == "__main__":
+    unittest.main()
