@@ -336,10 +336,9 @@ static int envelope_type(const void *env, size_t len, const char **type, size_t 
     return LB_ECORRUPT;
 }
 
-/* Decodes a replay request map {"after": uint, "limit": uint}. Other keys are
- * skipped. Returns 0, or LB_EINVAL with *why a message for the client. */
-static int parse_replay_request(const void *buf, size_t len, uint64_t *after, uint64_t *limit,
-                                const char **why)
+/* lb_replay_request_parse (publisher.h): a replay request map {"after", "limit"}. */
+int lb_replay_request_parse(const void *buf, size_t len, uint64_t *after, uint64_t *limit,
+                            const char **why)
 {
     struct mp_reader r = {buf, (const uint8_t *)buf + len};
     uint64_t n;
@@ -667,8 +666,8 @@ static bool router_handle_one(lb_publisher *p)
                memcmp(zmq_msg_data(&frames[nenv]), "replay", 6)) {
         why = "unknown command; the only command is \"replay\"";
     } else {
-        (void)parse_replay_request(zmq_msg_data(&frames[nenv + 1]), zmq_msg_size(&frames[nenv + 1]),
-                                   &after, &limit, &why);
+        (void)lb_replay_request_parse(zmq_msg_data(&frames[nenv + 1]),
+                                      zmq_msg_size(&frames[nenv + 1]), &after, &limit, &why);
     }
     if (why != NULL)
         reply_error(p, frames, nenv, why);

@@ -10,6 +10,7 @@
 #ifndef LOTSBOK_PUBLISHER_H
 #define LOTSBOK_PUBLISHER_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include <uv.h>
@@ -47,6 +48,13 @@ void lb_publisher_endpoints(const lb_publisher *p, const char **pub, const char 
 /* Publishes the committed events first..last (read from the outbox). Call
  * right after each commit; a no-op when first > last. */
 void lb_publisher_publish(lb_publisher *p, uint64_t first, uint64_t last);
+
+/* Decodes a replay request's second frame, a msgpack map {"after": uint,
+ * "limit": uint} (other keys skipped, trailing bytes refused, limit >= 1).
+ * Returns 0, or LB_EINVAL with *why a message for the client. Exposed for
+ * the unit tests and tests/fuzz/fuzz_replay.c. */
+int lb_replay_request_parse(const void *buf, size_t len, uint64_t *after, uint64_t *limit,
+                            const char **why);
 
 /* Counters for /metrics. */
 uint64_t lb_publisher_published(const lb_publisher *p);
