@@ -13,7 +13,11 @@
 #include "lotsbok/error.h"
 #include "lotsbok/timeutil.h"
 
-#define MP_MAX_DEPTH 32
+/* Deepest container index the bounded walk accepts (0-based, so 32 levels):
+ * msgpack-c's unpacker, which runs after the walk, has a stack of 32
+ * containers (MSGPACK_EMBED_STACK_SIZE), and what the walk accepts it must be
+ * able to unpack. 32 was one level too many (found by fuzz_worker_envelope). */
+#define MP_MAX_DEPTH 31
 
 static uint32_t be16(const uint8_t *p)
 {

@@ -34,10 +34,33 @@ static void ext32_length_wrap(void **state)
     msgpack_zone_destroy(&zone);
 }
 
+/* fuzz_worker_envelope: 32 nested arrays around a map (33 containers) passed
+ * the walk's depth limit but not msgpack-c's unpacker stack of 32, so checked
+ * bytes failed to unpack. The walk must refuse what the unpacker cannot take,
+ * and accept the deepest nesting the unpacker can. */
+static void nesting_beyond_unpacker_stack(void **state)
+{
+    (void)state;
+    uint8_t deep[33];
+    memset(deep, 0x91, 32);
+    deep[32] = 0x80;
+    assert_int_equal(lb_mp_check(deep, sizeof deep), LB_ECORRUPT);
+    uint8_t ok[32];
+    memset(ok, 0x91, 31);
+    ok[31] = 0x80;
+    assert_int_equal(lb_mp_check(ok, sizeof ok), 0);
+    msgpack_zone zone;
+    assert_true(msgpack_zone_init(&zone, 4096));
+    msgpack_object o;
+    assert_int_equal(lb_mp_unpack(ok, sizeof ok, &zone, &o), 0);
+    msgpack_zone_destroy(&zone);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(ext32_length_wrap),
+        cmocka_unit_test(nesting_beyond_unpacker_stack),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
