@@ -115,5 +115,5 @@ export async function render(main, params, ctx) {
     }, []);
     append(main, done, h('section', {'aria-labelledby': 'na-h'}, h('h2', {id: 'na-h'}, 'Fick du inget svar?'),
         h('p', null, 'Inget svar: samtalet planeras om två arbetsdagar fram. Tredje gången räknas företaget som ej nåbart.'),
-        h('div', {class: 'row'}, other('no_answer', 'Inget svar'), other('declined', 'Företaget avböjde'))));
+        h('div', {class: 'actions'}, other('no_answer', 'Inget svar'), other('declined', 'Företaget avböjde'))));
 }
