@@ -275,6 +275,9 @@ async function main() {
     await page.getByRole('button', {name: 'Lämna över'}).click();
     await page.locator('.tl-handoff').filter({hasText: 'Bygglov'}).waitFor();
     await screen(page, '04-arende');
+    const sentHo = (await call('GET', '/handoffs?status=sent', admin)).json.items.find(x => x.case_id === caseId);
+    check((await call('POST', `/handoffs/${sentHo.id}/overdue`, service, {}, {'Idempotency-Key': 'e2e-overdue'})).status === 200,
+        'the hand-off flagged overdue as the service user');
 
     // The session expires while a note is being typed: the draft survives.
     const tok = await page.evaluate(() => sessionStorage.getItem('lotsbok.token'));
@@ -289,12 +292,18 @@ async function main() {
         'after logging in again, the case page and the typed draft are back');
     await page.keyboard.press('Control+Enter');
     await page.locator('.tl-contact').filter({hasText: 'Utkast som inte'}).waitFor();
+    await page.getByRole('link', {name: 'Min dag'}).click();
+    const late = page.locator('section', {has: page.getByRole('heading', {name: 'Överlämningar som väntar för länge'})});
+    await late.locator('tr.overdue').filter({hasText: 'Bygglov'}).waitFor();
+    check(true, 'Min dag lists my case\'s hand-off that is overdue at bygglov');
     await logout(page);
 
     // The bygglov handler: inbox, acknowledge with the diarienummer, decide.
     await login(page, 'bengt', 'bengt-lösen-1');
     await page.getByRole('heading', {name: 'Inkorg'}).waitFor();
     await page.getByRole('cell', {name: /Ny båthall/}).waitFor();
+    check(await page.locator('tr.overdue', {hasText: 'Ny båthall'}).getByText('Försenad').count() === 1,
+        'the inbox highlights the overdue hand-off');
     await screen(page, '05-inkorg');
     await page.getByRole('link', {name: /Ta emot Mälarbåtar/}).click();
     await page.getByLabel('Enhetens diarienummer').fill('BN 2026-000123');
