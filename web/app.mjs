@@ -7,7 +7,7 @@
 // with the screen one was on remembered; drafts survive in sessionStorage.
 
 import {h, clear, append, announce, field} from './lib/dom.mjs';
-import {api, login, logout, me, token, onUnauthorized} from './lib/api.mjs';
+import {login, logout, me, token, onUnauthorized} from './lib/api.mjs';
 import {form} from './lib/forms.mjs';
 import {ROLES, errorText} from './lib/sv.mjs';
 import * as day from './views/day.mjs';

@@ -22,6 +22,7 @@ import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {chromium} from 'playwright-core';
 import axe from 'axe-core';
+import {checkOrgnr} from '../../web/lib/orgnr.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const SRC = process.env.LB_SOURCE_DIR || path.resolve(HERE, '../..');
@@ -131,6 +132,7 @@ async function newPage() {
     const context = await browser.newContext({viewport: {width: 1280, height: 900}, locale: 'sv-SE',
         timezoneId: 'Europe/Stockholm', acceptDownloads: true});
     const page = await context.newPage();
+    page.setDefaultTimeout(10000);
     page.on('dialog', d => { problems.push(`dialog: ${d.message()}`); d.dismiss().catch(() => {}); });
     page.on('pageerror', e => problems.push(`page error: ${e.message}`));
     page.on('console', m => {
@@ -179,6 +181,24 @@ async function main() {
         const r = await call('POST', '/users', admin, u);
         if (r.status !== 201) fatal(`create user ${u.username}: ${r.status}`);
     }
+
+    // The form's orgnr check (web/lib/orgnr.mjs) agrees with the server's on every
+    // shape: GET /companies?orgnr= answers 400 with the server's code, else 200.
+    const samples = ['5560360793', '556036-0793', '16556036-0793', '165560360793', '556036-0794', '5560360793 ',
+        '19121212-1212', '121212-1212', '121212+1212', '191212121212', '201212121212', '18121212-1212',
+        '0560360791', '4560360797', '5513360793', '6513130000', '121312-1210', '120229-1230', '000229-1236',
+        '16121212-1212', '196513130000', '55603607931', '5560-360793', '556036--0793', 'abc', '', '556036+0793',
+        '1212621210', '121272-1212', '9999999999', '2120000142', '8020000139'];
+    for (let i = 0; i < 40; i++) samples.push(String(Math.floor(Math.random() * 1e10)).padStart(10, '0'));
+    let agree = 0;
+    for (const x of samples) {
+        const r = await call('GET', `/companies?orgnr=${encodeURIComponent(x)}`, admin);
+        const server = r.status === 200 ? 'ok' : r.json.error.code;
+        const mine = checkOrgnr(x).code;
+        if (server === mine || (x === '' && mine === 'invalid_orgnr_empty')) agree++;
+        else console.log(`  orgnr ${JSON.stringify(x)}: server ${server}, web ${mine}`);
+    }
+    check(agree === samples.length, `the web orgnr check agrees with the server on ${agree}/${samples.length} inputs`);
 
     browser = await chromium.launch({executablePath: CHROMIUM, headless: true,
         args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
