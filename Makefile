@@ -40,7 +40,8 @@ fuzz: fuzz-build
 		exit $$rc; }
 
 test: build asan fuzz-build
-	@echo "== unit and black-box tests ($(BUILD))"
+	@scripts/e2e-deps.sh
+	@echo "== unit, black-box and browser tests ($(BUILD))"
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 	@echo "== unit tests under AddressSanitizer and UndefinedBehaviorSanitizer ($(ASAN_BUILD))"
 	@cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure -j $(JOBS) -L unit

@@ -1,0 +1,119 @@
+// followup.mjs: the follow-up call (#/uppfoljning/ID), made to be read aloud on
+// the phone. One fieldset per question of DESIGN.md "Follow-up answers", for the
+// lots item and for each unit item of the call; the answer buttons are radio
+// buttons (1–6 and "vet ej"; yes/no questions Ja/Nej/vet ej).
+//
+// Keyboard: in a question, the digits 1–6 answer it (yes/no: 1 = ja, 2 = nej) and
+// 0 is "vet ej"; the focus then moves to the next question, so a whole call can
+// be recorded with the number keys. Arrow keys move within a question as usual.
+// "vet ej" is sent as a left-out answer, as the API wants.
+
+import {h, append, dl, announce} from '../lib/dom.mjs';
+import {api, cached} from '../lib/api.mjs';
+import {form, field} from '../lib/forms.mjs';
+import {QUESTIONS, SCALE_TOP, UNITS, FOLLOWUP_STATUS, label} from '../lib/sv.mjs';
+
+function question(item, [key, kind, text], n) {
+    const name = `${item}.${key}`;
+    const choices = kind === 'scale'
+        ? [...Array(SCALE_TOP).keys()].map(i => [String(i + 1), String(i + 1)])
+        : [['true', 'Ja'], ['false', 'Nej']];
+    const legend = h('legend', null, h('span', {class: 'qn'}, `${n}. `), text);
+    return h('fieldset', {class: `question q-${kind}`, 'data-kind': kind},
+        legend,
+        kind === 'scale' ? h('p', {class: 'hint'}, '1 = mycket missnöjd, 6 = mycket nöjd') : null,
+        h('div', {class: 'choices'},
+            choices.map(([v, t]) => h('label', {class: 'choice'}, h('input', {type: 'radio', name, value: v}), h('span', null, t))),
+            h('label', {class: 'choice dk'}, h('input', {type: 'radio', name, value: '', checked: true}), h('span', null, 'vet ej'))));
+}
+
+// The digit pressed inside a question answers it and moves on.
+function onDigit(ev) {
+    if (ev.ctrlKey || ev.altKey || ev.metaKey || !/^[0-6]$/.test(ev.key)) return;
+    const fs = ev.target.closest && ev.target.closest('fieldset.question');
+    if (!fs || ev.target.tagName === 'TEXTAREA') return;
+    const radios = [...fs.querySelectorAll('input[type=radio]')];
+    const d = Number(ev.key);
+    let target;
+    if (d === 0) target = radios.find(r => r.value === '');
+    else if (fs.dataset.kind === 'scale') target = radios.find(r => r.value === String(d));
+    else target = d === 1 ? radios.find(r => r.value === 'true') : d === 2 ? radios.find(r => r.value === 'false') : null;
+    if (!target) return;
+    ev.preventDefault();
+    target.checked = true;
+    target.dispatchEvent(new Event('change', {bubbles: true}));
+    const all = [...fs.form.querySelectorAll('fieldset.question')];
+    const next = all[all.indexOf(fs) + 1];
+    if (next) (next.querySelector('input:checked') || next.querySelector('input')).focus();
+    else fs.form.elements.comment.focus();
+}
+
+export async function render(main, params, ctx) {
+    const f = await api('GET', `/followups/${params[0]}`);
+    const company = await cached(`/companies/${f.company_id}`);
+    const head = [
+        h('p', {class: 'crumbs'}, h('a', {href: '#/'}, 'Min dag'), ' / Uppföljningssamtal'),
+        h('h1', {tabindex: -1}, `Uppföljningssamtal: ${company.name}`),
+        dl([['Organisationsnummer', company.orgnr_formatted], ['Förfallodag', f.due], ['Status', label(FOLLOWUP_STATUS, f.status)],
+            ['Tidigare försök', String(f.attempts)]]),
+    ];
+    const phones = (company.contacts || []).filter(p => p.phone);
+    if (phones.length) head.push(h('p', null, 'Ring: ', phones.map(p => `${p.name} ${p.phone}`).join(', ')));
+    append(main, head);
+    if (f.status !== 'scheduled') {
+        append(main, h('p', null, 'Samtalet är redan registrerat.'));
+        return;
+    }
+    const items = [];
+    const seen = new Set();
+    for (const it of f.items) {
+        const key = it.kind === 'lots' ? 'lots' : it.unit;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        items.push({key, kind: it.kind, case_id: it.case_id});
+    }
+    let n = 0;
+    const sections = items.map(it => h('section', {class: 'qset', 'aria-labelledby': `qs-${it.key}`},
+        h('h2', {id: `qs-${it.key}`}, it.kind === 'lots' ? 'Om företagslotsen' : `Om ${label(UNITS, it.key)}`),
+        h('p', {class: 'read'}, it.kind === 'lots'
+            ? 'Läs upp: "Du fick hjälp av kommunens företagslots. Svara på en skala från 1 till 6, där 1 är mycket missnöjd och 6 mycket nöjd."'
+            : `Läs upp: "Nu några frågor om ditt ärende hos ${label(UNITS, it.key).toLowerCase()}."`),
+        QUESTIONS[it.kind].map(q => question(it.key, q, ++n))));
+
+    const record = async (status, v, key) => {
+        const body = {status};
+        if (status === 'done') {
+            const answers = {};
+            for (const it of items) {
+                answers[it.key] = {};
+                for (const [q, kind] of QUESTIONS[it.kind]) {
+                    const a = v[`${it.key}.${q}`];
+                    if (a === undefined || a === '') continue;
+                    answers[it.key][q] = kind === 'scale' ? Number(a) : a === 'true';
+                }
+            }
+            body.answers = answers;
+        }
+        if (v.comment && v.comment.trim()) body.comment = v.comment.trim();
+        await api('POST', `/followups/${f.id}/result`, body, {key});
+        announce(status === 'done' ? 'Svaren är sparade.' : 'Samtalet är registrerat.');
+        ctx.go('');
+    };
+    const done = form({
+        label: 'Svar från uppföljningssamtalet', submit: 'Spara svaren', draft: `followup-${f.id}`, className: 'form survey',
+        onSubmit: (v, _f, key) => record('done', v, key),
+    }, [h('p', {class: 'hint'}, 'Tangentbord: siffrorna 1–6 svarar på frågan du står i (ja/nej: 1 = ja, 2 = nej), 0 = vet ej. Ctrl+Enter sparar.'),
+        sections,
+        field({label: 'Kommentar (skriv inte in personuppgifter)', name: 'comment', type: 'textarea', rows: 3, maxlength: 10000})]);
+    done.addEventListener('keydown', onDigit);
+    const first = done.querySelector('fieldset.question input:checked');
+    if (first) first.setAttribute('data-autofocus', '');
+
+    const other = (status, text) => form({
+        label: text, submit: text, className: 'form inline',
+        onSubmit: (_v, _f, key) => record(status, {}, key),
+    }, []);
+    append(main, done, h('section', {'aria-labelledby': 'na-h'}, h('h2', {id: 'na-h'}, 'Fick du inget svar?'),
+        h('p', null, 'Inget svar: samtalet planeras om två arbetsdagar fram. Tredje gången räknas företaget som ej nåbart.'),
+        h('div', {class: 'actions'}, other('no_answer', 'Inget svar'), other('declined', 'Företaget avböjde'))));
+}
