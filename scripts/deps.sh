@@ -10,11 +10,11 @@ packages=(
   libjansson-dev libsodium-dev libcurl4-openssl-dev libcmocka-dev
   python3 python3-zmq python3-msgpack
 )
-# Extra groups, asked for by name: "bench" (load generators), "e2e" (browser tests).
+# Extra group, asked for by name: "bench" (load generators). The browser tests'
+# needs (chromium, node, npm packages) are scripts/e2e-deps.sh's.
 for extra in "$@"; do
   case "$extra" in
     bench) packages+=(wrk valgrind) ;;
-    e2e) packages+=(chromium nodejs npm) ;;
     *) echo "deps.sh: unknown group '$extra'" >&2; exit 2 ;;
   esac
 done
