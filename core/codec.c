@@ -615,6 +615,11 @@ static void set_defaults(const struct codec_desc *d, void *obj)
 
 static int decode_map(struct rd *r, const struct codec_desc *d, void *obj, int depth);
 
+static bool key_is(const uint8_t *k, size_t klen, const char *name)
+{
+    return strlen(name) == klen && memcmp(k, name, klen) == 0;
+}
+
 /* Decodes the value of one field into obj. Anything it allocates is stored in
  * obj at once (arrays with their count set and elements zeroed), so the
  * record's clear function frees it whatever happens next. */
@@ -745,6 +750,7 @@ static int decode_map(struct rd *r, const struct codec_desc *d, void *obj, int d
 {
     uint64_t n;
     uint64_t seen = 0;
+    size_t hint = 0;
     bool have_v = false;
     _Static_assert(NFIELDS(handoff_fields) < 64, "seen is a 64-bit mask");
 
@@ -762,10 +768,14 @@ static int decode_map(struct rd *r, const struct codec_desc *d, void *obj, int d
             have_v = true;
             continue;
         }
-        size_t i;
-        for (i = 0; i < d->nfields; i++)
-            if (strlen(d->fields[i].key) == klen && memcmp(d->fields[i].key, key, klen) == 0)
-                break;
+        /* The encoder writes fields in table order: try the one after the
+         * last match first, then scan. */
+        size_t i = hint;
+        if (i >= d->nfields || !key_is(key, klen, d->fields[i].key))
+            for (i = 0; i < d->nfields; i++)
+                if (key_is(key, klen, d->fields[i].key))
+                    break;
+        hint = i + 1;
         if (i == d->nfields) {
             if (!rd_skip(r, depth + 1))
                 return LB_ECORRUPT;
@@ -806,6 +816,37 @@ static int decode_record(const struct codec_desc *d, const void *buf, size_t len
         memset(out, 0, d->size);
     }
     return rc;
+}
+
+int lb_case_company_id(const void *buf, size_t len, lb_id *out)
+{
+    struct rd r = {buf, len};
+    uint64_t n, v, co = 0;
+    bool have_v = false, have_co = false;
+    *out = 0;
+    if (buf == NULL || !rd_container(&r, true, &n))
+        return LB_ECORRUPT;
+    for (uint64_t e = 0; e < n; e++) {
+        const uint8_t *key;
+        size_t klen;
+        if (!rd_str(&r, &key, &klen))
+            return LB_ECORRUPT;
+        if (key_is(key, klen, "v")) {
+            if (have_v || !rd_uint(&r, LB_SCHEMA_VERSION, &v) || v < 1)
+                return LB_ECORRUPT;
+            have_v = true;
+        } else if (key_is(key, klen, "co")) {
+            if (have_co || (!rd_nil(&r) && !rd_uint(&r, UINT64_MAX, &co)))
+                return LB_ECORRUPT;
+            have_co = true;
+        } else if (!rd_skip(&r, 2)) {
+            return LB_ECORRUPT;
+        }
+    }
+    if (!have_v || r.n != 0)
+        return LB_ECORRUPT;
+    *out = co;
+    return 0;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -1043,11 +1084,6 @@ int lb_event_encode(const struct lb_event *ev, msgpack_sbuffer *out)
         return LB_ENOMEM;
     }
     return 0;
-}
-
-static bool key_is(const uint8_t *k, size_t klen, const char *name)
-{
-    return strlen(name) == klen && memcmp(k, name, klen) == 0;
 }
 
 /* Decodes one envelope filling every field; all six keys are required, each

@@ -285,29 +285,40 @@ int lb_case_list(lb_txn *t, const struct lb_case_filter *f, struct lb_page *p)
 
 /* --- contacts ------------------------------------------------------------ */
 
+/* Whether case id exists, and its company, without decoding the case. */
+static int case_company(lb_txn *t, lb_id id, lb_id *company_id)
+{
+    uint8_t kb[8];
+    lb__be64(kb, id);
+    MDB_val k = {8, kb}, v;
+    int rc = mdb_get(t->txn, lb__dbi(t, LB_DB_CASES), &k, &v);
+    if (rc)
+        return lb__mdb_err(t, rc);
+    return lb_case_company_id(v.mv_data, v.mv_size, company_id);
+}
+
 int lb_contact_log(lb_txn *t, const struct lb_ctx *c, struct lb_contact *rec)
 {
-    struct lb_case k = {0};
-    lb_id id;
+    lb_id id, company_id;
     if ((unsigned)rec->channel >= LB_CHANNEL_COUNT ||
         (unsigned)rec->direction >= LB_DIRECTION_COUNT || !rec->summary || rec->minutes < -1)
         return LB_EINVAL;
-    int rc = lb_case_get(t, rec->case_id, &k);
+    int rc = case_company(t, rec->case_id, &company_id);
     if (rc)
         return rc;
     if (!rec->logged_by && (rc = lb__strdup(c->actor, &rec->logged_by)))
-        goto out;
+        return rc;
     if (rec->at == LB_TIME_NONE)
         rec->at = c->now;
     if ((rc = lb__next_id(t, &lb__contact_type, &id)))
-        goto out;
+        return rc;
     lb__meta_new(&rec->meta, id, c);
     if ((rc = lb__put(t, &lb__contact_type, NULL, rec)))
-        goto out;
+        return rc;
     struct lb__ev e;
     lb__ev_init(&e);
     lb__ev_uint(&e, "case_id", rec->case_id);
-    lb__ev_uint(&e, "company_id", k.company_id);
+    lb__ev_uint(&e, "company_id", company_id);
     lb__ev_time(&e, "at", rec->at);
     lb__ev_str(&e, "channel", lb_channel_str(rec->channel));
     lb__ev_str(&e, "direction", lb_direction_str(rec->direction));
@@ -318,8 +329,6 @@ int lb_contact_log(lb_txn *t, const struct lb_ctx *c, struct lb_contact *rec)
     lb__ev_str(&e, "logged_by", rec->logged_by);
     rc = lb__ev_append(t, c, "contact.logged", id, &e);
     lb__ev_done(&e);
-out:
-    lb_case_clear(&k);
     return rc;
 }
 

@@ -32,6 +32,11 @@ LB_CODEC_DECLARE(session);
 LB_CODEC_DECLARE(idempotency);
 LB_CODEC_DECLARE(snapshot);
 
+/* A stored case's company id without decoding the rest: the record must be
+ * a map with "v"; "co" absent or nil gives 0. For the contact write path,
+ * which needs only that the case exists and whose company it is. */
+int lb_case_company_id(const void *buf, size_t len, lb_id *out);
+
 /* The event envelope of DESIGN.md "Events": a map {seq, type, at, actor, id,
  * data}. lb_event_encode writes ev->data verbatim as the value of "data" (it
  * must be one well-formed msgpack map). lb_event_decode checks the envelope's

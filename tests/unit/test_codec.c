@@ -733,6 +733,51 @@ static void test_encoder_bounds(void **state)
     msgpack_sbuffer_destroy(&sb);
 }
 
+/* lb_case_company_id: the company of a stored case without a full decode;
+ * the same shape errors as the decoder where they touch "v" and "co". */
+static void test_case_company_id(void **state)
+{
+    (void)state;
+    msgpack_sbuffer sb;
+    lb_id co = 99;
+
+    encode_sample(&types[1], true, &sb);
+    union anyrec r;
+    assert_int_equal(lb_case_decode(sb.data, sb.size, &r.c), 0);
+    assert_int_equal(lb_case_company_id(sb.data, sb.size, &co), 0);
+    assert_true(co == r.c.company_id && co != 0);
+    lb_case_clear(&r.c);
+    /* trailing byte, truncation */
+    assert_int_equal(lb_case_company_id(sb.data, sb.size - 1, &co), LB_ECORRUPT);
+    assert_true(co == 0);
+    msgpack_sbuffer_write(&sb, "\xc0", 1);
+    assert_int_equal(lb_case_company_id(sb.data, sb.size, &co), LB_ECORRUPT);
+    msgpack_sbuffer_destroy(&sb);
+
+    /* "v" missing */
+    encode_sample(&types[1], true, &sb);
+    sb.data[4] = 'w';
+    assert_int_equal(lb_case_company_id(sb.data, sb.size, &co), LB_ECORRUPT);
+    msgpack_sbuffer_destroy(&sb);
+
+    /* "co" twice: rename "cn" (close note, a string) to "co" */
+    encode_sample(&types[1], true, &sb);
+    sb.data[find_key(&sb, "cn") - 1] = 'o';
+    assert_int_equal(lb_case_company_id(sb.data, sb.size, &co), LB_ECORRUPT);
+    msgpack_sbuffer_destroy(&sb);
+
+    /* "co" absent: 0, as the decoder gives */
+    encode_sample(&types[1], true, &sb);
+    sb.data[find_key(&sb, "co") - 1] = 'x';
+    assert_int_equal(lb_case_company_id(sb.data, sb.size, &co), 0);
+    assert_true(co == 0);
+    msgpack_sbuffer_destroy(&sb);
+
+    assert_int_equal(lb_case_company_id(NULL, 0, &co), LB_ECORRUPT);
+    assert_int_equal(lb_case_company_id("\x90", 1, &co), LB_ECORRUPT);
+    assert_int_equal(lb_case_company_id("\x80", 1, &co), LB_ECORRUPT); /* {} has no "v" */
+}
+
 /* Shape errors: missing required key, duplicate key, trailing bytes, nil for
  * optional fields (accepted), unknown keys (skipped). */
 static void test_shape(void **state)
@@ -1244,6 +1289,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_roundtrip_full),
+        cmocka_unit_test(test_case_company_id),
         cmocka_unit_test(test_roundtrip_min),
         cmocka_unit_test(test_optional_omitted),
         cmocka_unit_test(test_enum_out_of_range),
