@@ -10,9 +10,15 @@
  *
  * Writes: a handler validates and calls api_queue. The first queued request
  * arms a uv_check handle (and an idle handle so the loop does not block in
- * poll meanwhile); the check callback runs every queued operation as one
- * lb_store_batch, publishes the batch's events, and only then answers each
- * request from its operation's result. Each operation runs through
+ * poll meanwhile); the check callback takes every queued operation as one
+ * batch for lb_store_batch. With cfg.commit_thread (lotsd) the batch goes to
+ * a thread of its own, so the loop keeps parsing, validating and reading
+ * while the commit syncs; requests queued meanwhile wait, and when the
+ * thread reports (uv_async) the next batch is handed over at once, before
+ * the finished one's events are published and its requests answered from
+ * their operations' results. At most one batch is at the thread, so batches
+ * commit, publish and answer in order. Without the thread the check callback
+ * commits, publishes and answers in place. Each operation runs through
  * op_wrapper, which replays or refuses a key already stored in the same
  * parent transaction (two identical keyed requests in one batch) and stores
  * the answer under the key inside the same nested transaction as the
@@ -40,6 +46,16 @@
 #include "lotsbok/calendar.h"
 #include "lotsbok/timeutil.h"
 
+/* One group commit: its requests (linked by next) and their operations. */
+struct api_batch {
+    struct lb_api_req *reqs;
+    size_t n;
+    struct lb_op *ops;
+    size_t cap;
+    int rc;
+    uint64_t first, last;
+};
+
 struct lb_api {
     uv_loop_t *loop;
     struct lb_api_config cfg;
@@ -48,10 +64,19 @@ struct lb_api {
     uv_idle_t idle;
     uv_prepare_t prepare;
     bool armed;
-    struct lb_api_req *head, *tail;
+    struct lb_api_req *head, *tail; /* queued, waiting for the next batch */
     size_t queued;
-    struct lb_op *ops;
-    size_t ops_cap;
+    /* Two batches: while one commits, the other's answers go out. */
+    struct api_batch bufs[2];
+    unsigned next_buf;
+    struct api_batch *inflight; /* loop side: the batch at the commit thread */
+    /* The commit thread (cfg.commit_thread). mu guards the three flags. */
+    bool threaded;
+    uv_thread_t thread;
+    uv_mutex_t mu;
+    uv_cond_t cv;
+    uv_async_t committed;
+    bool work, done, quit;
     lb_ratelimit *login_limit; /* failed logins per username and per client address */
     int closing;
     void (*close_done)(void *arg);
@@ -446,6 +471,142 @@ static int op_wrapper(lb_txn *t, void *arg)
     return 0;
 }
 
+/* Moves the queued requests into b and its ops[]; false when the ops array
+ * cannot grow (every queued request is then answered 503). */
+static bool take_batch(lb_api *a, struct api_batch *b)
+{
+    struct lb_api_req *list = a->head;
+    size_t n = a->queued;
+    a->head = a->tail = NULL;
+    a->queued = 0;
+    if (n > b->cap) {
+        size_t cap = b->cap ? b->cap : 64;
+        while (cap < n)
+            cap *= 2;
+        struct lb_op *ops = realloc(b->ops, cap * sizeof *ops);
+        if (!ops) {
+            for (struct lb_api_req *r = list, *next; r; r = next) {
+                next = r->next;
+                send_answer(r, LB_ENOMEM);
+            }
+            return false;
+        }
+        b->ops = ops;
+        b->cap = cap;
+    }
+    size_t i = 0;
+    for (struct lb_api_req *r = list; r; r = r->next, i++) {
+        b->ops[i].run = op_wrapper;
+        b->ops[i].arg = r;
+        b->ops[i].result = 0;
+    }
+    b->reqs = list;
+    b->n = n;
+    return true;
+}
+
+/* The commit itself: on the commit thread, or on the loop thread when
+ * there is none. Touches only the batch, its requests and the store. */
+static void run_batch(lb_api *a, struct api_batch *b)
+{
+    b->first = 1;
+    b->last = 0;
+    b->rc = lb_store_batch(a->cfg.store, b->ops, b->n, &b->first, &b->last);
+}
+
+/* After the commit, on the loop thread: publish, then answer every request. */
+static void finish_batch(lb_api *a, struct api_batch *b)
+{
+    struct lb_api_req *list = b->reqs;
+    size_t n = b->n;
+    b->reqs = NULL;
+    b->n = 0;
+    if (b->rc == 0 && a->cfg.publisher && b->first <= b->last)
+        lb_publisher_publish(a->cfg.publisher, b->first, b->last);
+    api_metrics_batch(n);
+    size_t i = 0;
+    for (struct lb_api_req *r = list, *next; r; r = next, i++) {
+        next = r->next;
+        r->batch = n;
+        int rc = b->rc != 0 ? b->rc : b->ops[i].result;
+        if (b->rc != 0)
+            memset(&r->err, 0, sizeof r->err);
+        send_answer(r, rc);
+    }
+}
+
+/* Starts committing what is queued: hands it to the commit thread, or
+ * commits and answers it here. */
+static void start_batch(lb_api *a)
+{
+    struct api_batch *b = &a->bufs[a->next_buf];
+    if (a->inflight || a->queued == 0 || !take_batch(a, b))
+        return;
+    if (!a->threaded) {
+        run_batch(a, b);
+        finish_batch(a, b);
+        return;
+    }
+    a->next_buf ^= 1;
+    a->inflight = b;
+    uv_mutex_lock(&a->mu);
+    a->work = true;
+    uv_cond_signal(&a->cv);
+    uv_mutex_unlock(&a->mu);
+}
+
+static void commit_thread(void *arg)
+{
+    lb_api *a = arg;
+    uv_mutex_lock(&a->mu);
+    for (;;) {
+        while (!a->work && !a->quit)
+            uv_cond_wait(&a->cv, &a->mu);
+        if (!a->work)
+            break;
+        a->work = false;
+        struct api_batch *b = a->inflight; /* set before work, under mu */
+        uv_mutex_unlock(&a->mu);
+        run_batch(a, b);
+        uv_mutex_lock(&a->mu);
+        a->done = true;
+        uv_cond_broadcast(&a->cv);
+        uv_async_send(&a->committed);
+    }
+    uv_mutex_unlock(&a->mu);
+}
+
+/* The commit thread's finished batch, if any (NULL otherwise); with wait,
+ * waits for the one in flight. The caller finishes it. */
+static struct api_batch *collect(lb_api *a, bool wait)
+{
+    struct api_batch *b = a->inflight;
+    if (!b)
+        return NULL;
+    uv_mutex_lock(&a->mu);
+    while (wait && !a->done)
+        uv_cond_wait(&a->cv, &a->mu);
+    bool done = a->done;
+    a->done = false;
+    uv_mutex_unlock(&a->mu);
+    if (!done)
+        return NULL;
+    a->inflight = NULL;
+    return b;
+}
+
+/* The commit thread finished a batch: start the next with what was queued
+ * meanwhile, then publish and answer the finished one while it commits. */
+static void on_committed(uv_async_t *h)
+{
+    lb_api *a = h->data;
+    struct api_batch *b = collect(a, false);
+    if (b) {
+        start_batch(a);
+        finish_batch(a, b);
+    }
+}
+
 static void disarm(lb_api *a)
 {
     if (a->armed) {
@@ -455,56 +616,25 @@ static void disarm(lb_api *a)
     }
 }
 
-/* Runs the pending batch: one commit, publish, then answer every request. */
+/* Commits and answers everything queued or in flight, before returning. */
 void lb_api_flush(lb_api *a)
 {
-    struct lb_api_req *list = a->head;
-    size_t n = a->queued;
-    a->head = a->tail = NULL;
-    a->queued = 0;
     disarm(a);
-    if (n == 0)
-        return;
-    if (n > a->ops_cap) {
-        size_t cap = a->ops_cap ? a->ops_cap : 64;
-        while (cap < n)
-            cap *= 2;
-        struct lb_op *ops = realloc(a->ops, cap * sizeof *ops);
-        if (!ops) {
-            for (struct lb_api_req *r = list, *next; r; r = next) {
-                next = r->next;
-                send_answer(r, LB_ENOMEM);
-            }
-            return;
-        }
-        a->ops = ops;
-        a->ops_cap = cap;
-    }
-    size_t i = 0;
-    for (struct lb_api_req *r = list; r; r = r->next, i++) {
-        a->ops[i].run = op_wrapper;
-        a->ops[i].arg = r;
-        a->ops[i].result = 0;
-    }
-    uint64_t first = 1, last = 0;
-    int brc = lb_store_batch(a->cfg.store, a->ops, n, &first, &last);
-    if (brc == 0 && a->cfg.publisher && first <= last)
-        lb_publisher_publish(a->cfg.publisher, first, last);
-    api_metrics_batch(n);
-    i = 0;
-    for (struct lb_api_req *r = list, *next; r; r = next, i++) {
-        next = r->next;
-        r->batch = n;
-        int rc = brc != 0 ? brc : a->ops[i].result;
-        if (brc != 0)
-            memset(&r->err, 0, sizeof r->err);
-        send_answer(r, rc);
+    struct api_batch *b = collect(a, true);
+    if (b)
+        finish_batch(a, b);
+    while (a->queued) {
+        start_batch(a);
+        if ((b = collect(a, true)))
+            finish_batch(a, b);
     }
 }
 
 static void on_check(uv_check_t *h)
 {
-    lb_api_flush(h->data);
+    lb_api *a = h->data;
+    disarm(a);
+    start_batch(a);
 }
 
 static void on_idle(uv_idle_t *h)
@@ -531,7 +661,8 @@ int api_queue(struct lb_api_req *r, lb_api_op_fn op, void *arg, void (*arg_free)
         a->head = r;
     a->tail = r;
     a->queued++;
-    if (!a->armed) {
+    /* While a batch is at the commit thread, its end starts the next. */
+    if (!a->armed && !a->inflight) {
         uv_check_start(&a->check, on_check);
         uv_idle_start(&a->idle, on_idle);
         a->armed = true;
@@ -1178,6 +1309,21 @@ void lb_api_handle(lb_http_req *req, void *arg)
 
 /* --- life cycle ----------------------------------------------------------- */
 
+/* Ends the commit thread (after its batch, if one is in flight). */
+static void stop_thread(lb_api *a)
+{
+    if (!a->threaded)
+        return;
+    uv_mutex_lock(&a->mu);
+    a->quit = true;
+    uv_cond_signal(&a->cv);
+    uv_mutex_unlock(&a->mu);
+    uv_thread_join(&a->thread);
+    uv_cond_destroy(&a->cv);
+    uv_mutex_destroy(&a->mu);
+    a->threaded = false;
+}
+
 int lb_api_new(uv_loop_t *loop, const struct lb_api_config *cfg, lb_api **out)
 {
     lb_api *a = calloc(1, sizeof *a);
@@ -1195,17 +1341,37 @@ int lb_api_new(uv_loop_t *loop, const struct lb_api_config *cfg, lb_api **out)
         free(a);
         return LB_ENOMEM;
     }
-    if (uv_check_init(loop, &a->check) != 0 || uv_idle_init(loop, &a->idle) != 0 ||
-        uv_prepare_init(loop, &a->prepare) != 0) {
-        lb_ratelimit_free(a->login_limit); /* init fails only on a broken loop */
-        free(a);
-        return LB_EINTERNAL;
+    if (cfg->commit_thread) {
+        if (uv_mutex_init(&a->mu) != 0)
+            goto fail;
+        if (uv_cond_init(&a->cv) != 0) {
+            uv_mutex_destroy(&a->mu);
+            goto fail;
+        }
+        if (uv_thread_create(&a->thread, commit_thread, a) != 0) {
+            uv_cond_destroy(&a->cv);
+            uv_mutex_destroy(&a->mu);
+            goto fail;
+        }
+        a->threaded = true;
     }
-    a->check.data = a->idle.data = a->prepare.data = a;
+    if (uv_check_init(loop, &a->check) != 0 || uv_idle_init(loop, &a->idle) != 0 ||
+        uv_prepare_init(loop, &a->prepare) != 0 ||
+        (a->threaded && uv_async_init(loop, &a->committed, on_committed) != 0)) {
+        stop_thread(a); /* init fails only on a broken loop */
+        goto fail;
+    }
+    a->check.data = a->idle.data = a->prepare.data = a->committed.data = a;
+    if (a->threaded)
+        uv_unref((uv_handle_t *)&a->committed); /* the connections keep the loop alive */
     uv_prepare_start(&a->prepare, on_prepare);
     api_metrics_init();
     *out = a;
     return 0;
+fail:
+    lb_ratelimit_free(a->login_limit);
+    free(a);
+    return LB_EINTERNAL;
 }
 
 void lb_api_set_server(lb_api *a, lb_http_server *s)
@@ -1220,7 +1386,8 @@ static void on_handle_closed(uv_handle_t *h)
         return;
     void (*done)(void *) = a->close_done;
     void *arg = a->close_arg;
-    free(a->ops);
+    free(a->bufs[0].ops);
+    free(a->bufs[1].ops);
     lb_ratelimit_free(a->login_limit);
     free(a);
     if (done)
@@ -1230,11 +1397,15 @@ static void on_handle_closed(uv_handle_t *h)
 void lb_api_close(lb_api *a, void (*done)(void *arg), void *arg)
 {
     lb_api_flush(a);
+    bool async = a->threaded;
+    stop_thread(a);
     fflush(stderr);
     a->close_done = done;
     a->close_arg = arg;
-    a->closing = 3;
+    a->closing = async ? 4 : 3;
     uv_close((uv_handle_t *)&a->check, on_handle_closed);
     uv_close((uv_handle_t *)&a->idle, on_handle_closed);
     uv_close((uv_handle_t *)&a->prepare, on_handle_closed);
+    if (async)
+        uv_close((uv_handle_t *)&a->committed, on_handle_closed);
 }

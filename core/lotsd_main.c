@@ -380,6 +380,7 @@ static int cmd_serve(int argc, char **argv)
     acfg.web_dir = web;
     acfg.log_requests = !quiet;
     acfg.data_dir = data;
+    acfg.commit_thread = true;
     if ((rc = lb_api_new(sv.loop, &acfg, &sv.api)) != 0)
         die("cannot create the API", rc);
     struct lb_http_config hcfg;

@@ -21,8 +21,10 @@
  * MDB_MAP_FULL anywhere, the whole batch is aborted, the map doubled (with no transaction open) and
  * every operation run again. The commit syncs (unless no_sync); if it fails, every operation is
  * told so and nothing was written. Growing calls mdb_env_set_mapsize, which LMDB allows only while
- * no transaction of this process is open: lb_store_batch must not run while another thread holds a
- * read transaction (lotsd reads and writes from its one loop thread).
+ * no transaction of this process is open: read transactions hold the store's map_lock shared
+ * (lb_txn_read to lb_txn_end) and growth takes it exclusive, so lotsd's commit thread can grow
+ * the map while its loop thread reads. The thread that calls lb_store_batch must not itself hold
+ * a read transaction (growth would wait for it forever).
  *
  * The outbox is the sub-database "events": big-endian seq -> the envelope
  * bytes exactly as they are published. meta["last_seq"] mirrors the last key
@@ -189,6 +191,10 @@ static int store_open(const char *dir, const struct lb_store_config *cfg, lb_sto
     lb_store *s = calloc(1, sizeof *s);
     if (!s)
         return LB_ENOMEM;
+    if (pthread_rwlock_init(&s->map_lock, NULL) != 0) {
+        free(s);
+        return LB_ENOMEM;
+    }
     if (cfg)
         s->cfg = *cfg;
     if (s->cfg.followup_retry_days <= 0)
@@ -296,6 +302,7 @@ void lb_store_close(lb_store *s)
         return;
     drop_spare_read(s);
     mdb_env_close(s->env);
+    pthread_rwlock_destroy(&s->map_lock);
     free(s);
 }
 
@@ -310,12 +317,13 @@ static int store_grow(lb_store *s)
     size_t next = s->map_size * 2;
     if (next < s->map_size)
         return LB_ENOSPC;
+    pthread_rwlock_wrlock(&s->map_lock);
     drop_spare_read(s);
     int rc = mdb_env_set_mapsize(s->env, next);
-    if (rc)
-        return lb__mdb_err(NULL, rc);
-    s->map_size = next;
-    return 0;
+    if (rc == 0)
+        s->map_size = next;
+    pthread_rwlock_unlock(&s->map_lock);
+    return rc ? lb__mdb_err(NULL, rc) : 0;
 }
 
 static int is_empty_dir(const char *path, bool *empty)
@@ -349,7 +357,10 @@ int lb_store_backup(lb_store *s, const char *to)
         if (!empty)
             return LB_EEXIST;
     }
-    return lb__mdb_err(NULL, mdb_env_copy2(s->env, to, MDB_CP_COMPACT));
+    pthread_rwlock_rdlock(&s->map_lock); /* the copy reads the map */
+    int rc = mdb_env_copy2(s->env, to, MDB_CP_COMPACT);
+    pthread_rwlock_unlock(&s->map_lock);
+    return lb__mdb_err(NULL, rc);
 }
 
 /* --- transactions -------------------------------------------------------- */
@@ -383,6 +394,7 @@ static void drop_spare_read(lb_store *s)
 int lb_txn_read(lb_store *s, lb_txn **out)
 {
     *out = NULL;
+    pthread_rwlock_rdlock(&s->map_lock);
     lb_txn *t = atomic_exchange(&s->spare_read, NULL);
     if (t) {
         /* Renewing takes a fresh snapshot; on any failure (a map another
@@ -396,12 +408,15 @@ int lb_txn_read(lb_store *s, lb_txn **out)
         free(t);
     }
     t = calloc(1, sizeof *t);
-    if (!t)
+    if (!t) {
+        pthread_rwlock_unlock(&s->map_lock);
         return LB_ENOMEM;
+    }
     t->s = s;
     int rc = txn_begin(s, NULL, MDB_RDONLY, &t->txn);
     if (rc) {
         free(t);
+        pthread_rwlock_unlock(&s->map_lock);
         return lb__mdb_err(NULL, rc);
     }
     *out = t;
@@ -412,12 +427,17 @@ void lb_txn_end(lb_txn *t)
 {
     if (!t)
         return;
+    lb_store *s = t->s;
     if (!t->write) {
         /* Kept for the next lb_txn_read when no other is kept already. */
         mdb_txn_reset(t->txn);
         lb_txn *none = NULL;
-        if (atomic_compare_exchange_strong(&t->s->spare_read, &none, t))
-            return;
+        if (!atomic_compare_exchange_strong(&s->spare_read, &none, t)) {
+            mdb_txn_abort(t->txn);
+            free(t);
+        }
+        pthread_rwlock_unlock(&s->map_lock);
+        return;
     }
     mdb_txn_abort(t->txn);
     free(t);

@@ -46,6 +46,9 @@ struct lb_api_config {
     const char *web_dir;     /* static files for GET /; NULL = none (404) */
     bool log_requests;       /* one logfmt line per request on stderr */
     const char *data_dir;    /* the data directory (DIR/pseudonym.key); NULL = none */
+    /* Commit batches on a thread of their own, so the loop goes on parsing
+     * and reading while a commit syncs (lotsd); false: on the loop thread. */
+    bool commit_thread;
 };
 
 typedef struct lb_api lb_api;
