@@ -418,6 +418,7 @@ void api_log(const char *msg, const char *kv)
 
 static void clear_answer(struct lb_api_req *r)
 {
+    r->render = NULL;
     free(r->resp_body);
     r->resp_body = NULL;
     r->status = 0;
@@ -458,6 +459,12 @@ static int op_wrapper(lb_txn *t, void *arg)
     if (rc != 0)
         return rc;
     if (r->idem_key) {
+        if (r->render) {
+            rc = r->render(r);
+            r->render = NULL;
+            if (rc != 0)
+                return rc;
+        }
         struct lb_idempotency rec = {0};
         memcpy(rec.request_hash, r->req_hash, 32);
         rec.status = r->status;
@@ -531,6 +538,8 @@ static void finish_batch(lb_api *a, struct api_batch *b)
         int rc = b->rc != 0 ? b->rc : b->ops[i].result;
         if (b->rc != 0)
             memset(&r->err, 0, sizeof r->err);
+        if (rc == 0 && r->render)
+            rc = r->render(r);
         send_answer(r, rc);
     }
 }

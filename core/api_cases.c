@@ -463,37 +463,57 @@ int api_case_update(struct lb_api_req *r, lb_txn *t)
 
 /* --- POST /cases/{id}/contacts ------------------------------------------------- */
 
+/* The contact written, kept for the answer rendered after the commit. */
+struct contact_arg {
+    struct case_arg a;
+    struct lb_contact c;
+};
+
+static void contact_arg_free(void *p)
+{
+    struct contact_arg *ca = p;
+    lb_contact_clear(&ca->c);
+    free(ca);
+}
+
+static int render_contact(struct lb_api_req *r)
+{
+    struct contact_arg *ca = r->arg;
+    char loc[96];
+    snprintf(loc, sizeof loc, "/api/v1/cases/%llu/contacts/%llu", (unsigned long long)ca->c.case_id,
+             (unsigned long long)ca->c.meta.id);
+    struct lb_jw w;
+    lb_jw_init(&w);
+    api_contact_jw(&w, &ca->c);
+    return api_answer_jw(r, 201, &w, loc);
+}
+
 static int op_contact_create(lb_txn *t, struct lb_api_req *r)
 {
-    struct case_arg *a = r->arg;
-    struct lb_contact c = {0};
-    c.case_id = a->id;
-    c.at = a->at;
-    c.channel = a->channel;
-    c.direction = a->direction;
-    c.minutes = a->has_minutes ? (int32_t)a->minutes : -1;
+    struct contact_arg *ca = r->arg;
+    struct case_arg *a = &ca->a;
+    struct lb_contact *c = &ca->c;
+    lb_contact_clear(c); /* an operation may run more than once */
+    c->case_id = a->id;
+    c->at = a->at;
+    c->channel = a->channel;
+    c->direction = a->direction;
+    c->minutes = a->has_minutes ? (int32_t)a->minutes : -1;
     int rc;
-    if ((rc = api_strdup(&c.summary, body_str(r, "summary"))) == 0 &&
-        (rc = api_strdup(&c.logged_by, r->user.username)) == 0)
-        rc = lb_contact_log(t, &r->ctx, &c);
-    if (rc == 0) {
-        char loc[96];
-        snprintf(loc, sizeof loc, "/api/v1/cases/%llu/contacts/%llu", (unsigned long long)c.case_id,
-                 (unsigned long long)c.meta.id);
-        struct lb_jw w;
-        lb_jw_init(&w);
-        api_contact_jw(&w, &c);
-        rc = api_answer_jw(r, 201, &w, loc);
-    }
-    lb_contact_clear(&c);
+    if ((rc = api_strdup(&c->summary, body_str(r, "summary"))) == 0 &&
+        (rc = api_strdup(&c->logged_by, r->user.username)) == 0)
+        rc = lb_contact_log(t, &r->ctx, c);
+    if (rc == 0)
+        r->render = render_contact;
     return rc;
 }
 
 int api_contact_create(struct lb_api_req *r, lb_txn *t)
 {
-    struct case_arg *a = calloc(1, sizeof *a);
-    if (!a)
+    struct contact_arg *ca = calloc(1, sizeof *ca);
+    if (!ca)
         return LB_ENOMEM;
+    struct case_arg *a = &ca->a;
     const char *s;
     int rc = case_path_id(r, t, &a->id);
     if (rc == 0)
@@ -507,10 +527,10 @@ int api_contact_create(struct lb_api_req *r, lb_txn *t)
     if (rc == 0)
         rc = api_int(r, r->body, "minutes", false, 0, 100000, &a->has_minutes, &a->minutes);
     if (rc != 0) {
-        free(a);
+        free(ca);
         return rc;
     }
-    return api_queue(r, op_contact_create, a, free);
+    return api_queue(r, op_contact_create, ca, contact_arg_free);
 }
 
 /* --- close and reopen ----------------------------------------------------------- */

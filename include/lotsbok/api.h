@@ -110,7 +110,10 @@ struct lb_api_req {
     int (*after_work)(struct lb_api_req *r); /* api_offload */
     void (*work)(struct lb_api_req *r);
     uv_work_t work_req;
-    /* The answer. */
+    /* The answer. An operation may leave it to render, which then runs on
+     * the loop thread after the commit (off the commit thread), or inside
+     * the operation's transaction when an Idempotency-Key stores it. */
+    int (*render)(struct lb_api_req *r);
     int status;
     char *resp_body;
     const char *content_type; /* NULL: application/json */
