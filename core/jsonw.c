@@ -20,8 +20,17 @@ void lb_jw_free(struct lb_jw *w)
     lb_jw_init(w);
 }
 
+static bool grow(struct lb_jw *w, size_t n);
+
 /* Makes room for n more bytes (and a NUL); false after a failed allocation. */
-static bool reserve(struct lb_jw *w, size_t n)
+static inline bool reserve(struct lb_jw *w, size_t n)
+{
+    if (w->len + n + 1 <= w->cap && !w->oom)
+        return true;
+    return grow(w, n);
+}
+
+static bool grow(struct lb_jw *w, size_t n)
 {
     if (w->oom)
         return false;
@@ -139,6 +148,26 @@ static size_t utf8_seq(const unsigned char *s, size_t n)
     return len;
 }
 
+/* 1 for the bytes copied as they are: printable ASCII but '"' and '\\'. */
+static const unsigned char plain[256] = {
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+};
+
 /* The string body (between the quotes), escaped. */
 static void escape(struct lb_jw *w, const unsigned char *s, size_t n)
 {
@@ -146,7 +175,7 @@ static void escape(struct lb_jw *w, const unsigned char *s, size_t n)
     size_t i = 0;
     while (i < n) {
         size_t run = i;
-        while (run < n && s[run] >= 0x20 && s[run] < 0x80 && s[run] != '"' && s[run] != '\\')
+        while (run < n && plain[s[run]])
             run++;
         if (run > i) {
             put(w, (const char *)s + i, run - i);
