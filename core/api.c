@@ -46,6 +46,22 @@
 #include "lotsbok/calendar.h"
 #include "lotsbok/timeutil.h"
 
+/* An authenticated session, cached so that a request with a known token
+ * needs neither the token's hash nor the session and user records: valid
+ * while lb_auth_generation in the request's snapshot is still gen (no user
+ * or session written since) and the session has not expired. Shared by the
+ * cache and the requests using it (refs; loop thread only): a request's
+ * user is a shallow copy of user. */
+#define AUTH_CACHE_SLOTS 256
+struct auth_entry {
+    unsigned refs;
+    char token[LB_TOKEN_LEN];
+    uint8_t token_hash[32];
+    lb_time expires_at;
+    uint64_t gen;
+    struct lb_user user;
+};
+
 /* One group commit: its requests (linked by next) and their operations. */
 struct api_batch {
     struct lb_api_req *reqs;
@@ -78,6 +94,7 @@ struct lb_api {
     uv_async_t committed;
     bool work, done, quit;
     lb_ratelimit *login_limit; /* failed logins per username and per client address */
+    struct auth_entry *auth_cache[AUTH_CACHE_SLOTS];
     int closing;
     void (*close_done)(void *arg);
     void *close_arg;
@@ -346,10 +363,22 @@ int api_answer_list(struct lb_api_req *r, json_t *items, lb_id next)
     return api_answer(r, 200, o, NULL);
 }
 
+static void auth_unref(struct auth_entry *e)
+{
+    if (e && --e->refs == 0) {
+        lb_user_clear(&e->user);
+        sodium_memzero(e, sizeof *e);
+        free(e);
+    }
+}
+
 static void req_free(struct lb_api_req *r)
 {
     json_decref(r->body);
-    lb_user_clear(&r->user);
+    if (r->auth)
+        auth_unref(r->auth); /* r->user is the entry's, shallow */
+    else
+        lb_user_clear(&r->user);
     free(r->idem_key);
     if (r->arg_free && r->arg)
         r->arg_free(r->arg);
@@ -1074,6 +1103,25 @@ bool api_case_visible(struct lb_api_req *r, lb_txn *t, lb_id case_id)
 
 /* --- authentication ------------------------------------------------------- */
 
+/* The cache slot of a token text (random base64url: its first bytes). */
+static size_t auth_slot(const char *token)
+{
+    size_t h = 0;
+    for (int i = 0; i < 8; i++)
+        h = h * 64 + (unsigned char)token[i];
+    return h % AUTH_CACHE_SLOTS;
+}
+
+static void auth_use(struct lb_api_req *r, struct auth_entry *e)
+{
+    e->refs++;
+    r->auth = e;
+    r->user = e->user;
+    memcpy(r->token_hash, e->token_hash, 32);
+    r->authed = true;
+    r->ctx.actor = r->user.username;
+}
+
 static int authenticate(struct lb_api_req *r, lb_txn *t)
 {
     const char *h = lb_http_req_header(r->http, "Authorization");
@@ -1082,15 +1130,30 @@ static int authenticate(struct lb_api_req *r, lb_txn *t)
     h += 7;
     while (*h == ' ')
         h++;
+    uint64_t gen;
+    int rc = lb_auth_generation(t, &gen);
+    if (rc != 0)
+        return rc;
+    struct auth_entry **slot = NULL;
+    if (strnlen(h, LB_TOKEN_LEN + 1) == LB_TOKEN_LEN) {
+        slot = &r->api->auth_cache[auth_slot(h)];
+        struct auth_entry *e = *slot;
+        if (e && e->gen == gen && sodium_memcmp(e->token, h, LB_TOKEN_LEN) == 0 &&
+            e->expires_at > r->ctx.now) {
+            auth_use(r, e);
+            return 0;
+        }
+    }
     if (lb_token_hash(h, r->token_hash) != 0)
         return api_fail(r, 401, "unauthorized", NULL, "the token is not valid");
     struct lb_session s = {0};
-    int rc = lb_session_get(t, r->token_hash, &s);
+    rc = lb_session_get(t, r->token_hash, &s);
     if (rc == LB_ENOTFOUND)
         return api_fail(r, 401, "unauthorized", NULL, "the token is not valid");
     if (rc != 0)
         return rc;
     bool expired = s.expires_at <= r->ctx.now;
+    lb_time expires_at = s.expires_at;
     rc = expired ? LB_ENOTFOUND : lb_user_get(t, s.username, &r->user);
     lb_session_clear(&s);
     if (rc == LB_ENOTFOUND || (rc == 0 && r->user.disabled)) {
@@ -1102,6 +1165,21 @@ static int authenticate(struct lb_api_req *r, lb_txn *t)
         return rc;
     r->authed = true;
     r->ctx.actor = r->user.username;
+    /* Cache it (the token is valid, so slot is set): the entry takes the
+     * user, the request keeps a shallow copy. */
+    struct auth_entry *e = slot ? calloc(1, sizeof *e) : NULL;
+    if (e) {
+        memcpy(e->token, h, LB_TOKEN_LEN);
+        memcpy(e->token_hash, r->token_hash, 32);
+        e->expires_at = expires_at;
+        e->gen = gen;
+        e->user = r->user;
+        e->refs = 1;
+        auth_unref(*slot);
+        *slot = e;
+        r->auth = e;
+        e->refs++;
+    }
     return 0;
 }
 
@@ -1397,6 +1475,8 @@ static void on_handle_closed(uv_handle_t *h)
     void *arg = a->close_arg;
     free(a->bufs[0].ops);
     free(a->bufs[1].ops);
+    for (size_t i = 0; i < AUTH_CACHE_SLOTS; i++)
+        auth_unref(a->auth_cache[i]);
     lb_ratelimit_free(a->login_limit);
     free(a);
     if (done)

@@ -58,6 +58,23 @@ static bool units_ok(const struct lb_user *u)
     return true;
 }
 
+/* --- the authentication generation (lb_auth_generation) ----------------- */
+
+static const char auth_gen_key[] = "auth_gen";
+
+int lb_auth_generation(lb_txn *t, uint64_t *gen)
+{
+    return lb__meta_get(t, auth_gen_key, sizeof auth_gen_key - 1, gen);
+}
+
+/* Called by every write to users or sessions, in its transaction. */
+static int auth_bump(lb_txn *t)
+{
+    uint64_t g;
+    int rc = lb__meta_get(t, auth_gen_key, sizeof auth_gen_key - 1, &g);
+    return rc ? rc : lb__meta_put(t, auth_gen_key, sizeof auth_gen_key - 1, g + 1);
+}
+
 int lb_user_create(lb_txn *t, const struct lb_ctx *c, struct lb_user *rec)
 {
     lb_id id, other;
@@ -71,7 +88,7 @@ int lb_user_create(lb_txn *t, const struct lb_ctx *c, struct lb_user *rec)
     if ((rc = lb__next_id(t, &lb__user_type, &id)))
         return rc;
     lb__meta_new(&rec->meta, id, c);
-    if ((rc = lb__put(t, &lb__user_type, NULL, rec)))
+    if ((rc = lb__put(t, &lb__user_type, NULL, rec)) || (rc = auth_bump(t)))
         return rc;
     struct lb__ev e;
     lb__ev_init(&e);
@@ -122,7 +139,7 @@ int lb_user_update(lb_txn *t, const struct lb_ctx *c, struct lb_user *rec, uint6
     cur.role = rec->role;
     cur.disabled = rec->disabled;
     cur.password_changed_at = rec->password_changed_at;
-    if ((rc = lb__put(t, &lb__user_type, &old, &cur)))
+    if ((rc = lb__put(t, &lb__user_type, &old, &cur)) || (rc = auth_bump(t)))
         goto out;
     struct lb__ev e;
     lb__ev_init(&e);
@@ -163,7 +180,7 @@ int lb_session_put(lb_txn *t, const struct lb_session *s)
         rc = lb__mdb_err(t, mdb_put(t->txn, lb__dbi(t, LB_DB_SESSIONS), &k, &v, 0));
     }
     msgpack_sbuffer_destroy(&sb);
-    return rc;
+    return rc ? rc : auth_bump(t);
 }
 
 int lb_session_get(lb_txn *t, const uint8_t token_hash[32], struct lb_session *out)
@@ -178,7 +195,8 @@ int lb_session_get(lb_txn *t, const uint8_t token_hash[32], struct lb_session *o
 int lb_session_delete(lb_txn *t, const uint8_t token_hash[32])
 {
     MDB_val k = {32, (void *)token_hash};
-    return lb__mdb_err(t, mdb_del(t->txn, lb__dbi(t, LB_DB_SESSIONS), &k, NULL));
+    int rc = lb__mdb_err(t, mdb_del(t->txn, lb__dbi(t, LB_DB_SESSIONS), &k, NULL));
+    return rc ? rc : auth_bump(t);
 }
 
 int lb_session_delete_user(lb_txn *t, const char *username)
@@ -207,7 +225,7 @@ int lb_session_delete_user(lb_txn *t, const char *username)
     mdb_cursor_close(cur);
     if (!err && rc && rc != MDB_NOTFOUND)
         err = lb__mdb_err(t, rc);
-    return err;
+    return err ? err : auth_bump(t);
 }
 
 /* --- idempotency keys ---------------------------------------------------- */

@@ -98,7 +98,8 @@ struct lb_api_req {
     int route_index;
     char params[2][LB_API_PARAM_MAX]; /* path parameters, in order */
     bool authed;
-    struct lb_user user;    /* the caller (username, role, units) */
+    struct lb_user user;    /* the caller (username, role, units); read-only */
+    struct auth_entry *auth; /* when user is a cached session's (core/api.c) */
     uint8_t token_hash[32]; /* the caller's session */
     struct lb_ctx ctx;      /* actor = user.username, now = request time */
     json_t *body;           /* the parsed JSON object, or NULL */

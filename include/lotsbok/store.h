@@ -257,6 +257,11 @@ int lb_session_get(lb_txn *t, const uint8_t token_hash[32], struct lb_session *o
 int lb_session_delete(lb_txn *t, const uint8_t token_hash[32]);
 /* Deletes every session of a user (disabled, password changed). */
 int lb_session_delete_user(lb_txn *t, const char *username);
+/* A number that changes in every transaction writing a user or a session
+ * (the five functions above that write): a cache of authenticated sessions
+ * is current in a snapshot iff the number read in it is the one it was
+ * filled under. 0 before the first such write. */
+int lb_auth_generation(lb_txn *t, uint64_t *gen);
 
 /* --- idempotency keys (per user) ---------------------------------------- */
 

@@ -10,7 +10,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from lbtest import Lotsd  # noqa: E402
+from lbtest import new_orgnr, Lotsd  # noqa: E402
 
 A, L, H, V, S = "admin", "lots", "handler", "viewer", "service"
 ROLES = (A, L, H, V, S)
@@ -152,6 +152,25 @@ class Auth(unittest.TestCase):
         self.assertEqual(d.req("GET", "/api/v1/me", token=t3).status, 401)
         r = d.req("POST", "/api/v1/sessions", {"username": "olle", "password": "new-password-1"})
         self.assertEqual((r.status, r.code), (401, "invalid_credentials"))
+
+    def test_role_change_applies_to_open_sessions(self):
+        # lotsd caches authenticated sessions; a user written since must be
+        # read again, so the new role holds from the very next request
+        d, admin = self.d, self.tok[A]
+        t = d.user(admin, "rolf", "lots", password="rolf-password")
+        self.assertEqual(d.req("GET", "/api/v1/me", token=t).json["role"], "lots")
+        r = d.req("POST", "/api/v1/companies", {"orgnr": new_orgnr(), "name": "Roll AB"}, token=t)
+        self.assertEqual(r.status, 201, r)
+        r = d.req("PATCH", "/api/v1/users/rolf", {"role": "viewer"}, token=admin)
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(d.req("GET", "/api/v1/me", token=t).json["role"], "viewer")
+        r = d.req("POST", "/api/v1/companies", {"orgnr": new_orgnr(), "name": "Roll 2 AB"}, token=t)
+        self.assertEqual(r.status, 403, r)
+        r = d.req("PATCH", "/api/v1/users/rolf", {"role": "handler", "units": ["miljo"]},
+                  token=admin)
+        self.assertEqual(r.status, 200, r)
+        me = d.req("GET", "/api/v1/me", token=t).json
+        self.assertEqual((me["role"], me["units"]), ("handler", ["miljo"]))
 
     def test_token_file_mode(self):
         st = os.stat(os.path.join(self.d.data, "worker.token"))
