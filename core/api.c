@@ -771,24 +771,27 @@ void api_json_meta(json_t *o, const struct lb_meta *m)
     api_json_time(o, "updated_at", m->updated_at);
 }
 
-void api_jw_time(struct lb_jw *w, const char *key, lb_time t)
+void api_jw_time_value(struct lb_jw *w, lb_time t)
 {
-    lb_jw_key(w, key);
     if (t == LB_TIME_NONE) {
         lb_jw_null(w);
         return;
     }
-    char buf[32];
-    lb_time_format_rfc3339(t, buf);
-    lb_jw_str(w, buf);
+    /* Digits, '-', ':', 'T', '.', 'Z': nothing to escape. */
+    char buf[34];
+    buf[0] = '"';
+    lb_time_format_rfc3339(t, buf + 1);
+    size_t n = strlen(buf + 1);
+    buf[n + 1] = '"';
+    lb_jw_raw(w, buf, n + 2);
 }
 
 void api_jw_meta(struct lb_jw *w, const struct lb_meta *m)
 {
     LB_JW_KINT(w, "id", (int64_t)m->id);
     LB_JW_KINT(w, "version", (int64_t)m->version);
-    api_jw_time(w, "created_at", m->created_at);
-    api_jw_time(w, "updated_at", m->updated_at);
+    API_JW_TIME(w, "created_at", m->created_at);
+    API_JW_TIME(w, "updated_at", m->updated_at);
 }
 
 /* --- validation ----------------------------------------------------------- */

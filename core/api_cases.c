@@ -64,12 +64,12 @@ void api_case_fields_jw(struct lb_jw *w, const struct lb_case *c)
     LB_JW_KSTR(w, "subject", c->subject);
     LB_JW_KSTR(w, "category", lb_category_str(c->category));
     LB_JW_KSTR(w, "description", c->description);
-    api_jw_time(w, "opened_at", c->opened_at);
+    API_JW_TIME(w, "opened_at", c->opened_at);
     LB_JW_KSTR(w, "owner", c->owner);
     LB_JW_KSTR(w, "status", lb_case_status_str(c->status));
     LB_JW_KSTR(w, "outcome", lb_outcome_str(c->outcome));
     LB_JW_KSTR(w, "close_note", c->close_note);
-    api_jw_time(w, "closed_at", c->closed_at);
+    API_JW_TIME(w, "closed_at", c->closed_at);
     lb_jw_kbool(w, "legal_hold", c->legal_hold);
 }
 
@@ -78,7 +78,7 @@ void api_contact_jw(struct lb_jw *w, const struct lb_contact *c)
     lb_jw_obj_begin(w);
     api_jw_meta(w, &c->meta);
     LB_JW_KINT(w, "case_id", (int64_t)c->case_id);
-    api_jw_time(w, "at", c->at);
+    API_JW_TIME(w, "at", c->at);
     LB_JW_KSTR(w, "channel", lb_channel_str(c->channel));
     LB_JW_KSTR(w, "direction", lb_direction_str(c->direction));
     LB_JW_KSTR(w, "summary", c->summary);

@@ -113,6 +113,7 @@ struct codec_desc;
 
 struct codec_field {
     const char *key;
+    size_t klen; /* strlen(key), from the literal */
     enum field_kind kind;
     size_t off;
     uint32_t max;                  /* string bytes, enum count, char array size, array count */
@@ -130,15 +131,17 @@ struct codec_desc {
 #define NFIELDS(a) (sizeof(a) / sizeof((a)[0]))
 #define F(T, key, kind, member, max)                                                               \
     {                                                                                              \
-        key, kind, offsetof(struct T, member), max, 0, NULL                                        \
+        key, sizeof(key) - 1, kind, offsetof(struct T, member), max, 0, NULL                       \
     }
 #define FA(T, key, member, count, max, elem)                                                       \
     {                                                                                              \
-        key, K_ARRAY, offsetof(struct T, member), max, offsetof(struct T, count), elem             \
+        key, sizeof(key) - 1, K_ARRAY, offsetof(struct T, member), max, offsetof(struct T, count), \
+            elem                                                                                   \
     }
 #define FS(T, key, member, count, max)                                                             \
     {                                                                                              \
-        key, K_STRARR, offsetof(struct T, member), max, offsetof(struct T, count), NULL            \
+        key, sizeof(key) - 1, K_STRARR, offsetof(struct T, member), max,                           \
+            offsetof(struct T, count), NULL                                                        \
     }
 #define META(T)                                                                                    \
     F(T, "id", K_ID, meta.id, 0), F(T, "vn", K_U64, meta.version, 0),                              \
@@ -620,6 +623,11 @@ static bool key_is(const uint8_t *k, size_t klen, const char *name)
     return strlen(name) == klen && memcmp(k, name, klen) == 0;
 }
 
+static inline bool field_is(const struct codec_field *f, const uint8_t *k, size_t klen)
+{
+    return f->klen == klen && (uint8_t)f->key[0] == k[0] && memcmp(k, f->key, klen) == 0;
+}
+
 /* Decodes the value of one field into obj. Anything it allocates is stored in
  * obj at once (arrays with their count set and elements zeroed), so the
  * record's clear function frees it whatever happens next. */
@@ -771,9 +779,9 @@ static int decode_map(struct rd *r, const struct codec_desc *d, void *obj, int d
         /* The encoder writes fields in table order: try the one after the
          * last match first, then scan. */
         size_t i = hint;
-        if (i >= d->nfields || !key_is(key, klen, d->fields[i].key))
+        if (i >= d->nfields || !field_is(&d->fields[i], key, klen))
             for (i = 0; i < d->nfields; i++)
-                if (key_is(key, klen, d->fields[i].key))
+                if (field_is(&d->fields[i], key, klen))
                     break;
         hint = i + 1;
         if (i == d->nfields) {

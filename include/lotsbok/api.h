@@ -98,12 +98,12 @@ struct lb_api_req {
     int route_index;
     char params[2][LB_API_PARAM_MAX]; /* path parameters, in order */
     bool authed;
-    struct lb_user user;    /* the caller (username, role, units); read-only */
+    struct lb_user user;     /* the caller (username, role, units); read-only */
     struct auth_entry *auth; /* when user is a cached session's (core/api.c) */
-    uint8_t token_hash[32]; /* the caller's session */
-    struct lb_ctx ctx;      /* actor = user.username, now = request time */
-    json_t *body;           /* the parsed JSON object, or NULL */
-    char *idem_key;         /* Idempotency-Key, or NULL */
+    uint8_t token_hash[32];  /* the caller's session */
+    struct lb_ctx ctx;       /* actor = user.username, now = request time */
+    json_t *body;            /* the parsed JSON object, or NULL */
+    char *idem_key;          /* Idempotency-Key, or NULL */
     uint8_t req_hash[32];
     lb_api_op_fn op;
     void *arg;
@@ -159,7 +159,13 @@ void api_json_time(json_t *o, const char *key, lb_time t);    /* null when LB_TI
 void api_json_date(json_t *o, const char *key, lb_date d);    /* null when LB_DATE_NONE */
 void api_json_str(json_t *o, const char *key, const char *s); /* null when NULL */
 /* The same fields through the writer (jsonw.h), byte for byte. */
-void api_jw_time(struct lb_jw *w, const char *key, lb_time t);
+void api_jw_time_value(struct lb_jw *w, lb_time t); /* null when LB_TIME_NONE */
+/* "lit": the instant (lit a string literal: the key is written pre-quoted). */
+#define API_JW_TIME(w, lit, t)                                                                     \
+    do {                                                                                           \
+        LB_JW_KEY(w, lit);                                                                         \
+        api_jw_time_value((w), (t));                                                               \
+    } while (0)
 void api_jw_meta(struct lb_jw *w, const struct lb_meta *m);
 
 /* Validation of a body field. Each returns 0 or a negative value after

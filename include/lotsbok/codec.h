@@ -17,8 +17,8 @@
 
 #define LB_SCHEMA_VERSION 1
 
-#define LB_CODEC_DECLARE(type)                                                                    \
-    int lb_##type##_encode(const struct lb_##type *r, msgpack_sbuffer *out);                      \
+#define LB_CODEC_DECLARE(type)                                                                     \
+    int lb_##type##_encode(const struct lb_##type *r, msgpack_sbuffer *out);                       \
     int lb_##type##_decode(const void *buf, size_t len, struct lb_##type *out)
 
 LB_CODEC_DECLARE(company);
