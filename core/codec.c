@@ -623,9 +623,15 @@ static bool key_is(const uint8_t *k, size_t klen, const char *name)
     return strlen(name) == klen && memcmp(k, name, klen) == 0;
 }
 
+/* Keys are one to three bytes: compared in place, no memcmp call. */
 static inline bool field_is(const struct codec_field *f, const uint8_t *k, size_t klen)
 {
-    return f->klen == klen && (uint8_t)f->key[0] == k[0] && memcmp(k, f->key, klen) == 0;
+    if (f->klen != klen)
+        return false;
+    for (size_t i = 0; i < klen; i++)
+        if ((uint8_t)f->key[i] != k[i])
+            return false;
+    return true;
 }
 
 /* Decodes the value of one field into obj. Anything it allocates is stored in

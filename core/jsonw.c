@@ -54,7 +54,7 @@ static bool grow(struct lb_jw *w, size_t n)
     return true;
 }
 
-static void put(struct lb_jw *w, const char *s, size_t n)
+static inline void put(struct lb_jw *w, const char *s, size_t n)
 {
     if (!reserve(w, n))
         return;
@@ -62,7 +62,7 @@ static void put(struct lb_jw *w, const char *s, size_t n)
     w->len += n;
 }
 
-static void putc1(struct lb_jw *w, char c)
+static inline void putc1(struct lb_jw *w, char c)
 {
     if (!reserve(w, 1))
         return;
@@ -70,7 +70,7 @@ static void putc1(struct lb_jw *w, char c)
 }
 
 /* The comma before a value or key that follows a value. */
-static void sep(struct lb_jw *w)
+static inline void sep(struct lb_jw *w)
 {
     if (w->comma)
         putc1(w, ',');

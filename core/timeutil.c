@@ -14,8 +14,10 @@
  * but irrelevant to the system's data. */
 #include "lotsbok/timeutil.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "lotsbok/calendar.h"
@@ -133,30 +135,39 @@ static char *put_digits(char *p, int v, int n)
  * interpretation was about a tenth of GET /cases/{id}'s CPU. */
 void lb_time_format_rfc3339(lb_time t, char *buf)
 {
+    /* An answer's instants mostly fall on a few days: the last day's
+     * "YYYY-MM-DD" is kept per thread. */
+    static _Thread_local int64_t memo_days = INT64_MIN;
+    static _Thread_local char memo[10];
     if (!in_range(t)) {
         buf[0] = '\0';
         return;
     }
     int64_t days = floor_div(t, MS_PER_DAY);
     int64_t rem = t - days * MS_PER_DAY;
-    int y, m, d;
-    lb_date_to_ymd((lb_date)days, &y, &m, &d);
     int ms = (int)(rem % 1000);
     int secs = (int)(rem / 1000);
-    if (y < 0 || y > 9999) { /* not RFC 3339 any more; the general path */
-        int n = snprintf(buf, 32, "%04d-%02d-%02dT%02d:%02d:%02d", y, m, d, secs / 3600,
-                         secs / 60 % 60, secs % 60);
-        if (n < 0 || n >= 32)
-            buf[0] = '\0';
-        else
-            snprintf(buf + n, (size_t)(32 - n), ms != 0 ? ".%03dZ" : "Z", ms);
-        return;
+    if (days != memo_days) {
+        int y, m, d;
+        lb_date_to_ymd((lb_date)days, &y, &m, &d);
+        if (y < 0 || y > 9999) { /* not RFC 3339 any more; the general path */
+            int n = snprintf(buf, 32, "%04d-%02d-%02dT%02d:%02d:%02d", y, m, d, secs / 3600,
+                             secs / 60 % 60, secs % 60);
+            if (n < 0 || n >= 32)
+                buf[0] = '\0';
+            else
+                snprintf(buf + n, (size_t)(32 - n), ms != 0 ? ".%03dZ" : "Z", ms);
+            return;
+        }
+        char *p = put_digits(memo, y, 4);
+        *p++ = '-';
+        p = put_digits(p, m, 2);
+        *p++ = '-';
+        put_digits(p, d, 2);
+        memo_days = days;
     }
-    char *p = put_digits(buf, y, 4);
-    *p++ = '-';
-    p = put_digits(p, m, 2);
-    *p++ = '-';
-    p = put_digits(p, d, 2);
+    memcpy(buf, memo, 10);
+    char *p = buf + 10;
     *p++ = 'T';
     p = put_digits(p, secs / 3600, 2);
     *p++ = ':';

@@ -128,6 +128,15 @@ static void test_format(void **state)
         lb_time_format_rfc3339(t, buf);
         assert_int_equal(P(buf), t);
     }
+    /* Many instants a day, across midnights and back (the formatter keeps
+     * the last day's date). */
+    for (lb_time t = T_20260314_0930Z - INT64_C(86400000) * 3;
+         t < T_20260314_0930Z + INT64_C(86400000) * 3; t += INT64_C(997123)) {
+        lb_time_format_rfc3339(t, buf);
+        assert_int_equal(P(buf), t);
+        lb_time_format_rfc3339(t - INT64_C(86400000), buf);
+        assert_int_equal(P(buf), t - INT64_C(86400000));
+    }
 }
 
 static void test_now(void **state)
