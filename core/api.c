@@ -64,6 +64,7 @@ struct auth_entry {
 
 /* One group commit: its requests (linked by next) and their operations. */
 struct api_batch {
+    struct api_batch *next; /* in the done or the free list */
     struct lb_api_req *reqs;
     size_t n;
     struct lb_op *ops;
@@ -80,19 +81,21 @@ struct lb_api {
     uv_idle_t idle;
     uv_prepare_t prepare;
     bool armed;
-    struct lb_api_req *head, *tail; /* queued, waiting for the next batch */
+    struct lb_api_req *head, *tail; /* queued in this loop iteration */
     size_t queued;
-    /* Two batches: while one commits, the other's answers go out. */
-    struct api_batch bufs[2];
-    unsigned next_buf;
-    struct api_batch *inflight; /* loop side: the batch at the commit thread */
-    /* The commit thread (cfg.commit_thread). mu guards the three flags. */
-    bool threaded;
+    struct api_batch local; /* the batch without a commit thread */
+    /* The commit thread (cfg.commit_thread) and what mu guards: requests
+     * handed over and not yet taken, batches committed and not yet
+     * answered (in commit order), spare batches, and quit. */
+    bool threaded, have_async;
     uv_thread_t thread;
     uv_mutex_t mu;
     uv_cond_t cv;
     uv_async_t committed;
-    bool work, done, quit;
+    struct lb_api_req *handed, *handed_tail;
+    size_t nhanded;
+    struct api_batch *done, *done_tail, *spare;
+    bool quit;
     lb_ratelimit *login_limit; /* failed logins per username and per client address */
     struct auth_entry *auth_cache[AUTH_CACHE_SLOTS];
     int closing;
@@ -176,29 +179,33 @@ const char *api_route_pattern(int i)
  * non-empty segment, captured into params (at most 2). */
 static bool route_match(const char *pattern, const char *path, char params[2][LB_API_PARAM_MAX])
 {
+    /* One pass over both: literal characters must be equal, a "{name}"
+     * segment of the pattern takes one non-empty segment of the path. Most
+     * routes fail within the first characters after "/api/v1/". */
     int np = 0;
     const char *p = pattern, *q = path;
-    while (*p && *q) {
-        if (*p != '/' || *q != '/')
-            return false;
-        p++, q++;
-        const char *pe = strchr(p, '/'), *qe = strchr(q, '/');
-        size_t pl = pe ? (size_t)(pe - p) : strlen(p);
-        size_t ql = qe ? (size_t)(qe - q) : strlen(q);
-        if (pl > 0 && p[0] == '{') {
-            if (ql == 0 || ql >= LB_API_PARAM_MAX || np >= 2)
+    while (*p) {
+        if (*p != '{') {
+            if (*p != *q)
                 return false;
-            if (params) {
-                memcpy(params[np], q, ql);
-                params[np][ql] = '\0';
-            }
-            np++;
-        } else if (pl != ql || memcmp(p, q, pl) != 0) {
-            return false;
+            p++, q++;
+            continue;
         }
-        p += pl, q += ql;
+        while (*p && *p != '/')
+            p++;
+        const char *seg = q;
+        while (*q && *q != '/')
+            q++;
+        size_t ql = (size_t)(q - seg);
+        if (ql == 0 || ql >= LB_API_PARAM_MAX || np >= 2)
+            return false;
+        if (params) {
+            memcpy(params[np], seg, ql);
+            params[np][ql] = '\0';
+        }
+        np++;
     }
-    return *p == '\0' && *q == '\0';
+    return *q == '\0';
 }
 
 /* --- accessors ------------------------------------------------------------ */
@@ -507,26 +514,19 @@ static int op_wrapper(lb_txn *t, void *arg)
     return 0;
 }
 
-/* Moves the queued requests into b and its ops[]; false when the ops array
- * cannot grow (every queued request is then answered 503). */
-static bool take_batch(lb_api *a, struct api_batch *b)
+/* Makes b's ops[] the operations of the n requests in list; false when it
+ * cannot grow. */
+static bool batch_fill(struct api_batch *b, struct lb_api_req *list, size_t n)
 {
-    struct lb_api_req *list = a->head;
-    size_t n = a->queued;
-    a->head = a->tail = NULL;
-    a->queued = 0;
+    b->reqs = list;
+    b->n = n;
     if (n > b->cap) {
         size_t cap = b->cap ? b->cap : 64;
         while (cap < n)
             cap *= 2;
         struct lb_op *ops = realloc(b->ops, cap * sizeof *ops);
-        if (!ops) {
-            for (struct lb_api_req *r = list, *next; r; r = next) {
-                next = r->next;
-                send_answer(r, LB_ENOMEM);
-            }
+        if (!ops)
             return false;
-        }
         b->ops = ops;
         b->cap = cap;
     }
@@ -536,17 +536,19 @@ static bool take_batch(lb_api *a, struct api_batch *b)
         b->ops[i].arg = r;
         b->ops[i].result = 0;
     }
-    b->reqs = list;
-    b->n = n;
     return true;
 }
 
-/* The commit itself: on the commit thread, or on the loop thread when
- * there is none. Touches only the batch, its requests and the store. */
-static void run_batch(lb_api *a, struct api_batch *b)
+/* The commit itself, on the commit thread or (without one) the loop
+ * thread. Touches only the batch, its requests and the store. */
+static void run_batch(lb_api *a, struct api_batch *b, bool filled)
 {
     b->first = 1;
     b->last = 0;
+    if (!filled) {
+        b->rc = LB_ENOMEM; /* ops[] could not grow: nothing was run */
+        return;
+    }
     b->rc = lb_store_batch(a->cfg.store, b->ops, b->n, &b->first, &b->last);
 }
 
@@ -573,76 +575,115 @@ static void finish_batch(lb_api *a, struct api_batch *b)
     }
 }
 
-/* Starts committing what is queued: hands it to the commit thread, or
- * commits and answers it here. */
-static void start_batch(lb_api *a)
-{
-    struct api_batch *b = &a->bufs[a->next_buf];
-    if (a->inflight || a->queued == 0 || !take_batch(a, b))
-        return;
-    if (!a->threaded) {
-        run_batch(a, b);
-        finish_batch(a, b);
-        return;
-    }
-    a->next_buf ^= 1;
-    a->inflight = b;
-    uv_mutex_lock(&a->mu);
-    a->work = true;
-    uv_cond_signal(&a->cv);
-    uv_mutex_unlock(&a->mu);
-}
-
+/* The commit thread: takes everything handed over as one batch, commits
+ * it, puts it on the done list for the loop, and at once takes what was
+ * handed over meanwhile, so no commit waits for the loop to wake up. */
 static void commit_thread(void *arg)
 {
     lb_api *a = arg;
     uv_mutex_lock(&a->mu);
     for (;;) {
-        while (!a->work && !a->quit)
+        while (!a->nhanded && !a->quit)
             uv_cond_wait(&a->cv, &a->mu);
-        if (!a->work)
-            break;
-        a->work = false;
-        struct api_batch *b = a->inflight; /* set before work, under mu */
+        if (!a->nhanded)
+            break; /* quit, with nothing left to commit */
+        struct lb_api_req *list = a->handed;
+        size_t n = a->nhanded;
+        a->handed = a->handed_tail = NULL;
+        a->nhanded = 0;
+        struct api_batch *b = a->spare;
+        if (b)
+            a->spare = b->next;
         uv_mutex_unlock(&a->mu);
-        run_batch(a, b);
+        if (!b && !(b = calloc(1, sizeof *b))) {
+            /* Not even a batch to answer with: give it back and wait. */
+            uv_mutex_lock(&a->mu);
+            struct lb_api_req *t = list;
+            while (t->next)
+                t = t->next;
+            t->next = a->handed;
+            a->handed = list;
+            if (!a->handed_tail)
+                a->handed_tail = t;
+            a->nhanded += n;
+            uv_mutex_unlock(&a->mu);
+            uv_sleep(1);
+            uv_mutex_lock(&a->mu);
+            continue;
+        }
+        run_batch(a, b, batch_fill(b, list, n));
         uv_mutex_lock(&a->mu);
-        a->done = true;
-        uv_cond_broadcast(&a->cv);
+        b->next = NULL;
+        if (a->done_tail)
+            a->done_tail->next = b;
+        else
+            a->done = b;
+        a->done_tail = b;
         uv_async_send(&a->committed);
     }
     uv_mutex_unlock(&a->mu);
 }
 
-/* The commit thread's finished batch, if any (NULL otherwise); with wait,
- * waits for the one in flight. The caller finishes it. */
-static struct api_batch *collect(lb_api *a, bool wait)
+/* Answers every batch the commit thread has finished, in commit order. */
+static void drain_done(lb_api *a)
 {
-    struct api_batch *b = a->inflight;
-    if (!b)
-        return NULL;
     uv_mutex_lock(&a->mu);
-    while (wait && !a->done)
-        uv_cond_wait(&a->cv, &a->mu);
-    bool done = a->done;
-    a->done = false;
+    struct api_batch *b = a->done;
+    a->done = a->done_tail = NULL;
     uv_mutex_unlock(&a->mu);
-    if (!done)
-        return NULL;
-    a->inflight = NULL;
-    return b;
+    while (b) {
+        struct api_batch *next = b->next;
+        finish_batch(a, b);
+        uv_mutex_lock(&a->mu);
+        b->next = a->spare;
+        a->spare = b;
+        uv_mutex_unlock(&a->mu);
+        b = next;
+    }
 }
 
-/* The commit thread finished a batch: start the next with what was queued
- * meanwhile, then publish and answer the finished one while it commits. */
 static void on_committed(uv_async_t *h)
 {
-    lb_api *a = h->data;
-    struct api_batch *b = collect(a, false);
-    if (b) {
-        start_batch(a);
-        finish_batch(a, b);
+    drain_done(h->data);
+}
+
+/* Sends this iteration's requests to be committed: to the commit thread,
+ * or commits and answers them here. */
+static void start_batch(lb_api *a)
+{
+    struct lb_api_req *list = a->head, *tail = a->tail;
+    size_t n = a->queued;
+    if (n == 0)
+        return;
+    a->head = a->tail = NULL;
+    a->queued = 0;
+    if (a->threaded) {
+        uv_mutex_lock(&a->mu);
+        if (a->handed_tail)
+            a->handed_tail->next = list;
+        else
+            a->handed = list;
+        a->handed_tail = tail;
+        a->nhanded += n;
+        uv_cond_signal(&a->cv);
+        uv_mutex_unlock(&a->mu);
+        return;
     }
+    run_batch(a, &a->local, batch_fill(&a->local, list, n));
+    finish_batch(a, &a->local);
+}
+
+/* Ends the commit thread once it has committed everything handed over. */
+static void stop_thread(lb_api *a)
+{
+    if (!a->threaded)
+        return;
+    uv_mutex_lock(&a->mu);
+    a->quit = true;
+    uv_cond_signal(&a->cv);
+    uv_mutex_unlock(&a->mu);
+    uv_thread_join(&a->thread);
+    a->threaded = false;
 }
 
 static void disarm(lb_api *a)
@@ -654,18 +695,18 @@ static void disarm(lb_api *a)
     }
 }
 
-/* Commits and answers everything queued or in flight, before returning. */
+/* Commits and answers everything queued or handed over, then goes on
+ * without the commit thread (shutdown). */
 void lb_api_flush(lb_api *a)
 {
     disarm(a);
-    struct api_batch *b = collect(a, true);
-    if (b)
-        finish_batch(a, b);
-    while (a->queued) {
-        start_batch(a);
-        if ((b = collect(a, true)))
-            finish_batch(a, b);
+    start_batch(a);
+    if (a->threaded) {
+        stop_thread(a);
+        drain_done(a);
     }
+    while (a->queued) /* answers may have let pipelined requests in */
+        start_batch(a);
 }
 
 static void on_check(uv_check_t *h)
@@ -699,8 +740,7 @@ int api_queue(struct lb_api_req *r, lb_api_op_fn op, void *arg, void (*arg_free)
         a->head = r;
     a->tail = r;
     a->queued++;
-    /* While a batch is at the commit thread, its end starts the next. */
-    if (!a->armed && !a->inflight) {
+    if (!a->armed) {
         uv_check_start(&a->check, on_check);
         uv_idle_start(&a->idle, on_idle);
         a->armed = true;
@@ -1399,21 +1439,6 @@ void lb_api_handle(lb_http_req *req, void *arg)
 
 /* --- life cycle ----------------------------------------------------------- */
 
-/* Ends the commit thread (after its batch, if one is in flight). */
-static void stop_thread(lb_api *a)
-{
-    if (!a->threaded)
-        return;
-    uv_mutex_lock(&a->mu);
-    a->quit = true;
-    uv_cond_signal(&a->cv);
-    uv_mutex_unlock(&a->mu);
-    uv_thread_join(&a->thread);
-    uv_cond_destroy(&a->cv);
-    uv_mutex_destroy(&a->mu);
-    a->threaded = false;
-}
-
 int lb_api_new(uv_loop_t *loop, const struct lb_api_config *cfg, lb_api **out)
 {
     lb_api *a = calloc(1, sizeof *a);
@@ -1449,8 +1474,13 @@ int lb_api_new(uv_loop_t *loop, const struct lb_api_config *cfg, lb_api **out)
         uv_prepare_init(loop, &a->prepare) != 0 ||
         (a->threaded && uv_async_init(loop, &a->committed, on_committed) != 0)) {
         stop_thread(a); /* init fails only on a broken loop */
+        if (cfg->commit_thread) {
+            uv_cond_destroy(&a->cv);
+            uv_mutex_destroy(&a->mu);
+        }
         goto fail;
     }
+    a->have_async = a->threaded;
     a->check.data = a->idle.data = a->prepare.data = a->committed.data = a;
     if (a->threaded)
         uv_unref((uv_handle_t *)&a->committed); /* the connections keep the loop alive */
@@ -1476,8 +1506,16 @@ static void on_handle_closed(uv_handle_t *h)
         return;
     void (*done)(void *) = a->close_done;
     void *arg = a->close_arg;
-    free(a->bufs[0].ops);
-    free(a->bufs[1].ops);
+    free(a->local.ops);
+    if (a->have_async) {
+        for (struct api_batch *b = a->spare, *next; b; b = next) {
+            next = b->next;
+            free(b->ops);
+            free(b);
+        }
+        uv_cond_destroy(&a->cv);
+        uv_mutex_destroy(&a->mu);
+    }
     for (size_t i = 0; i < AUTH_CACHE_SLOTS; i++)
         auth_unref(a->auth_cache[i]);
     lb_ratelimit_free(a->login_limit);
@@ -1488,9 +1526,8 @@ static void on_handle_closed(uv_handle_t *h)
 
 void lb_api_close(lb_api *a, void (*done)(void *arg), void *arg)
 {
-    lb_api_flush(a);
-    bool async = a->threaded;
-    stop_thread(a);
+    lb_api_flush(a); /* and stops the commit thread */
+    bool async = a->have_async;
     fflush(stderr);
     a->close_done = done;
     a->close_arg = arg;
