@@ -167,6 +167,67 @@ static void *writer_main(void *arg)
     return NULL;
 }
 
+struct grower {
+    lb_store *s;
+    lb_id case_id;
+    atomic_bool done;
+};
+
+static void *grow_thread(void *arg)
+{
+    struct grower *g = arg;
+    write_contacts(g->s, g->case_id, 6000, 50, NULL);
+    atomic_store(&g->done, true);
+    return NULL;
+}
+
+/* lotsd commits on a thread of its own while its loop thread reads: the
+ * map grows (remapped) under that thread's read transactions' feet unless
+ * growth waits for them (the store's map lock). Many growths from 64 KiB;
+ * the reader checks every contact it lists, all the time. */
+static void test_map_growth_while_reading(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/lb_growr_XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    struct lb_store_config cfg = {.map_size = 64 << 10, .no_sync = true};
+    lb_store *s;
+    assert_int_equal(lb_store_create(dir, &cfg, &s), 0);
+    struct seed sd;
+    assert_int_equal(lb_store_run(s, run_seed, &sd), 0);
+    size_t start_map = s->map_size;
+    struct grower g = {.s = s, .case_id = sd.case_id};
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, grow_thread, &g), 0);
+    size_t reads = 0, seen_max = 0;
+    while (!atomic_load(&g.done)) {
+        lb_txn *r;
+        assert_int_equal(lb_txn_read(s, &r), 0);
+        struct lb_page p = {.limit = 100};
+        lb_id ids[100];
+        p.ids = ids;
+        assert_int_equal(lb_contact_list_by_case(r, sd.case_id, &p), 0);
+        for (size_t i = 0; i < p.count; i++) {
+            struct lb_contact ct = {0};
+            assert_int_equal(lb_contact_get(r, ids[i], &ct), 0);
+            assert_int_equal(ct.case_id, sd.case_id);
+            assert_non_null(ct.summary);
+            lb_contact_clear(&ct);
+        }
+        if (p.count > seen_max)
+            seen_max = p.count;
+        lb_txn_end(r);
+        reads++;
+    }
+    assert_int_equal(pthread_join(th, NULL), 0);
+    assert_true(s->map_size >= start_map * 16); /* it grew at least four times */
+    assert_true(reads > 0);
+    assert_int_equal(seen_max, 100);
+    assert_int_equal(lb_store_last_seq(s), 6000 + 2);
+    lb_store_close(s);
+    rm_rf(dir);
+}
+
 static void test_backup_during_writes(void **state)
 {
     char dir[] = "/tmp/lb_bak_XXXXXX", to[64];
@@ -408,6 +469,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_map_growth),
+        cmocka_unit_test(test_map_growth_while_reading),
         cmocka_unit_test(test_backup_during_writes),
         cmocka_unit_test(test_kill9_mid_batch),
         cmocka_unit_test(test_full_disk),
