@@ -11,14 +11,15 @@
  * Writes: a handler validates and calls api_queue. The first queued request
  * arms a uv_check handle (and an idle handle so the loop does not block in
  * poll meanwhile); the check callback takes every queued operation as one
- * batch for lb_store_batch. With cfg.commit_thread (lotsd) the batch goes to
- * a thread of its own, so the loop keeps parsing, validating and reading
- * while the commit syncs; requests queued meanwhile wait, and when the
- * thread reports (uv_async) the next batch is handed over at once, before
- * the finished one's events are published and its requests answered from
- * their operations' results. At most one batch is at the thread, so batches
- * commit, publish and answer in order. Without the thread the check callback
- * commits, publishes and answers in place. Each operation runs through
+ * batch for lb_store_batch. With cfg.commit_thread (lotsd) the check hands
+ * the iteration's requests to a commit thread (under mu), so the loop keeps
+ * parsing, validating and reading while a commit syncs. The thread commits
+ * everything handed over as one batch and, when the commit ends, puts the
+ * batch on the done list, wakes the loop (uv_async) and at once takes what
+ * was handed over meanwhile. The loop publishes each done batch's events and
+ * answers its requests from their operations' results, in commit order.
+ * Without the thread the check callback commits, publishes and answers in
+ * place. Each operation runs through
  * op_wrapper, which replays or refuses a key already stored in the same
  * parent transaction (two identical keyed requests in one batch) and stores
  * the answer under the key inside the same nested transaction as the
@@ -587,30 +588,18 @@ static void commit_thread(void *arg)
             uv_cond_wait(&a->cv, &a->mu);
         if (!a->nhanded)
             break; /* quit, with nothing left to commit */
+        /* A spare batch, or a new one; out of memory, wait until the loop
+         * gives one back (two exist from the start, so one always will). */
+        struct api_batch *b;
+        while (!(b = a->spare) && !(b = calloc(1, sizeof *b)))
+            uv_cond_wait(&a->cv, &a->mu);
+        if (b == a->spare)
+            a->spare = b->next;
         struct lb_api_req *list = a->handed;
         size_t n = a->nhanded;
         a->handed = a->handed_tail = NULL;
         a->nhanded = 0;
-        struct api_batch *b = a->spare;
-        if (b)
-            a->spare = b->next;
         uv_mutex_unlock(&a->mu);
-        if (!b && !(b = calloc(1, sizeof *b))) {
-            /* Not even a batch to answer with: give it back and wait. */
-            uv_mutex_lock(&a->mu);
-            struct lb_api_req *t = list;
-            while (t->next)
-                t = t->next;
-            t->next = a->handed;
-            a->handed = list;
-            if (!a->handed_tail)
-                a->handed_tail = t;
-            a->nhanded += n;
-            uv_mutex_unlock(&a->mu);
-            uv_sleep(1);
-            uv_mutex_lock(&a->mu);
-            continue;
-        }
         run_batch(a, b, batch_fill(b, list, n));
         uv_mutex_lock(&a->mu);
         b->next = NULL;
@@ -637,6 +626,7 @@ static void drain_done(lb_api *a)
         uv_mutex_lock(&a->mu);
         b->next = a->spare;
         a->spare = b;
+        uv_cond_signal(&a->cv);
         uv_mutex_unlock(&a->mu);
         b = next;
     }
@@ -671,6 +661,16 @@ static void start_batch(lb_api *a)
     }
     run_batch(a, &a->local, batch_fill(&a->local, list, n));
     finish_batch(a, &a->local);
+}
+
+static void free_spares(lb_api *a)
+{
+    for (struct api_batch *b = a->spare, *next; b; b = next) {
+        next = b->next;
+        free(b->ops);
+        free(b);
+    }
+    a->spare = NULL;
 }
 
 /* Ends the commit thread once it has committed everything handed over. */
@@ -1463,7 +1463,15 @@ int lb_api_new(uv_loop_t *loop, const struct lb_api_config *cfg, lb_api **out)
             uv_mutex_destroy(&a->mu);
             goto fail;
         }
-        if (uv_thread_create(&a->thread, commit_thread, a) != 0) {
+        for (int i = 0; i < 2; i++) {
+            struct api_batch *b = calloc(1, sizeof *b);
+            if (b) {
+                b->next = a->spare;
+                a->spare = b;
+            }
+        }
+        if (!a->spare || !a->spare->next || uv_thread_create(&a->thread, commit_thread, a) != 0) {
+            free_spares(a);
             uv_cond_destroy(&a->cv);
             uv_mutex_destroy(&a->mu);
             goto fail;
@@ -1475,6 +1483,7 @@ int lb_api_new(uv_loop_t *loop, const struct lb_api_config *cfg, lb_api **out)
         (a->threaded && uv_async_init(loop, &a->committed, on_committed) != 0)) {
         stop_thread(a); /* init fails only on a broken loop */
         if (cfg->commit_thread) {
+            free_spares(a);
             uv_cond_destroy(&a->cv);
             uv_mutex_destroy(&a->mu);
         }
@@ -1508,11 +1517,7 @@ static void on_handle_closed(uv_handle_t *h)
     void *arg = a->close_arg;
     free(a->local.ops);
     if (a->have_async) {
-        for (struct api_batch *b = a->spare, *next; b; b = next) {
-            next = b->next;
-            free(b->ops);
-            free(b);
-        }
+        free_spares(a);
         uv_cond_destroy(&a->cv);
         uv_mutex_destroy(&a->mu);
     }
