@@ -21,10 +21,11 @@
  * MDB_MAP_FULL anywhere, the whole batch is aborted, the map doubled (with no transaction open) and
  * every operation run again. The commit syncs (unless no_sync); if it fails, every operation is
  * told so and nothing was written. Growing calls mdb_env_set_mapsize, which LMDB allows only while
- * no transaction of this process is open: read transactions hold the store's map_lock shared
- * (lb_txn_read to lb_txn_end) and growth takes it exclusive, so lotsd's commit thread can grow
- * the map while its loop thread reads. The thread that calls lb_store_batch must not itself hold
- * a read transaction (growth would wait for it forever).
+ * no transaction of this process is open: every top-level transaction holds the store's
+ * map_lock shared from its begin to its end, and growth (and adopting a map another process
+ * grew, MDB_MAP_RESIZED) takes it exclusive, so lotsd's commit thread can grow the map while
+ * its loop thread reads. A thread must not grow while it holds a transaction itself: the one
+ * that calls lb_store_batch holds no read transaction meanwhile (growth would wait forever).
  *
  * The outbox is the sub-database "events": big-endian seq -> the envelope
  * bytes exactly as they are published. meta["last_seq"] mirrors the last key
@@ -365,20 +366,47 @@ int lb_store_backup(lb_store *s, const char *to)
 
 /* --- transactions -------------------------------------------------------- */
 
-/* Begins a transaction, adopting a map another process grew. */
-static int txn_begin(lb_store *s, MDB_txn *parent, unsigned flags, MDB_txn **out)
+static void drop_spare_read(lb_store *s);
+
+/* Adopts the size of a map another process grew (MDB_MAP_RESIZED). LMDB
+ * allows it only with no transaction of this process open: the exclusive
+ * map lock. */
+static int adopt_map(lb_store *s)
 {
-    int rc = mdb_txn_begin(s->env, parent, flags, out);
-    if (rc == MDB_MAP_RESIZED && !parent) {
-        rc = mdb_env_set_mapsize(s->env, 0);
-        if (rc == 0) {
-            MDB_envinfo info;
-            if (mdb_env_info(s->env, &info) == 0)
-                s->map_size = info.me_mapsize;
-            rc = mdb_txn_begin(s->env, parent, flags, out);
-        }
+    pthread_rwlock_wrlock(&s->map_lock);
+    drop_spare_read(s);
+    int rc = mdb_env_set_mapsize(s->env, 0);
+    if (rc == 0) {
+        MDB_envinfo info;
+        if (mdb_env_info(s->env, &info) == 0)
+            s->map_size = info.me_mapsize;
     }
+    pthread_rwlock_unlock(&s->map_lock);
     return rc;
+}
+
+/* Begins a top-level transaction holding the map lock shared, which the
+ * caller releases when the transaction ends (map_unlock); a map another
+ * process grew is adopted first. Returns an MDB_* code. */
+static int txn_begin(lb_store *s, unsigned flags, MDB_txn **out)
+{
+    pthread_rwlock_rdlock(&s->map_lock);
+    int rc = mdb_txn_begin(s->env, NULL, flags, out);
+    if (rc == MDB_MAP_RESIZED) {
+        pthread_rwlock_unlock(&s->map_lock);
+        if ((rc = adopt_map(s)) != 0)
+            return rc;
+        pthread_rwlock_rdlock(&s->map_lock);
+        rc = mdb_txn_begin(s->env, NULL, flags, out);
+    }
+    if (rc != 0)
+        pthread_rwlock_unlock(&s->map_lock);
+    return rc;
+}
+
+static void map_unlock(lb_store *s)
+{
+    pthread_rwlock_unlock(&s->map_lock);
 }
 
 /* Frees the kept read transaction, if any (before map growth and close). */
@@ -402,21 +430,19 @@ int lb_txn_read(lb_store *s, lb_txn **out)
         if (mdb_txn_renew(t->txn) == 0) {
             t->map_full = false;
             *out = t;
-            return 0;
+            return 0; /* holding the map lock */
         }
         mdb_txn_abort(t->txn);
         free(t);
     }
+    map_unlock(s);
     t = calloc(1, sizeof *t);
-    if (!t) {
-        pthread_rwlock_unlock(&s->map_lock);
+    if (!t)
         return LB_ENOMEM;
-    }
     t->s = s;
-    int rc = txn_begin(s, NULL, MDB_RDONLY, &t->txn);
+    int rc = txn_begin(s, MDB_RDONLY, &t->txn);
     if (rc) {
         free(t);
-        pthread_rwlock_unlock(&s->map_lock);
         return lb__mdb_err(NULL, rc);
     }
     *out = t;
@@ -436,11 +462,12 @@ void lb_txn_end(lb_txn *t)
             mdb_txn_abort(t->txn);
             free(t);
         }
-        pthread_rwlock_unlock(&s->map_lock);
+        map_unlock(s);
         return;
     }
     mdb_txn_abort(t->txn);
     free(t);
+    map_unlock(s);
 }
 
 static int last_seq_in(lb_txn *t, uint64_t *seq);
@@ -453,7 +480,7 @@ int lb__txn_write(lb_store *s, lb_txn **out)
         return LB_ENOMEM;
     t->s = s;
     t->write = true;
-    int rc = txn_begin(s, NULL, 0, &t->txn);
+    int rc = txn_begin(s, 0, &t->txn);
     if (rc) {
         free(t);
         return lb__mdb_err(NULL, rc);
@@ -470,15 +497,18 @@ int lb__txn_commit(lb_txn *t)
         static const char key[] = "last_seq";
         rc = lb__meta_put(t, key, sizeof key - 1, last);
     }
+    lb_store *s = t->s;
     if (rc) {
         mdb_txn_abort(t->txn);
         free(t);
+        map_unlock(s);
         return rc;
     }
     rc = lb__mdb_err(t, mdb_txn_commit(t->txn));
     if (rc == 0)
-        atomic_store(&t->s->last_seq, last);
+        atomic_store(&s->last_seq, last);
     free(t);
+    map_unlock(s);
     return rc;
 }
 
@@ -524,7 +554,7 @@ static int batch_pass(lb_store *s, MDB_txn *parent, struct lb_op *ops, size_t no
                 return BATCH_RERUN_NESTED;
             continue;
         }
-        int rc = txn_begin(s, parent, 0, &t.txn);
+        int rc = mdb_txn_begin(s->env, parent, 0, &t.txn);
         if (rc) {
             rc = lb__mdb_err(&t, rc);
             return t.map_full ? LB_EMAPFULL : rc;
@@ -575,7 +605,7 @@ int lb_store_batch(lb_store *s, struct lb_op *ops, size_t nops, uint64_t *first_
     for (;;) {
         MDB_txn *parent;
         lb_txn pt = {.s = s, .write = true};
-        int rc = txn_begin(s, NULL, 0, &parent);
+        int rc = txn_begin(s, 0, &parent);
         if (rc) {
             err = lb__mdb_err(NULL, rc);
             goto fail;
@@ -584,6 +614,7 @@ int lb_store_batch(lb_store *s, struct lb_op *ops, size_t nops, uint64_t *first_
         err = batch_pass(s, parent, ops, nops, nested);
         if (err == BATCH_RERUN_NESTED) {
             mdb_txn_abort(parent);
+            map_unlock(s);
             if (nops == 1)
                 return 0; /* its result is set; nothing was written */
             nested = true;
@@ -597,11 +628,13 @@ int lb_store_batch(lb_store *s, struct lb_op *ops, size_t nops, uint64_t *first_
         }
         if (err == 0) {
             rc = mdb_txn_commit(parent);
+            map_unlock(s);
             if (rc == 0)
                 break;
             err = refine_io_error(s, lb__mdb_err(&pt, rc));
         } else {
             mdb_txn_abort(parent);
+            map_unlock(s);
         }
         if (err == LB_EMAPFULL || pt.map_full) {
             err = store_grow(s);

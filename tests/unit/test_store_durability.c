@@ -228,6 +228,58 @@ static void test_map_growth_while_reading(void **state)
     rm_rf(dir);
 }
 
+/* Another process grows the map (MDB_MAP_RESIZED here): the next read and
+ * the next batch adopt the new size under the exclusive map lock and see
+ * every record the other process wrote. */
+static void test_map_grown_by_another_process(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/lb_adopt_XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    struct lb_store_config cfg = {.map_size = 64 << 10, .no_sync = true};
+    lb_store *s;
+    assert_int_equal(lb_store_create(dir, &cfg, &s), 0);
+    struct seed sd;
+    assert_int_equal(lb_store_run(s, run_seed, &sd), 0);
+    lb_txn *r;
+    assert_int_equal(lb_txn_read(s, &r), 0); /* leaves a kept read transaction */
+    lb_txn_end(r);
+    size_t before = s->map_size;
+
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        lb_store *o;
+        if (lb_store_open(dir, &cfg, &o) != 0)
+            _exit(2);
+        write_contacts(o, sd.case_id, 3000, 100, NULL);
+        lb_store_close(o);
+        _exit(0);
+    }
+    int st;
+    assert_int_equal(waitpid(pid, &st, 0), pid);
+    assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+
+    assert_int_equal(lb_txn_read(s, &r), 0);
+    assert_true(s->map_size > before);
+    struct lb_page p = {.limit = 10};
+    lb_id ids[10];
+    p.ids = ids;
+    assert_int_equal(lb_contact_list_by_case(r, sd.case_id, &p), 0);
+    assert_int_equal(p.count, 10);
+    lb_txn_end(r);
+    struct contact_op o = {.case_id = sd.case_id};
+    assert_int_equal(lb_store_run(s, run_contact, &o), 0);
+    assert_int_equal(lb_store_last_seq(s), 3000 + 1 + 2);
+    assert_int_equal(lb_txn_read(s, &r), 0);
+    struct lb_contact ct = {0};
+    assert_int_equal(lb_contact_get(r, o.id, &ct), 0);
+    lb_contact_clear(&ct);
+    lb_txn_end(r);
+    lb_store_close(s);
+    rm_rf(dir);
+}
+
 static void test_backup_during_writes(void **state)
 {
     char dir[] = "/tmp/lb_bak_XXXXXX", to[64];
@@ -470,6 +522,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_map_growth),
         cmocka_unit_test(test_map_growth_while_reading),
+        cmocka_unit_test(test_map_grown_by_another_process),
         cmocka_unit_test(test_backup_during_writes),
         cmocka_unit_test(test_kill9_mid_batch),
         cmocka_unit_test(test_full_disk),
