@@ -414,8 +414,13 @@ static void send_answer(struct lb_api_req *r, int rc)
     char extra[1024];
     size_t n = 0;
     extra[0] = '\0';
-    if (r->location[0])
-        n += (size_t)snprintf(extra + n, sizeof extra - n, "Location: %s\r\n", r->location);
+    if (r->location[0]) { /* location is at most 127 bytes: it fits */
+        size_t l = strlen(r->location);
+        memcpy(extra, "Location: ", 10);
+        memcpy(extra + 10, r->location, l);
+        memcpy(extra + 10 + l, "\r\n", 3);
+        n = 10 + l + 2;
+    }
     if (r->status == 401)
         n += (size_t)snprintf(extra + n, sizeof extra - n, "WWW-Authenticate: Bearer\r\n");
     if (r->status == 429 && r->err.retry_after)

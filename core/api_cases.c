@@ -476,12 +476,30 @@ static void contact_arg_free(void *p)
     free(ca);
 }
 
+/* Writes v in decimal at p; returns the end. */
+static char *put_u64(char *p, uint64_t v)
+{
+    char tmp[20];
+    size_t n = 0;
+    do {
+        tmp[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    while (n)
+        *p++ = tmp[--n];
+    return p;
+}
+
 static int render_contact(struct lb_api_req *r)
 {
     struct contact_arg *ca = r->arg;
-    char loc[96];
-    snprintf(loc, sizeof loc, "/api/v1/cases/%llu/contacts/%llu", (unsigned long long)ca->c.case_id,
-             (unsigned long long)ca->c.meta.id);
+    char loc[96]; /* "/api/v1/cases/" 14 + 20 digits + "/contacts/" 10 + 20 digits */
+    char *p = loc;
+    memcpy(p, "/api/v1/cases/", 14);
+    p = put_u64(p + 14, ca->c.case_id);
+    memcpy(p, "/contacts/", 10);
+    p = put_u64(p + 10, ca->c.meta.id);
+    *p = '\0';
     struct lb_jw w;
     lb_jw_init(&w);
     api_contact_jw(&w, &ca->c);
