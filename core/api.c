@@ -99,6 +99,7 @@ struct lb_api {
     bool quit;
     lb_ratelimit *login_limit; /* failed logins per username and per client address */
     struct auth_entry *auth_cache[AUTH_CACHE_SLOTS];
+    struct api_memo *memo[API_MEMO_SLOTS];
     int closing;
     void (*close_done)(void *arg);
     void *close_arg;
@@ -229,6 +230,11 @@ const struct lb_units *api_units(const struct lb_api_req *r)
 lb_time api_session_ms(const struct lb_api_req *r)
 {
     return r->api->cfg.session_ms;
+}
+
+struct api_memo **api_memo_slot(const struct lb_api_req *r, lb_id id)
+{
+    return &r->api->memo[id % API_MEMO_SLOTS];
 }
 
 lb_ratelimit *api_login_limit(const struct lb_api_req *r)
@@ -1528,6 +1534,8 @@ static void on_handle_closed(uv_handle_t *h)
     }
     for (size_t i = 0; i < AUTH_CACHE_SLOTS; i++)
         auth_unref(a->auth_cache[i]);
+    for (size_t i = 0; i < API_MEMO_SLOTS; i++)
+        free(a->memo[i]);
     lb_ratelimit_free(a->login_limit);
     free(a);
     if (done)

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "lotsbok/api.h"
+#include "lotsbok/codec.h"
 #include "lotsbok/error.h"
 #include "lotsbok/calendar.h"
 #include "lotsbok/orgnr.h"
@@ -274,8 +275,45 @@ int api_case_list(struct lb_api_req *r, lb_txn *t)
 
 /* --- GET /cases/{id} ---------------------------------------------------------- */
 
+/* Writes contact id (stored as rec[0..len)) into w: its memoised answer
+ * when the memo holds these very bytes, else decoded and rendered, and
+ * memoised for next time (api.h, struct api_memo). */
+static int embed_contact(struct lb_api_req *r, lb_id id, const void *rec, size_t len,
+                         struct lb_jw *w)
+{
+    struct api_memo **slot = api_memo_slot(r, id), *m = *slot;
+    if (m && m->id == id && m->rec_len == len && memcmp(m->data, rec, len) == 0) {
+        lb_jw_raw(w, m->data + len, m->json_len);
+        return 0;
+    }
+    struct lb_contact c = {0};
+    int rc = lb_contact_decode(rec, len, &c);
+    if (rc != 0)
+        return rc;
+    struct lb_jw one;
+    lb_jw_init(&one);
+    api_contact_jw(&one, &c);
+    lb_contact_clear(&c);
+    size_t n;
+    char *json = lb_jw_take(&one, &n);
+    if (!json)
+        return LB_ENOMEM;
+    lb_jw_raw(w, json, n);
+    if (len + n <= API_MEMO_ENTRY_MAX && (m = malloc(sizeof *m + len + n)) != NULL) {
+        m->id = id;
+        m->rec_len = (uint32_t)len;
+        m->json_len = (uint32_t)n;
+        memcpy(m->data, rec, len);
+        memcpy(m->data + len, json, n);
+        free(*slot);
+        *slot = m;
+    }
+    free(json);
+    return 0;
+}
+
 /* Writes every contact of the case into the open array of w. */
-static int embed_contacts(lb_txn *t, lb_id case_id, struct lb_jw *w)
+static int embed_contacts(struct lb_api_req *r, lb_txn *t, lb_id case_id, struct lb_jw *w)
 {
     lb_id ids[500];
     struct lb_page p = {.after = 0, .limit = 500, .ids = ids};
@@ -284,11 +322,11 @@ static int embed_contacts(lb_txn *t, lb_id case_id, struct lb_jw *w)
         if (rc != 0)
             return rc;
         for (size_t i = 0; i < p.count; i++) {
-            struct lb_contact c = {0};
-            if ((rc = lb_contact_get(t, ids[i], &c)) != 0)
+            const void *rec;
+            size_t len;
+            if ((rc = lb_contact_raw(t, ids[i], &rec, &len)) != 0 ||
+                (rc = embed_contact(r, ids[i], rec, len, w)) != 0)
                 return rc;
-            api_contact_jw(w, &c);
-            lb_contact_clear(&c);
         }
         p.after = p.next;
     } while (p.next);
@@ -377,7 +415,7 @@ int api_case_get(struct lb_api_req *r, lb_txn *t)
     lb_case_clear(&c);
     LB_JW_KEY(&w, "contacts");
     lb_jw_arr_begin(&w);
-    rc = embed_contacts(t, id, &w);
+    rc = embed_contacts(r, t, id, &w);
     lb_jw_arr_end(&w);
     LB_JW_KEY(&w, "handoffs");
     lb_jw_arr_begin(&w);

@@ -337,6 +337,19 @@ int lb_contact_get(lb_txn *t, lb_id id, struct lb_contact *out)
     return lb__get(t, &lb__contact_type, id, out);
 }
 
+int lb_contact_raw(lb_txn *t, lb_id id, const void **buf, size_t *len)
+{
+    uint8_t kb[8];
+    lb__be64(kb, id);
+    MDB_val k = {8, kb}, v;
+    int rc = mdb_get(t->txn, lb__dbi(t, LB_DB_CONTACTS), &k, &v);
+    if (rc)
+        return lb__mdb_err(t, rc);
+    *buf = v.mv_data;
+    *len = v.mv_size;
+    return 0;
+}
+
 int lb_contact_list_by_case(lb_txn *t, lb_id case_id, struct lb_page *p)
 {
     uint8_t kb[8];

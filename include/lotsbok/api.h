@@ -125,6 +125,20 @@ struct lb_api_req {
     struct lb_api_req *next;
 };
 
+/* Contact answers memoised by the stored record's exact bytes (GET
+ * /cases/{id}, core/api_cases.c): rendering is a function of those bytes
+ * alone, so an entry whose bytes equal the record's is its answer, whatever
+ * was written since. Direct-mapped by contact id, loop thread only; entries
+ * over API_MEMO_ENTRY_MAX bytes are not kept (at most 2 MiB in all). */
+#define API_MEMO_SLOTS 1024
+#define API_MEMO_ENTRY_MAX 2048
+struct api_memo {
+    lb_id id;
+    uint32_t rec_len, json_len;
+    char data[]; /* the record's bytes, then the answer's */
+};
+struct api_memo **api_memo_slot(const struct lb_api_req *r, lb_id id);
+
 /* Context every handler can read. */
 lb_store *api_store(const struct lb_api_req *r);
 const struct lb_units *api_units(const struct lb_api_req *r);

@@ -167,6 +167,9 @@ int lb_case_list(lb_txn *t, const struct lb_case_filter *f, struct lb_page *p);
  * minutes, logged_by. LB_ENOTFOUND for no such case. */
 int lb_contact_log(lb_txn *t, const struct lb_ctx *c, struct lb_contact *rec);
 int lb_contact_get(lb_txn *t, lb_id id, struct lb_contact *out);
+/* A contact's stored bytes (lb_contact_decode reads them), valid until the
+ * transaction ends. */
+int lb_contact_raw(lb_txn *t, lb_id id, const void **buf, size_t *len);
 int lb_contact_list_by_case(lb_txn *t, lb_id case_id, struct lb_page *p);
 
 /* --- hand-offs --------------------------------------------------------- */

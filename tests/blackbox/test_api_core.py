@@ -365,6 +365,33 @@ class ApiCore(unittest.TestCase):
         got = self.req("GET", "/api/v1/cases/%d" % case["id"], token=self.lots).json
         self.assertEqual(len(got["contacts"]), 2)
 
+    def test_case_page_follows_changed_contacts(self):
+        # lotsd memoises each contact's answer by its stored bytes; a contact
+        # rewritten (anonymised here) must come back rewritten, the rest as it was
+        co = self.d.company(self.lots)
+        case = self.d.case(self.lots, co["id"])
+        path = "/api/v1/cases/%d/contacts" % case["id"]
+        for i in range(3):
+            r = self.req("POST", path, {"channel": "phone", "direction": "inbound",
+                                        "summary": "Sven Svensson ringde %d" % i},
+                         token=self.lots)
+            self.assertEqual(r.status, 201, r)
+        first = self.req("GET", "/api/v1/cases/%d" % case["id"], token=self.lots).json
+        again = self.req("GET", "/api/v1/cases/%d" % case["id"], token=self.lots).json
+        self.assertEqual(first, again)
+        self.assertEqual([c["summary"] for c in first["contacts"]],
+                         ["Sven Svensson ringde %d" % i for i in range(3)])
+        r = self.req("POST", "/api/v1/companies/%d/anonymize" % co["id"],
+                     {"reason": "erasure_request"}, token=self.admin)
+        self.assertEqual(r.status, 200, r)
+        after = self.req("GET", "/api/v1/cases/%d" % case["id"], token=self.lots).json
+        self.assertEqual(len(after["contacts"]), 3)
+        for before, now in zip(first["contacts"], after["contacts"]):
+            self.assertNotIn("Sven", now["summary"])
+            self.assertEqual(now["id"], before["id"])
+            self.assertEqual(now["at"], before["at"])
+            self.assertEqual(now["version"], before["version"] + 1)
+
     def test_static_root(self):
         r = self.req("GET", "/../etc/passwd")
         self.assertEqual(r.status, 404)
