@@ -800,15 +800,20 @@ static bool keys_has(const struct lb__keys *ks, const struct lb__ikey *k)
     return false;
 }
 
-int lb__get(lb_txn *t, const struct lb__rtype *rt, lb_id id, void *rec)
+int lb__get_raw(lb_txn *t, enum lb__db db, lb_id id, MDB_val *v)
 {
     uint8_t kb[8];
     lb__be64(kb, id);
-    MDB_val k = {8, kb}, v;
-    int rc = mdb_get(t->txn, lb__dbi(t, rt->db), &k, &v);
-    if (rc)
-        return lb__mdb_err(t, rc);
-    return rt->decode(v.mv_data, v.mv_size, rec);
+    MDB_val k = {8, kb};
+    int rc = mdb_get(t->txn, lb__dbi(t, db), &k, v);
+    return rc ? lb__mdb_err(t, rc) : 0;
+}
+
+int lb__get(lb_txn *t, const struct lb__rtype *rt, lb_id id, void *rec)
+{
+    MDB_val v;
+    int rc = lb__get_raw(t, rt->db, id, &v);
+    return rc ? rc : rt->decode(v.mv_data, v.mv_size, rec);
 }
 
 int lb__unique_get(lb_txn *t, enum lb__db db, const void *key, size_t len, lb_id *id)

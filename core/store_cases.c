@@ -288,13 +288,9 @@ int lb_case_list(lb_txn *t, const struct lb_case_filter *f, struct lb_page *p)
 /* Whether case id exists, and its company, without decoding the case. */
 static int case_company(lb_txn *t, lb_id id, lb_id *company_id)
 {
-    uint8_t kb[8];
-    lb__be64(kb, id);
-    MDB_val k = {8, kb}, v;
-    int rc = mdb_get(t->txn, lb__dbi(t, LB_DB_CASES), &k, &v);
-    if (rc)
-        return lb__mdb_err(t, rc);
-    return lb_case_company_id(v.mv_data, v.mv_size, company_id);
+    MDB_val v;
+    int rc = lb__get_raw(t, LB_DB_CASES, id, &v);
+    return rc ? rc : lb_case_company_id(v.mv_data, v.mv_size, company_id);
 }
 
 int lb_contact_log(lb_txn *t, const struct lb_ctx *c, struct lb_contact *rec)
@@ -339,15 +335,13 @@ int lb_contact_get(lb_txn *t, lb_id id, struct lb_contact *out)
 
 int lb_contact_raw(lb_txn *t, lb_id id, const void **buf, size_t *len)
 {
-    uint8_t kb[8];
-    lb__be64(kb, id);
-    MDB_val k = {8, kb}, v;
-    int rc = mdb_get(t->txn, lb__dbi(t, LB_DB_CONTACTS), &k, &v);
-    if (rc)
-        return lb__mdb_err(t, rc);
-    *buf = v.mv_data;
-    *len = v.mv_size;
-    return 0;
+    MDB_val v;
+    int rc = lb__get_raw(t, LB_DB_CONTACTS, id, &v);
+    if (rc == 0) {
+        *buf = v.mv_data;
+        *len = v.mv_size;
+    }
+    return rc;
 }
 
 int lb_contact_list_by_case(lb_txn *t, lb_id case_id, struct lb_page *p)

@@ -166,6 +166,8 @@ extern const struct lb__rtype lb__company_type, lb__case_type, lb__contact_type,
 
 /* Reads record id of type rt into rec (which the caller clears).
  * LB_ENOTFOUND, LB_ECORRUPT. */
+/* A record's stored bytes by id (valid until the transaction ends). */
+int lb__get_raw(lb_txn *t, enum lb__db db, lb_id id, MDB_val *v);
 int lb__get(lb_txn *t, const struct lb__rtype *rt, lb_id id, void *rec);
 /* Writes rec (new when old == NULL) and moves its index entries from old's
  * keys to rec's. LB_EEXIST when a unique index key belongs to another id. */
