@@ -116,15 +116,24 @@ static void write_contacts(lb_store *s, lb_id case_id, size_t n, size_t per, lb_
     free(ops);
 }
 
+/* A fresh store in dir (a mkdtemp template) with a 64 KiB map, unsynced,
+ * seeded with one company and case. */
+static const struct lb_store_config small_cfg = {.map_size = 64 << 10, .no_sync = true};
+
+static lb_store *small_store(char *dir, struct seed *sd)
+{
+    lb_store *s;
+    assert_non_null(mkdtemp(dir));
+    assert_int_equal(lb_store_create(dir, &small_cfg, &s), 0);
+    assert_int_equal(lb_store_run(s, run_seed, sd), 0);
+    return s;
+}
+
 static void test_map_growth(void **state)
 {
     char dir[] = "/tmp/lb_grow_XXXXXX";
-    assert_non_null(mkdtemp(dir));
-    struct lb_store_config cfg = {.map_size = 64 << 10, .no_sync = true};
-    lb_store *s;
-    assert_int_equal(lb_store_create(dir, &cfg, &s), 0);
     struct seed sd;
-    assert_int_equal(lb_store_run(s, run_seed, &sd), 0);
+    lb_store *s = small_store(dir, &sd);
     enum { N = 3000 };
     lb_id *ids = calloc(N, sizeof *ids);
     write_contacts(s, sd.case_id, N, 100, ids);
@@ -142,7 +151,7 @@ static void test_map_growth(void **state)
     assert_int_equal(lb_store_check(s, stderr), 0);
     lb_store_close(s);
     /* Reopening with the small configured map keeps the grown file. */
-    assert_int_equal(lb_store_open(dir, &cfg, &s), 0);
+    assert_int_equal(lb_store_open(dir, &small_cfg, &s), 0);
     assert_int_equal(lb_store_last_seq(s), N + 2);
     assert_int_equal(lb_store_check(s, stderr), 0);
     lb_store_close(s);
@@ -189,12 +198,8 @@ static void test_map_growth_while_reading(void **state)
 {
     (void)state;
     char dir[] = "/tmp/lb_growr_XXXXXX";
-    assert_non_null(mkdtemp(dir));
-    struct lb_store_config cfg = {.map_size = 64 << 10, .no_sync = true};
-    lb_store *s;
-    assert_int_equal(lb_store_create(dir, &cfg, &s), 0);
     struct seed sd;
-    assert_int_equal(lb_store_run(s, run_seed, &sd), 0);
+    lb_store *s = small_store(dir, &sd);
     size_t start_map = s->map_size;
     struct grower g = {.s = s, .case_id = sd.case_id};
     pthread_t th;
@@ -235,12 +240,8 @@ static void test_map_grown_by_another_process(void **state)
 {
     (void)state;
     char dir[] = "/tmp/lb_adopt_XXXXXX";
-    assert_non_null(mkdtemp(dir));
-    struct lb_store_config cfg = {.map_size = 64 << 10, .no_sync = true};
-    lb_store *s;
-    assert_int_equal(lb_store_create(dir, &cfg, &s), 0);
     struct seed sd;
-    assert_int_equal(lb_store_run(s, run_seed, &sd), 0);
+    lb_store *s = small_store(dir, &sd);
     lb_txn *r;
     assert_int_equal(lb_txn_read(s, &r), 0); /* leaves a kept read transaction */
     lb_txn_end(r);
@@ -250,7 +251,7 @@ static void test_map_grown_by_another_process(void **state)
     assert_true(pid >= 0);
     if (pid == 0) {
         lb_store *o;
-        if (lb_store_open(dir, &cfg, &o) != 0)
+        if (lb_store_open(dir, &small_cfg, &o) != 0)
             _exit(2);
         write_contacts(o, sd.case_id, 3000, 100, NULL);
         lb_store_close(o);
