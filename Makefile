@@ -12,7 +12,7 @@ FUZZ_SECONDS ?= 5
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_ARGS ?=
 
-.PHONY: all deps build asan test test-unit run bench bench-scale clean format
+.PHONY: all deps build asan test test-unit run bench bench-scale profile clean format
 
 all: build
 
@@ -65,6 +65,10 @@ bench: build
 bench-scale: build
 	@scripts/deps.sh bench
 	@bench/run.sh --scale
+
+profile: build
+	@scripts/deps.sh bench
+	@LB_BUILD_DIR=$(BUILD) /usr/bin/python3 bench/profile.py
 
 install: build
 	@cmake --install $(BUILD) $(if $(PREFIX),--prefix $(PREFIX))
