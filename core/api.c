@@ -88,7 +88,8 @@ struct lb_api {
     /* The commit thread (cfg.commit_thread) and what mu guards: requests
      * handed over and not yet taken, batches committed and not yet
      * answered (in commit order), spare batches, and quit. */
-    bool threaded, have_async;
+    bool threaded;   /* the commit thread runs */
+    bool have_async; /* it was started: its state and handle exist until close */
     uv_thread_t thread;
     uv_mutex_t mu;
     uv_cond_t cv;
@@ -526,19 +527,24 @@ static int op_wrapper(lb_txn *t, void *arg)
     return 0;
 }
 
-/* Makes b's ops[] the operations of the n requests in list; false when it
- * cannot grow. */
-static bool batch_fill(struct api_batch *b, struct lb_api_req *list, size_t n)
+/* Commits the n requests of list as batch b (on the commit thread, or on
+ * the loop thread without one). Touches only the batch, its requests and
+ * the store. */
+static void commit_batch(lb_api *a, struct api_batch *b, struct lb_api_req *list, size_t n)
 {
     b->reqs = list;
     b->n = n;
+    b->first = 1;
+    b->last = 0;
     if (n > b->cap) {
         size_t cap = b->cap ? b->cap : 64;
         while (cap < n)
             cap *= 2;
         struct lb_op *ops = realloc(b->ops, cap * sizeof *ops);
-        if (!ops)
-            return false;
+        if (!ops) {
+            b->rc = LB_ENOMEM; /* nothing was run */
+            return;
+        }
         b->ops = ops;
         b->cap = cap;
     }
@@ -548,20 +554,7 @@ static bool batch_fill(struct api_batch *b, struct lb_api_req *list, size_t n)
         b->ops[i].arg = r;
         b->ops[i].result = 0;
     }
-    return true;
-}
-
-/* The commit itself, on the commit thread or (without one) the loop
- * thread. Touches only the batch, its requests and the store. */
-static void run_batch(lb_api *a, struct api_batch *b, bool filled)
-{
-    b->first = 1;
-    b->last = 0;
-    if (!filled) {
-        b->rc = LB_ENOMEM; /* ops[] could not grow: nothing was run */
-        return;
-    }
-    b->rc = lb_store_batch(a->cfg.store, b->ops, b->n, &b->first, &b->last);
+    b->rc = lb_store_batch(a->cfg.store, b->ops, n, &b->first, &b->last);
 }
 
 /* After the commit, on the loop thread: publish, then answer every request. */
@@ -611,7 +604,7 @@ static void commit_thread(void *arg)
         a->handed = a->handed_tail = NULL;
         a->nhanded = 0;
         uv_mutex_unlock(&a->mu);
-        run_batch(a, b, batch_fill(b, list, n));
+        commit_batch(a, b, list, n);
         uv_mutex_lock(&a->mu);
         b->next = NULL;
         if (a->done_tail)
@@ -670,11 +663,13 @@ static void start_batch(lb_api *a)
         uv_mutex_unlock(&a->mu);
         return;
     }
-    run_batch(a, &a->local, batch_fill(&a->local, list, n));
+    commit_batch(a, &a->local, list, n);
     finish_batch(a, &a->local);
 }
 
-static void free_spares(lb_api *a)
+/* Frees what the commit thread worked with, once it has ended (or never
+ * started): the spare batches, the condition and the mutex. */
+static void thread_state_free(lb_api *a)
 {
     for (struct api_batch *b = a->spare, *next; b; b = next) {
         next = b->next;
@@ -682,6 +677,8 @@ static void free_spares(lb_api *a)
         free(b);
     }
     a->spare = NULL;
+    uv_cond_destroy(&a->cv);
+    uv_mutex_destroy(&a->mu);
 }
 
 /* Ends the commit thread once it has committed everything handed over. */
@@ -1231,8 +1228,7 @@ static int authenticate(struct lb_api_req *r, lb_txn *t)
         e->refs = 1;
         auth_unref(*slot);
         *slot = e;
-        r->auth = e;
-        e->refs++;
+        auth_use(r, e);
     }
     return 0;
 }
@@ -1482,9 +1478,7 @@ int lb_api_new(uv_loop_t *loop, const struct lb_api_config *cfg, lb_api **out)
             }
         }
         if (!a->spare || !a->spare->next || uv_thread_create(&a->thread, commit_thread, a) != 0) {
-            free_spares(a);
-            uv_cond_destroy(&a->cv);
-            uv_mutex_destroy(&a->mu);
+            thread_state_free(a);
             goto fail;
         }
         a->threaded = true;
@@ -1492,11 +1486,9 @@ int lb_api_new(uv_loop_t *loop, const struct lb_api_config *cfg, lb_api **out)
     if (uv_check_init(loop, &a->check) != 0 || uv_idle_init(loop, &a->idle) != 0 ||
         uv_prepare_init(loop, &a->prepare) != 0 ||
         (a->threaded && uv_async_init(loop, &a->committed, on_committed) != 0)) {
-        stop_thread(a); /* init fails only on a broken loop */
-        if (cfg->commit_thread) {
-            free_spares(a);
-            uv_cond_destroy(&a->cv);
-            uv_mutex_destroy(&a->mu);
+        if (a->threaded) { /* init fails only on a broken loop */
+            stop_thread(a);
+            thread_state_free(a);
         }
         goto fail;
     }
@@ -1527,11 +1519,8 @@ static void on_handle_closed(uv_handle_t *h)
     void (*done)(void *) = a->close_done;
     void *arg = a->close_arg;
     free(a->local.ops);
-    if (a->have_async) {
-        free_spares(a);
-        uv_cond_destroy(&a->cv);
-        uv_mutex_destroy(&a->mu);
-    }
+    if (a->have_async)
+        thread_state_free(a);
     for (size_t i = 0; i < AUTH_CACHE_SLOTS; i++)
         auth_unref(a->auth_cache[i]);
     for (size_t i = 0; i < API_MEMO_SLOTS; i++)

@@ -290,25 +290,19 @@ static int embed_contact(struct lb_api_req *r, lb_id id, const void *rec, size_t
     int rc = lb_contact_decode(rec, len, &c);
     if (rc != 0)
         return rc;
-    struct lb_jw one;
-    lb_jw_init(&one);
-    api_contact_jw(&one, &c);
+    size_t at = lb_jw_mark(w);
+    api_contact_jw(w, &c);
     lb_contact_clear(&c);
-    size_t n;
-    char *json = lb_jw_take(&one, &n);
-    if (!json)
-        return LB_ENOMEM;
-    lb_jw_raw(w, json, n);
-    if (len + n <= API_MEMO_ENTRY_MAX && (m = malloc(sizeof *m + len + n)) != NULL) {
+    size_t n = w->len - at;
+    if (!w->oom && len + n <= API_MEMO_ENTRY_MAX && (m = malloc(sizeof *m + len + n)) != NULL) {
         m->id = id;
         m->rec_len = (uint32_t)len;
         m->json_len = (uint32_t)n;
         memcpy(m->data, rec, len);
-        memcpy(m->data + len, json, n);
+        memcpy(m->data + len, w->buf + at, n);
         free(*slot);
         *slot = m;
     }
-    free(json);
     return 0;
 }
 
@@ -514,30 +508,12 @@ static void contact_arg_free(void *p)
     free(ca);
 }
 
-/* Writes v in decimal at p; returns the end. */
-static char *put_u64(char *p, uint64_t v)
-{
-    char tmp[20];
-    size_t n = 0;
-    do {
-        tmp[n++] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    while (n)
-        *p++ = tmp[--n];
-    return p;
-}
-
 static int render_contact(struct lb_api_req *r)
 {
     struct contact_arg *ca = r->arg;
-    char loc[96]; /* "/api/v1/cases/" 14 + 20 digits + "/contacts/" 10 + 20 digits */
-    char *p = loc;
-    memcpy(p, "/api/v1/cases/", 14);
-    p = put_u64(p + 14, ca->c.case_id);
-    memcpy(p, "/contacts/", 10);
-    p = put_u64(p + 10, ca->c.meta.id);
-    *p = '\0';
+    char loc[96];
+    snprintf(loc, sizeof loc, "/api/v1/cases/%llu/contacts/%llu", (unsigned long long)ca->c.case_id,
+             (unsigned long long)ca->c.meta.id);
     struct lb_jw w;
     lb_jw_init(&w);
     api_contact_jw(&w, &ca->c);

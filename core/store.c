@@ -312,18 +312,30 @@ uint64_t lb_store_last_seq(lb_store *s)
     return atomic_load(&s->last_seq);
 }
 
-/* Doubles the map. No transaction of this process may be open. */
+/* Sets the map's size (0: adopts the size another process grew it to).
+ * LMDB allows it only with no transaction of this process open: under the
+ * exclusive map lock. Returns an MDB_* code. */
+static int remap(lb_store *s, size_t size)
+{
+    pthread_rwlock_wrlock(&s->map_lock);
+    drop_spare_read(s);
+    int rc = mdb_env_set_mapsize(s->env, size);
+    if (rc == 0) {
+        MDB_envinfo info;
+        if (mdb_env_info(s->env, &info) == 0)
+            s->map_size = info.me_mapsize;
+    }
+    pthread_rwlock_unlock(&s->map_lock);
+    return rc;
+}
+
+/* Doubles the map (the caller holds no transaction). */
 static int store_grow(lb_store *s)
 {
     size_t next = s->map_size * 2;
     if (next < s->map_size)
         return LB_ENOSPC;
-    pthread_rwlock_wrlock(&s->map_lock);
-    drop_spare_read(s);
-    int rc = mdb_env_set_mapsize(s->env, next);
-    if (rc == 0)
-        s->map_size = next;
-    pthread_rwlock_unlock(&s->map_lock);
+    int rc = remap(s, next);
     return rc ? lb__mdb_err(NULL, rc) : 0;
 }
 
@@ -366,35 +378,16 @@ int lb_store_backup(lb_store *s, const char *to)
 
 /* --- transactions -------------------------------------------------------- */
 
-static void drop_spare_read(lb_store *s);
-
-/* Adopts the size of a map another process grew (MDB_MAP_RESIZED). LMDB
- * allows it only with no transaction of this process open: the exclusive
- * map lock. */
-static int adopt_map(lb_store *s)
-{
-    pthread_rwlock_wrlock(&s->map_lock);
-    drop_spare_read(s);
-    int rc = mdb_env_set_mapsize(s->env, 0);
-    if (rc == 0) {
-        MDB_envinfo info;
-        if (mdb_env_info(s->env, &info) == 0)
-            s->map_size = info.me_mapsize;
-    }
-    pthread_rwlock_unlock(&s->map_lock);
-    return rc;
-}
-
 /* Begins a top-level transaction holding the map lock shared, which the
- * caller releases when the transaction ends (map_unlock); a map another
- * process grew is adopted first. Returns an MDB_* code. */
+ * caller releases when the transaction ends; a map another process grew is
+ * adopted first. Returns an MDB_* code. */
 static int txn_begin(lb_store *s, unsigned flags, MDB_txn **out)
 {
     pthread_rwlock_rdlock(&s->map_lock);
     int rc = mdb_txn_begin(s->env, NULL, flags, out);
     if (rc == MDB_MAP_RESIZED) {
         pthread_rwlock_unlock(&s->map_lock);
-        if ((rc = adopt_map(s)) != 0)
+        if ((rc = remap(s, 0)) != 0)
             return rc;
         pthread_rwlock_rdlock(&s->map_lock);
         rc = mdb_txn_begin(s->env, NULL, flags, out);
@@ -402,11 +395,6 @@ static int txn_begin(lb_store *s, unsigned flags, MDB_txn **out)
     if (rc != 0)
         pthread_rwlock_unlock(&s->map_lock);
     return rc;
-}
-
-static void map_unlock(lb_store *s)
-{
-    pthread_rwlock_unlock(&s->map_lock);
 }
 
 /* Frees the kept read transaction, if any (before map growth and close). */
@@ -435,7 +423,7 @@ int lb_txn_read(lb_store *s, lb_txn **out)
         mdb_txn_abort(t->txn);
         free(t);
     }
-    map_unlock(s);
+    pthread_rwlock_unlock(&s->map_lock);
     t = calloc(1, sizeof *t);
     if (!t)
         return LB_ENOMEM;
@@ -462,12 +450,12 @@ void lb_txn_end(lb_txn *t)
             mdb_txn_abort(t->txn);
             free(t);
         }
-        map_unlock(s);
+        pthread_rwlock_unlock(&s->map_lock);
         return;
     }
     mdb_txn_abort(t->txn);
     free(t);
-    map_unlock(s);
+    pthread_rwlock_unlock(&s->map_lock);
 }
 
 static int last_seq_in(lb_txn *t, uint64_t *seq);
@@ -501,14 +489,14 @@ int lb__txn_commit(lb_txn *t)
     if (rc) {
         mdb_txn_abort(t->txn);
         free(t);
-        map_unlock(s);
+        pthread_rwlock_unlock(&s->map_lock);
         return rc;
     }
     rc = lb__mdb_err(t, mdb_txn_commit(t->txn));
     if (rc == 0)
         atomic_store(&s->last_seq, last);
     free(t);
-    map_unlock(s);
+    pthread_rwlock_unlock(&s->map_lock);
     return rc;
 }
 
@@ -614,7 +602,7 @@ int lb_store_batch(lb_store *s, struct lb_op *ops, size_t nops, uint64_t *first_
         err = batch_pass(s, parent, ops, nops, nested);
         if (err == BATCH_RERUN_NESTED) {
             mdb_txn_abort(parent);
-            map_unlock(s);
+            pthread_rwlock_unlock(&s->map_lock);
             if (nops == 1)
                 return 0; /* its result is set; nothing was written */
             nested = true;
@@ -628,13 +616,13 @@ int lb_store_batch(lb_store *s, struct lb_op *ops, size_t nops, uint64_t *first_
         }
         if (err == 0) {
             rc = mdb_txn_commit(parent);
-            map_unlock(s);
+            pthread_rwlock_unlock(&s->map_lock);
             if (rc == 0)
                 break;
             err = refine_io_error(s, lb__mdb_err(&pt, rc));
         } else {
             mdb_txn_abort(parent);
-            map_unlock(s);
+            pthread_rwlock_unlock(&s->map_lock);
         }
         if (err == LB_EMAPFULL || pt.map_full) {
             err = store_grow(s);

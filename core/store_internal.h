@@ -73,9 +73,10 @@ struct lb_store {
      * lb_txn_read, which renews it: that keeps its reader slot and saves
      * the malloc, the reader-table lock and the free of a fresh begin. */
     struct lb_txn *_Atomic spare_read;
-    /* Read transactions hold it shared from lb_txn_read to lb_txn_end; map
-     * growth takes it exclusive, so a batch committing on another thread
-     * (lotsd's commit thread) never remaps under an open read. */
+    /* Every top-level transaction holds it shared from its begin to its end;
+     * changing the map's size takes it exclusive, so a batch committing on
+     * another thread (lotsd's commit thread) never remaps under an open
+     * transaction. */
     pthread_rwlock_t map_lock;
     char dir[4096];
 };

@@ -56,6 +56,12 @@ void lb_jw_null(struct lb_jw *w);
 void lb_jw_json(struct lb_jw *w, const json_t *j);
 /* A value that is already valid JSON text, copied as is. */
 void lb_jw_raw(struct lb_jw *w, const char *json, size_t n);
+/* Where the next value written will begin in w's buffer (after the comma
+ * that separates it): with w->len after writing it, the value's own bytes. */
+static inline size_t lb_jw_mark(const struct lb_jw *w)
+{
+    return w->len + (w->comma ? 1 : 0);
+}
 
 /* A key already quoted and followed by ':' ("\"id\":"), copied as is. */
 void lb_jw_rawkey(struct lb_jw *w, const char *quoted, size_t n);
