@@ -18,7 +18,6 @@ import os
 import re
 import subprocess
 import sys
-import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -60,9 +59,8 @@ def profile(route):
                   {"channel": "phone", "direction": "inbound", "summary": "Samtal %d" % i},
                   token=lots)
         d.stop()
-        args_prefix = ["valgrind", "--tool=callgrind", "--instr-atstart=no",
-                       "--callgrind-out-file=" + out]
-        start_valgrind(d, args_prefix)
+        d.start(wrapper=["valgrind", "--tool=callgrind", "--instr-atstart=no",
+                         "--callgrind-out-file=" + out])
         url = "http://127.0.0.1:%d" % d.port
         script, env = {
             "healthz": ("get_auth.lua", {"LB_PATH": "/healthz"}),
@@ -81,24 +79,6 @@ def profile(route):
         d.close()
     ir = total_ir(out)
     return n, ir
-
-
-def start_valgrind(d, prefix):
-    """Lotsd.start with valgrind in front of the binary."""
-    real = lbtest.LOTSD
-    orig_popen = subprocess.Popen
-
-    def popen(args, *a, **kw):
-        if args and args[0] == real:
-            args = prefix + list(args)
-        return orig_popen(args, *a, **kw)
-
-    subprocess.Popen = popen
-    try:
-        d.start()
-    finally:
-        subprocess.Popen = orig_popen
-    time.sleep(0.5)
 
 
 def main():

@@ -114,15 +114,16 @@ class Lotsd:
             raise RuntimeError("lotsd init failed: %s" % r.stderr)
         return r
 
-    def start(self, extra_args=(), env=None):
-        """Starts lotsd serve on a free port; waits until it listens."""
+    def start(self, extra_args=(), env=None, wrapper=()):
+        """Starts lotsd serve on a free port; waits until it listens.
+        wrapper: a command to run lotsd under (valgrind ...)."""
         assert self.proc is None
         e = dict(self.env)
         if env:
             e.update(env)
         self.pub = "tcp://127.0.0.1:%d" % free_port()
         self.replay = "tcp://127.0.0.1:%d" % free_port()
-        args = [LOTSD, "serve", "--data", self.data, "--listen", "127.0.0.1:0",
+        args = list(wrapper) + [LOTSD, "serve", "--data", self.data, "--listen", "127.0.0.1:0",
                 "--pub", self.pub, "--replay", self.replay] + self.serve_args + list(extra_args)
         self._log = open(self.log_path, "ab")
         start_offset = self._log.tell()
