@@ -7,7 +7,7 @@
  * HTTP API first. The caller commits the transaction together with the
  * cursor, so an event's state change is durable only after its effect was
  * acknowledged. lb_sched_overdue is the timer's check of unacknowledged
- * hand-offs. The rules themselves are in core/followup_rules.c. */
+ * hand-offs. The rules themselves are in core/domain/followup_rules.c. */
 #ifndef LOTSBOK_WORKER_SCHEDULER_H
 #define LOTSBOK_WORKER_SCHEDULER_H
 

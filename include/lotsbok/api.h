@@ -99,7 +99,7 @@ struct lb_api_req {
     char params[2][LB_API_PARAM_MAX]; /* path parameters, in order */
     bool authed;
     struct lb_user user;     /* the caller (username, role, units); read-only */
-    struct auth_entry *auth; /* when user is a cached session's (core/api.c) */
+    struct auth_entry *auth; /* when user is a cached session's (core/api/api.c) */
     uint8_t token_hash[32];  /* the caller's session */
     struct lb_ctx ctx;       /* actor = user.username, now = request time */
     json_t *body;            /* the parsed JSON object, or NULL */
@@ -126,7 +126,7 @@ struct lb_api_req {
 };
 
 /* Contact answers memoised by the stored record's exact bytes (GET
- * /cases/{id}, core/api_cases.c): rendering is a function of those bytes
+ * /cases/{id}, core/api/api_cases.c): rendering is a function of those bytes
  * alone, so an entry whose bytes equal the record's is its answer, whatever
  * was written since. Direct-mapped by contact id, loop thread only; entries
  * over API_MEMO_ENTRY_MAX bytes are not kept (at most 2 MiB in all). */
@@ -320,15 +320,10 @@ bool lb_luhn_ok(const char *digits10);
  * replaced by a leading 0. Writes at most len-1 bytes. */
 void lb_phone_normalize(const char *in, char *out, size_t len);
 
-/* /healthz and /metrics (api_metrics.c). */
-void api_metrics_init(void);
-void api_metrics_request(int route_index, int status, uint64_t us);
-void api_metrics_batch(size_t n);
+/* /healthz and /metrics (api_health.c). */
 int api_healthz(struct lb_api_req *r, lb_txn *t);
 int api_metrics(struct lb_api_req *r, lb_txn *t);
-/* Route patterns for the metrics labels (api.c). */
-size_t api_route_count(void);
-const char *api_route_pattern(int route_index);
+/* The gauges /metrics reports (api.c). */
 unsigned api_open_connections(const struct lb_api_req *r);
 uint64_t api_events_published(const struct lb_api_req *r);
 uint64_t api_replay_requests(const struct lb_api_req *r);

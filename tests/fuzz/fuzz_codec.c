@@ -5,7 +5,7 @@
  * must be the same bytes (decode . encode is the identity on what decode
  * accepts). Any decode failure must be LB_ECORRUPT with *out zeroed. Build:
  *   clang -fsanitize=fuzzer,address,undefined -Iinclude tests/fuzz/fuzz_codec.c \
- *       core/codec.c core/records.c $(pkg-config --cflags --libs msgpack)
+ *       core/domain/codec.c core/domain/records.c $(pkg-config --cflags --libs msgpack)
  * Seeds: tests/fuzz/corpus/codec/ (written by test_codec with
  * LB_CODEC_SEED_DIR set). */
 #include <stddef.h>

@@ -1,6 +1,6 @@
 /* fuzz_http.c: libFuzzer target for lotsd's whole request path: the HTTP
- * server (core/http_server.c, http_parser), the router and authentication
- * (core/api.c, core/auth.c), JSON validation and every handler, down to a
+ * server (core/net/http_server.c, http_parser), the router and authentication
+ * (core/api/api.c, core/api/auth.c), JSON validation and every handler, down to a
  * real LMDB environment (core/store*.c).
  *
  * The seam is the one lotsd itself uses: the server listens on 127.0.0.1

@@ -1,8 +1,8 @@
 /* fuzz_parsers.c: libFuzzer target for the text parsers that take user input
- * outside JSON: organisationsnummer (core/orgnr.c), RFC 3339 instants and
- * quarters (core/timeutil.c), calendar dates (core/calendar.c), case numbers
- * (core/records.c), the --units list (core/enums.c) and the query-string
- * reader of the API (api_query and api_page, core/api.c).
+ * outside JSON: organisationsnummer (core/domain/orgnr.c), RFC 3339 instants and
+ * quarters (core/domain/timeutil.c), calendar dates (core/domain/calendar.c), case numbers
+ * (core/domain/records.c), the --units list (core/domain/enums.c) and the query-string
+ * reader of the API (api_query and api_page, core/api/api.c).
  *
  * The input is one NUL-terminated string handed to each parser. Besides "no
  * crash", each parser's promise is checked: what parses formats back to

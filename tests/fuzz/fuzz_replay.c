@@ -1,5 +1,5 @@
 /* fuzz_replay.c: libFuzzer target for the replay request decoder of the
- * publisher (lb_replay_request_parse, core/publisher.c).
+ * publisher (lb_replay_request_parse, core/net/publisher.c).
  *
  * Frame 2 of ["replay", {"after": N, "limit": M}] arrives from any ZeroMQ
  * peer that can reach the ROUTER socket. Whatever it holds, the decoder must

@@ -1,7 +1,7 @@
 /* test_auth.c: passwords, tokens, the failed-login limiter and the route x role table.
  *
  * The role table is checked cell by cell against a matrix written out here from
- * DESIGN.md's HTTP API table, independently of core/auth.c's own table. */
+ * DESIGN.md's HTTP API table, independently of core/api/auth.c's own table. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

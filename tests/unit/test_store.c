@@ -14,7 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../../core/store_internal.h"
+#include "../../core/store/store_internal.h"
 #include "lotsbok/calendar.h"
 #include "lotsbok/codec.h"
 #include "lotsbok/error.h"

@@ -24,7 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../../core/store_internal.h"
+#include "../../core/store/store_internal.h"
 #include "lotsbok/error.h"
 #include "lotsbok/store.h"
 

@@ -15,7 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../../core/store_internal.h"
+#include "../../core/store/store_internal.h"
 #include "lotsbok/api.h"
 #include "lotsbok/calendar.h"
 #include "lotsbok/error.h"

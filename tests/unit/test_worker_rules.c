@@ -1,4 +1,4 @@
-/* test_worker_rules.c: the follow-up rules (core/followup_rules.c).
+/* test_worker_rules.c: the follow-up rules (core/domain/followup_rules.c).
  *
  * Due dates are checked against dates counted by hand on the 2026/2027
  * almanac; each expectation says how it was counted. */

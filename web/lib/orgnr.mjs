@@ -1,4 +1,4 @@
-// orgnr.mjs: the organisationsnummer/personnummer check of core/orgnr.c, in
+// orgnr.mjs: the organisationsnummer/personnummer check of core/domain/orgnr.c, in
 // JavaScript, so the registration form can say what is wrong while it is typed.
 // The server checks again; the codes are the same as its 422 codes.
 //

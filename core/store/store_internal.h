@@ -1,6 +1,6 @@
 /* store_internal.h: what the store's files share and nothing above them sees.
  *
- * core/store.c owns the environment, transactions, the batch, the outbox,
+ * core/store/store.c owns the environment, transactions, the batch, the outbox,
  * backup, check and the one function translating MDB_* codes (lb__mdb_err).
  * The domain files (store_companies.c, store_cases.c, ...) build on the
  * helpers below: big-endian keys, record get/put through the codec, the
@@ -164,6 +164,9 @@ struct lb__rtype {
 
 extern const struct lb__rtype lb__company_type, lb__case_type, lb__contact_type, lb__handoff_type,
     lb__followup_type, lb__improvement_type, lb__user_type;
+
+/* Whether s is a stored orgnr: exactly 10 digits (store_companies.c). */
+bool lb__orgnr10_ok(const char *s);
 
 /* Reads record id of type rt into rec (which the caller clears).
  * LB_ENOTFOUND, LB_ECORRUPT. */

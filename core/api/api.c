@@ -44,6 +44,7 @@
 #include <sodium.h>
 
 #include "lotsbok/error.h"
+#include "lotsbok/metrics.h"
 #include "lotsbok/calendar.h"
 #include "lotsbok/timeutil.h"
 
@@ -166,16 +167,23 @@ static const struct api_route routes[] = {
 #define ROUTE_STATIC ((int)NROUTES)
 #define ROUTE_NONE ((int)NROUTES + 1)
 
-size_t api_route_count(void)
-{
-    return NROUTES + 2;
-}
-
-const char *api_route_pattern(int i)
+static const char *route_pattern(int i)
 {
     if (i >= 0 && i < (int)NROUTES)
         return routes[i].pattern;
     return i == ROUTE_STATIC ? "static" : "unmatched";
+}
+
+/* The metrics labels: each route's pattern, then the static files and the
+ * unmatched requests, in route index order. */
+static const char *route_labels[NROUTES + 2];
+_Static_assert(NROUTES + 2 <= LB_METRICS_MAX_ROUTES, "raise LB_METRICS_MAX_ROUTES");
+
+static void metrics_init(void)
+{
+    for (int i = 0; i < (int)NROUTES + 2; i++)
+        route_labels[i] = route_pattern(i);
+    lb_metrics_init(route_labels, NROUTES + 2);
 }
 
 /* Matches path against pattern segment by segment; "{...}" matches one
@@ -408,7 +416,7 @@ static void log_request(struct lb_api_req *r, uint64_t us)
     fprintf(stderr,
             "ts=%s level=info msg=\"request\" method=%s route=%s status=%d us=%llu batch=%zu "
             "user=%s peer=%s\n",
-            ts, r->http->method_name, api_route_pattern(r->route_index), r->status,
+            ts, r->http->method_name, route_pattern(r->route_index), r->status,
             (unsigned long long)us, r->batch, r->authed ? r->user.username : "-",
             r->http->peer ? r->http->peer : "-");
 }
@@ -443,7 +451,7 @@ static void send_answer(struct lb_api_req *r, int rc)
     lb_http_respond(r->http, r->status, r->resp_body ? ctype : NULL, extra[0] ? extra : NULL, body,
                     strlen(body));
     uint64_t us = (uv_hrtime() - r->http->start_ns) / 1000;
-    api_metrics_request(r->route_index, r->status, us);
+    lb_metrics_request(r->route_index, r->status, us);
     if (r->api->cfg.log_requests)
         log_request(r, us);
     req_free(r);
@@ -566,7 +574,7 @@ static void finish_batch(lb_api *a, struct api_batch *b)
     b->n = 0;
     if (b->rc == 0 && a->cfg.publisher && b->first <= b->last)
         lb_publisher_publish(a->cfg.publisher, b->first, b->last);
-    api_metrics_batch(n);
+    lb_metrics_batch(n);
     size_t i = 0;
     for (struct lb_api_req *r = list, *next; r; r = next, i++) {
         next = r->next;
@@ -1361,7 +1369,7 @@ static void serve_static(struct lb_api_req *r)
                     buf, (size_t)st.st_size);
     free(buf);
     uint64_t us = (uv_hrtime() - r->http->start_ns) / 1000;
-    api_metrics_request(r->route_index, 200, us);
+    lb_metrics_request(r->route_index, 200, us);
     if (r->api->cfg.log_requests)
         log_request(r, us);
     req_free(r);
@@ -1497,7 +1505,7 @@ int lb_api_new(uv_loop_t *loop, const struct lb_api_config *cfg, lb_api **out)
     if (a->threaded)
         uv_unref((uv_handle_t *)&a->committed); /* the connections keep the loop alive */
     uv_prepare_start(&a->prepare, on_prepare);
-    api_metrics_init();
+    metrics_init();
     *out = a;
     return 0;
 fail:

@@ -1,20 +1,20 @@
-/* api_metrics.c: GET /healthz and GET /metrics (Prometheus text format).
+/* metrics.c: lotsd's counters and their Prometheus text (metrics.h).
  *
  * Counters live in this file, updated from the loop thread only (the API
  * runs on one libuv loop), so they need no locks. One lotsd process serves
  * one API, hence file-level state. Exposed: requests by route pattern and
- * status, a request latency histogram, group-commit batch sizes, open
- * connections, events published and replay requests (from the publisher),
- * and the last committed sequence number. */
+ * status, a request latency histogram, group-commit batch sizes, and the
+ * gauges the caller hands in (open connections, events published, replay
+ * requests, the last committed sequence number). */
+#include "lotsbok/metrics.h"
+
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "lotsbok/api.h"
-#include "lotsbok/error.h"
-
-#define MAX_ROUTES 64
+#define MAX_ROUTES LB_METRICS_MAX_ROUTES
 
 static const int statuses[] = {200, 201, 204, 400, 401, 403, 404, 405, 409, 412,
                                413, 415, 422, 429, 431, 500, 503, 507, 0};
@@ -28,6 +28,8 @@ static const size_t batch_bounds[] = {1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 102
 #define NBATCH (sizeof batch_bounds / sizeof batch_bounds[0])
 
 static struct {
+    const char *const *labels;
+    size_t nroutes;
     uint64_t requests[MAX_ROUTES][NSTATUS];
     uint64_t other_status[MAX_ROUTES];
     uint64_t lat[NLAT + 1];
@@ -37,14 +39,16 @@ static struct {
     uint64_t batch_sum, batch_count;
 } m;
 
-void api_metrics_init(void)
+void lb_metrics_init(const char *const *labels, size_t nroutes)
 {
     memset(&m, 0, sizeof m);
+    m.labels = labels;
+    m.nroutes = nroutes < MAX_ROUTES ? nroutes : MAX_ROUTES;
 }
 
-void api_metrics_request(int route, int status, uint64_t us)
+void lb_metrics_request(int route, int status, uint64_t us)
 {
-    if (route >= 0 && route < MAX_ROUTES) {
+    if (route >= 0 && (size_t)route < m.nroutes) {
         size_t i = 0;
         while (statuses[i] && statuses[i] != status)
             i++;
@@ -61,7 +65,7 @@ void api_metrics_request(int route, int status, uint64_t us)
     m.lat_count++;
 }
 
-void api_metrics_batch(size_t n)
+void lb_metrics_batch(size_t n)
 {
     size_t b = 0;
     while (b < NBATCH && n > batch_bounds[b])
@@ -69,17 +73,6 @@ void api_metrics_batch(size_t n)
     m.batch[b]++;
     m.batch_sum += n;
     m.batch_count++;
-}
-
-int api_healthz(struct lb_api_req *r, lb_txn *t)
-{
-    (void)t;
-    json_t *o = json_object();
-    if (!o)
-        return LB_ENOMEM;
-    json_object_set_new(o, "status", json_string("ok"));
-    json_object_set_new(o, "seq", json_integer((json_int_t)lb_store_last_seq(api_store(r))));
-    return api_answer(r, 200, o, NULL);
 }
 
 /* A growing text buffer; on allocation failure it stays failed. */
@@ -118,24 +111,21 @@ static void tb_printf(struct tbuf *b, const char *fmt, ...)
     }
 }
 
-int api_metrics(struct lb_api_req *r, lb_txn *t)
+char *lb_metrics_render(const struct lb_metrics_gauges *g)
 {
-    (void)t;
     struct tbuf b = {.p = malloc(16384), .cap = 16384};
     if (!b.p)
-        return LB_ENOMEM;
+        return NULL;
     tb_printf(&b, "# HELP lotsd_http_requests_total HTTP requests by route and status.\n"
                   "# TYPE lotsd_http_requests_total counter\n");
-    size_t nroutes = api_route_count();
-    for (size_t i = 0; i < nroutes && i < MAX_ROUTES; i++) {
+    for (size_t i = 0; i < m.nroutes; i++) {
         for (size_t s = 0; s + 1 < NSTATUS; s++)
             if (m.requests[i][s])
                 tb_printf(&b, "lotsd_http_requests_total{route=\"%s\",status=\"%d\"} %llu\n",
-                          api_route_pattern((int)i), statuses[s],
-                          (unsigned long long)m.requests[i][s]);
+                          m.labels[i], statuses[s], (unsigned long long)m.requests[i][s]);
         if (m.other_status[i])
             tb_printf(&b, "lotsd_http_requests_total{route=\"%s\",status=\"other\"} %llu\n",
-                      api_route_pattern((int)i), (unsigned long long)m.other_status[i]);
+                      m.labels[i], (unsigned long long)m.other_status[i]);
     }
     tb_printf(&b, "# HELP lotsd_http_request_duration_seconds Time from first byte to answer.\n"
                   "# TYPE lotsd_http_request_duration_seconds histogram\n");
@@ -179,16 +169,11 @@ int api_metrics(struct lb_api_req *r, lb_txn *t)
               "# HELP lotsd_last_seq The last committed event sequence number.\n"
               "# TYPE lotsd_last_seq gauge\n"
               "lotsd_last_seq %llu\n",
-              api_open_connections(r), (unsigned long long)api_events_published(r),
-              (unsigned long long)api_replay_requests(r),
-              (unsigned long long)lb_store_last_seq(api_store(r)));
+              g->open_connections, (unsigned long long)g->events_published,
+              (unsigned long long)g->replay_requests, (unsigned long long)g->last_seq);
     if (b.failed) {
         free(b.p);
-        return LB_ENOMEM;
+        return NULL;
     }
-    free(r->resp_body);
-    r->resp_body = b.p; /* NUL-terminated by vsnprintf */
-    r->content_type = "text/plain; version=0.0.4; charset=utf-8";
-    r->status = 200;
-    return 0;
+    return b.p; /* NUL-terminated by vsnprintf */
 }
