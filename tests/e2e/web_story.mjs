@@ -15,33 +15,11 @@
 //
 // Environment: LB_BUILD_DIR (lotsd), LB_SOURCE_DIR (the repository).
 
-import {spawn, spawnSync} from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import {fileURLToPath} from 'node:url';
-import {chromium} from 'playwright-core';
-import axe from 'axe-core';
 import {checkOrgnr} from '../../web/lib/orgnr.mjs';
-
-const HERE = path.dirname(fileURLToPath(import.meta.url));
-const SRC = process.env.LB_SOURCE_DIR || path.resolve(HERE, '../..');
-const BUILD = process.env.LB_BUILD_DIR || path.join(SRC, 'build');
-const WEB = path.join(SRC, 'web');
-const SHOTS = path.join(HERE, 'screenshots');
-const CHROMIUM = '/usr/bin/chromium';
-const started = Date.now();
-
-let failures = 0;
-function check(ok, what) {
-    if (ok) console.log(`ok   ${what}`);
-    else { failures++; console.log(`FAIL ${what}`); }
-}
-function fatal(what) {
-    console.error(`FAIL ${what}`);
-    process.exitCode = 1;
-    throw new Error(what);
-}
+import {ADMIN_PW, WEB, check, fatal, finish, login, logout, luhnNine, newPage, previousQuarter, quarterOf,
+    screen, startLotsd, stockholmToday, call as hcall} from './harness.mjs';
 
 // --- static checks: size, CSP-clean markup, no innerHTML ---------------------
 
@@ -67,106 +45,14 @@ for (const f of webFiles) {
     }
 }
 
-// --- lotsd -------------------------------------------------------------------
+// --- lotsd ---------------------------------------------------------------------
 
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'lotsbok-e2e-'));
-const data = path.join(tmp, 'data');
-const env = {...process.env, LOTSBOK_PWHASH_FAST: '1'};
-const ADMIN_PW = 'admin-lösen-1';
-fs.writeFileSync(path.join(tmp, 'admin.pw'), `${ADMIN_PW}\n`, {mode: 0o600});
-const init = spawnSync(path.join(BUILD, 'lotsd'), ['init', '--data', data, '--admin', 'admin', '--password-file',
-    path.join(tmp, 'admin.pw')], {env, encoding: 'utf8'});
-if (init.status !== 0) fatal(`lotsd init: ${init.stderr}`);
-const log = fs.openSync(path.join(tmp, 'lotsd.log'), 'a');
-const lotsd = spawn(path.join(BUILD, 'lotsd'), ['serve', '--data', data, '--listen', '127.0.0.1:0',
-    '--pub', 'tcp://127.0.0.1:0', '--replay', 'tcp://127.0.0.1:0', '--web', WEB, '--quiet'], {env, stdio: ['ignore', log, log]});
-let browser = null;
-
-function cleanup() {
-    if (lotsd.exitCode === null) lotsd.kill('SIGTERM');
-    fs.rmSync(tmp, {recursive: true, force: true});
-}
-
-async function waitPort() {
-    for (let i = 0; i < 400; i++) {
-        const m = fs.readFileSync(path.join(tmp, 'lotsd.log'), 'utf8').match(/msg="listening".* port=(\d+)/);
-        if (m) return Number(m[1]);
-        if (lotsd.exitCode !== null) break;
-        await new Promise(r => setTimeout(r, 25));
-    }
-    fatal(`lotsd did not start:\n${fs.readFileSync(path.join(tmp, 'lotsd.log'), 'utf8')}`);
-}
-
-let BASE;
-async function call(method, p, token, body, headers) {
-    const res = await fetch(`${BASE}/api/v1${p}`, {
-        method, body: body === undefined ? undefined : JSON.stringify(body),
-        headers: {...(body === undefined ? {} : {'Content-Type': 'application/json'}),
-            ...(token ? {Authorization: `Bearer ${token}`} : {}), ...(headers || {})},
-    });
-    const text = await res.text();
-    return {status: res.status, json: text ? JSON.parse(text) : null, headers: res.headers};
-}
-
-function stockholmToday() {
-    return new Intl.DateTimeFormat('sv-SE', {timeZone: 'Europe/Stockholm', year: 'numeric', month: '2-digit',
-        day: '2-digit'}).format(new Date());
-}
-function quarterOf(d) {
-    return `${d.slice(0, 4)}-Q${Math.floor((Number(d.slice(5, 7)) - 1) / 3) + 1}`;
-}
-function previousQuarter(q) {
-    const y = Number(q.slice(0, 4)), k = Number(q.slice(6));
-    return k === 1 ? `${y - 1}-Q4` : `${y}-Q${k - 1}`;
-}
-function luhnNine(nine) {
-    let s = 0;
-    for (let i = 0; i < 9; i++) { const v = Number(nine[i]) * (i % 2 === 0 ? 2 : 1); s += Math.floor(v / 10) + v % 10; }
-    return nine + String((10 - s % 10) % 10);
-}
-
-// --- the browser ---------------------------------------------------------------
-
-const problems = [];
-async function newPage() {
-    const context = await browser.newContext({viewport: {width: 1280, height: 900}, locale: 'sv-SE',
-        timezoneId: 'Europe/Stockholm', acceptDownloads: true});
-    const page = await context.newPage();
-    page.setDefaultTimeout(10000);
-    page.on('dialog', d => { problems.push(`dialog: ${d.message()}`); d.dismiss().catch(() => {}); });
-    page.on('pageerror', e => problems.push(`page error: ${e.message}`));
-    page.on('console', m => {
-        if (m.type() === 'error' && !/status of 4\d\d/.test(m.text())) problems.push(`console: ${m.text()}`);
-    });
-    return page;
-}
-
-async function screen(page, name) {
-    await page.waitForLoadState('networkidle');
-    fs.mkdirSync(SHOTS, {recursive: true});
-    await page.screenshot({path: path.join(SHOTS, `${name}.png`), fullPage: true});
-    await page.evaluate(axe.source);
-    const r = await page.evaluate(() => window.axe.run(document, {
-        runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']}}));
-    const bad = r.violations.filter(v => v.impact === 'serious' || v.impact === 'critical');
-    check(bad.length === 0, `${name}: no serious or critical axe violation` +
-        (bad.length ? `\n  ${bad.map(v => `${v.id}: ${v.nodes.map(n => n.target.join(' ')).join(', ')}`).join('\n  ')}` : ''));
-}
-
-async function login(page, user, pw) {
-    await page.getByLabel('Användarnamn').fill(user);
-    await page.getByLabel('Lösenord').fill(pw);
-    await page.getByRole('button', {name: 'Logga in'}).click();
-    await page.getByRole('button', {name: 'Logga ut'}).waitFor();
-}
-async function logout(page) {
-    await page.getByRole('button', {name: 'Logga ut'}).click();
-    await page.getByRole('heading', {name: 'Logga in i Lotsbok'}).waitFor();
-    check(await page.evaluate(() => sessionStorage.getItem('lotsbok.token')) === null, 'logout clears the token');
-}
+let BASE, tmp, data;
+const call = (...args) => hcall(BASE, ...args);
 
 async function main() {
-    BASE = `http://127.0.0.1:${await waitPort()}`;
+    const lotsd = await startLotsd();
+    ({base: BASE, tmp, data} = lotsd);
     const root = await fetch(`${BASE}/`);
     check(root.status === 200 && root.headers.get('content-security-policy') === "default-src 'self'",
         'GET / serves index.html with CSP default-src \'self\'');
@@ -200,9 +86,6 @@ async function main() {
     }
     check(agree === samples.length, `the web orgnr check agrees with the server on ${agree}/${samples.length} inputs`);
 
-    browser = await chromium.launch({executablePath: CHROMIUM, headless: true,
-        args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-            '--disable-component-update', '--disable-sync']});  // launch() makes a fresh temp user-data-dir
     const page = await newPage();
 
     // Login, with a wrong password first.
@@ -434,19 +317,6 @@ async function main() {
     const users = (await call('GET', '/users', admin)).json.items;
     check(users.some(u => u.username === 'hanna' && u.role === 'handler' && u.units.includes('miljo')),
         'the admin created a handler of miljö');
-
-    check(problems.length === 0, `no dialog, page error or console error${problems.length ? `:\n  ${problems.join('\n  ')}` : ''}`);
 }
 
-try {
-    await main();
-} catch (e) {
-    failures++;
-    console.error(`FAIL ${e.stack || e}`);
-    if (problems.length) console.error(`  browser problems:\n  ${problems.join('\n  ')}`);
-} finally {
-    if (browser) await browser.close().catch(() => {});
-    cleanup();
-}
-console.log(`${failures ? 'FAILED' : 'passed'} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-process.exitCode = failures ? 1 : 0;
+await finish(main);
