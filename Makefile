@@ -1,6 +1,7 @@
 # Thin wrappers; the build is CMake's (CMakeLists.txt), the tests ctest's.
 #   make run    install what is missing, build, start the system with demo data
 #   make test   install what is missing, build (plain and ASan/UBSan), run every test
+#               (the ASan build is the unit tests plus lotsd for tests/blackbox/test_resets.py)
 #   make bench  the benchmarks of docs/benchmarks.md
 #   make install  lotsd, lots-worker, lots, the man page and bash completion (PREFIX=/usr/local)
 #   make bench-scale  reads at 10,000 and 10,000,000 contacts (data set kept in var/bench-scale)
@@ -43,8 +44,8 @@ test: build asan fuzz-build
 	@scripts/e2e-deps.sh
 	@echo "== unit, black-box and browser tests ($(BUILD))"
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
-	@echo "== unit tests under AddressSanitizer and UndefinedBehaviorSanitizer ($(ASAN_BUILD))"
-	@cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure -j $(JOBS) -L unit
+	@echo "== unit tests and lotsd's reset tests under AddressSanitizer and UndefinedBehaviorSanitizer ($(ASAN_BUILD))"
+	@cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure -j $(JOBS) -L 'unit|asan'
 	@echo "== libFuzzer targets, a few seconds each over their seed corpora ($(FUZZ_BUILD))"
 	@cd $(FUZZ_BUILD) && ctest --output-on-failure -j $(JOBS) -L fuzz
 

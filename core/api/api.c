@@ -409,19 +409,46 @@ static void req_free(struct lb_api_req *r)
     free(r);
 }
 
-static void log_request(struct lb_api_req *r, uint64_t us)
+/* What the request's log line and metrics need from the connection, taken
+ * before lb_http_respond: once answered, the connection may be freed (its
+ * client reset while the request was being committed or hashed) or already
+ * hold the next pipelined request, so r->http must not be read again. */
+struct req_note {
+    uint64_t start_ns;
+    const char *method; /* http_parser's static name */
+    char peer[64];
+};
+
+static void req_note_take(const struct lb_api_req *r, struct req_note *n)
+{
+    n->start_ns = r->http->start_ns;
+    n->method = r->http->method_name;
+    snprintf(n->peer, sizeof n->peer, "%s", r->http->peer ? r->http->peer : "-");
+}
+
+static void log_request(struct lb_api_req *r, const struct req_note *n, uint64_t us)
 {
     char ts[32];
     lb_time_format_rfc3339(lb_time_now(), ts);
     fprintf(stderr,
             "ts=%s level=info msg=\"request\" method=%s route=%s status=%d us=%llu batch=%zu "
             "user=%s peer=%s\n",
-            ts, r->http->method_name, route_pattern(r->route_index), r->status,
-            (unsigned long long)us, r->batch, r->authed ? r->user.username : "-",
-            r->http->peer ? r->http->peer : "-");
+            ts, n->method, route_pattern(r->route_index), r->status, (unsigned long long)us,
+            r->batch, r->authed ? r->user.username : "-", n->peer);
 }
 
-/* Sends r's answer (or the error for rc), counts it, logs it and frees r. */
+/* After the answer went to the server: counts it, logs it and frees r. */
+static void req_done(struct lb_api_req *r, const struct req_note *n)
+{
+    uint64_t us = (uv_hrtime() - n->start_ns) / 1000;
+    lb_metrics_request(r->route_index, r->status, us);
+    if (r->api->cfg.log_requests)
+        log_request(r, n, us);
+    req_free(r);
+}
+
+/* Sends r's answer (or the error for rc), counts it, logs it and frees r;
+ * r->http is not touched after lb_http_respond (struct req_note). */
 static void send_answer(struct lb_api_req *r, int rc)
 {
     if (rc != 0 || !r->status)
@@ -448,13 +475,11 @@ static void send_answer(struct lb_api_req *r, int rc)
     (void)n;
     const char *body = r->resp_body ? r->resp_body : "";
     const char *ctype = r->content_type ? r->content_type : "application/json";
+    struct req_note note;
+    req_note_take(r, &note);
     lb_http_respond(r->http, r->status, r->resp_body ? ctype : NULL, extra[0] ? extra : NULL, body,
                     strlen(body));
-    uint64_t us = (uv_hrtime() - r->http->start_ns) / 1000;
-    lb_metrics_request(r->route_index, r->status, us);
-    if (r->api->cfg.log_requests)
-        log_request(r, us);
-    req_free(r);
+    req_done(r, &note);
 }
 
 void api_finish(struct lb_api_req *r, int rc)
@@ -574,6 +599,11 @@ static void finish_batch(lb_api *a, struct api_batch *b)
     b->n = 0;
     if (b->rc == 0 && a->cfg.publisher && b->first <= b->last)
         lb_publisher_publish(a->cfg.publisher, b->first, b->last);
+    if (b->rc != 0 && a->cfg.store_lost && lb_store_broken(a->cfg.store)) {
+        void (*lost)(void *) = a->cfg.store_lost;
+        a->cfg.store_lost = NULL; /* once */
+        lost(a->cfg.store_lost_arg);
+    }
     lb_metrics_batch(n);
     size_t i = 0;
     for (struct lb_api_req *r = list, *next; r; r = next, i++) {
@@ -1272,12 +1302,14 @@ static int parse_body(struct lb_api_req *r)
     return 0;
 }
 
-/* Request-time Idempotency-Key handling: 1 when r was answered from the
- * stored answer (or refused), 0 to go on. */
+/* Request-time Idempotency-Key handling, on POST and PATCH (the worker keys
+ * its cancelling PATCH, docs/worker.md; DESIGN.md names POST only): 1 when r
+ * was answered from the stored answer (or refused), 0 to go on. */
 static int idempotency_begin(struct lb_api_req *r, lb_txn *t)
 {
     const char *key = lb_http_req_header(r->http, "Idempotency-Key");
-    if (!key || strcmp(r->http->method_name, "POST") != 0 || !r->authed)
+    const char *m = r->http->method_name;
+    if (!key || (strcmp(m, "POST") != 0 && strcmp(m, "PATCH") != 0) || !r->authed)
         return 0;
     size_t kl = strlen(key);
     if (kl == 0 || kl > 200)
@@ -1363,16 +1395,14 @@ static void serve_static(struct lb_api_req *r)
         return;
     }
     r->status = 200;
+    struct req_note note;
+    req_note_take(r, &note);
     lb_http_respond(r->http, 200, mime_type(file),
                     "Content-Security-Policy: default-src 'self'\r\n"
                     "X-Content-Type-Options: nosniff\r\n",
                     buf, (size_t)st.st_size);
     free(buf);
-    uint64_t us = (uv_hrtime() - r->http->start_ns) / 1000;
-    lb_metrics_request(r->route_index, 200, us);
-    if (r->api->cfg.log_requests)
-        log_request(r, us);
-    req_free(r);
+    req_done(r, &note);
 }
 
 /* --- the dispatcher ------------------------------------------------------- */

@@ -231,6 +231,7 @@ struct server {
     lb_http_server *http;
     uv_signal_t sigterm, sigint;
     bool stopping;
+    int exit_code;
 };
 
 static void on_signal_closed(uv_handle_t *h)
@@ -262,16 +263,33 @@ static void on_http_stopped(void *arg)
     lb_api_close(sv->api, on_api_closed, sv);
 }
 
+static void stop_serving(struct server *sv)
+{
+    if (sv->stopping)
+        return;
+    sv->stopping = true;
+    lb_http_server_stop(sv->http, on_http_stopped, sv);
+}
+
 static void on_signal(uv_signal_t *h, int signum)
 {
     struct server *sv = h->data;
     if (sv->stopping)
         return;
-    sv->stopping = true;
     char kv[32];
     snprintf(kv, sizeof kv, "signal=%d", signum);
     log_line("info", "stopping", kv);
-    lb_http_server_stop(sv->http, on_http_stopped, sv);
+    stop_serving(sv);
+}
+
+/* The store became unusable (a failed map growth whose environment could not
+ * be opened again): stop as on SIGTERM, then exit 1 so that systemd restarts. */
+static void on_store_lost(void *arg)
+{
+    struct server *sv = arg;
+    log_line("error", "stopping: the store is unusable after a failed map growth", NULL);
+    sv->exit_code = 1;
+    stop_serving(sv);
 }
 
 static int cmd_serve(int argc, char **argv)
@@ -381,6 +399,8 @@ static int cmd_serve(int argc, char **argv)
     acfg.log_requests = !quiet;
     acfg.data_dir = data;
     acfg.commit_thread = true;
+    acfg.store_lost = on_store_lost;
+    acfg.store_lost_arg = &sv;
     if ((rc = lb_api_new(sv.loop, &acfg, &sv.api)) != 0)
         die("cannot create the API", rc);
     struct lb_http_config hcfg;
@@ -408,7 +428,7 @@ static int cmd_serve(int argc, char **argv)
     lb_store_close(sv.store);
     uv_loop_close(sv.loop);
     log_line("info", "stopped", NULL);
-    return 0;
+    return sv.exit_code;
 }
 
 /* --- backup and check -------------------------------------------------------- */

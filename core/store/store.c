@@ -26,6 +26,9 @@
  * grew, MDB_MAP_RESIZED) takes it exclusive, so lotsd's commit thread can grow the map while
  * its loop thread reads. A thread must not grow while it holds a transaction itself: the one
  * that calls lb_store_batch holds no read transaction meanwhile (growth would wait forever).
+ * When growth fails (no address space for the larger map), LMDB has already unmapped the file:
+ * remap opens the environment again at its old size, so the store goes on and only the batch
+ * that needed the room fails (issue 30).
  *
  * The outbox is the sub-database "events": big-endian seq -> the envelope
  * bytes exactly as they are published. meta["last_seq"] mirrors the last key
@@ -52,7 +55,10 @@
 #include "lotsbok/error.h"
 #include "store_internal.h"
 
-#define LB_DEFAULT_MAP (64u << 20)
+/* LMDB's map is address space, not memory (without MDB_WRITEMAP the file grows only
+ * as pages are used), so the default is large enough that growth, which needs a moment
+ * with no transaction open and can fail for want of address space, is rare. */
+#define LB_DEFAULT_MAP ((size_t)1 << 30)
 #define LB_MAX_DBS 32
 #define LB_FULL_DISK_BYTES (16u << 20)
 
@@ -185,38 +191,21 @@ static int path_join(char *buf, size_t len, const char *dir, const char *name)
     return n < 0 || (size_t)n >= len ? LB_ETOOBIG : 0;
 }
 
-/* Opens the environment in dir and every sub-database. */
-static int store_open(const char *dir, const struct lb_store_config *cfg, lb_store **out)
+/* Creates s->env on s->dir with a map of s->map_size bytes (or the larger
+ * size the file already has, which s->map_size then holds), opens every
+ * sub-database into s->dbi and reads the outbox's last seq into *last.
+ * Returns an MDB_* code or errno; on failure s->env is closed and NULL. */
+static int env_open(lb_store *s, uint64_t *last)
 {
-    *out = NULL;
-    lb_store *s = calloc(1, sizeof *s);
-    if (!s)
-        return LB_ENOMEM;
-    if (pthread_rwlock_init(&s->map_lock, NULL) != 0) {
-        free(s);
-        return LB_ENOMEM;
-    }
-    if (cfg)
-        s->cfg = *cfg;
-    if (s->cfg.followup_retry_days <= 0)
-        s->cfg.followup_retry_days = 2;
-    if (s->cfg.followup_max_attempts <= 0)
-        s->cfg.followup_max_attempts = 3;
-    s->map_size = s->cfg.map_size ? s->cfg.map_size : LB_DEFAULT_MAP;
-    if (snprintf(s->dir, sizeof s->dir, "%s", dir) >= (int)sizeof s->dir) {
-        free(s);
-        return LB_ETOOBIG;
-    }
-
     int rc = mdb_env_create(&s->env);
     if (rc) {
-        free(s);
-        return lb__mdb_err(NULL, rc);
+        s->env = NULL;
+        return rc;
     }
     unsigned flags = MDB_NOTLS | (s->cfg.no_sync ? MDB_NOSYNC : 0);
     if ((rc = mdb_env_set_maxdbs(s->env, LB_MAX_DBS)) ||
         (rc = mdb_env_set_mapsize(s->env, s->map_size)) ||
-        (rc = mdb_env_open(s->env, dir, flags, 0600)))
+        (rc = mdb_env_open(s->env, s->dir, flags, 0600)))
         goto fail;
     /* The file may be larger than our configured map (it grew before). */
     MDB_envinfo info;
@@ -241,14 +230,14 @@ static int store_open(const char *dir, const struct lb_store_config *cfg, lb_sto
     }
     MDB_cursor *cur;
     MDB_val k, v;
-    uint64_t last = 0;
+    *last = 0;
     if ((rc = mdb_cursor_open(txn, s->dbi[LB_DB_EVENTS], &cur))) {
         mdb_txn_abort(txn);
         goto fail;
     }
     rc = mdb_cursor_get(cur, &k, &v, MDB_LAST);
     if (rc == 0 && k.mv_size == 8)
-        last = lb__rd64(k.mv_data);
+        *last = lb__rd64(k.mv_data);
     mdb_cursor_close(cur);
     if (rc && rc != MDB_NOTFOUND) {
         mdb_txn_abort(txn);
@@ -256,13 +245,46 @@ static int store_open(const char *dir, const struct lb_store_config *cfg, lb_sto
     }
     if ((rc = mdb_txn_commit(txn)))
         goto fail;
-    atomic_store(&s->last_seq, last);
-    *out = s;
     return 0;
 fail:
     mdb_env_close(s->env);
-    free(s);
-    return lb__mdb_err(NULL, rc);
+    s->env = NULL;
+    return rc;
+}
+
+/* Opens the environment in dir and every sub-database. */
+static int store_open(const char *dir, const struct lb_store_config *cfg, lb_store **out)
+{
+    *out = NULL;
+    lb_store *s = calloc(1, sizeof *s);
+    if (!s)
+        return LB_ENOMEM;
+    if (pthread_rwlock_init(&s->map_lock, NULL) != 0) {
+        free(s);
+        return LB_ENOMEM;
+    }
+    if (cfg)
+        s->cfg = *cfg;
+    if (s->cfg.followup_retry_days <= 0)
+        s->cfg.followup_retry_days = 2;
+    if (s->cfg.followup_max_attempts <= 0)
+        s->cfg.followup_max_attempts = 3;
+    s->map_size = s->cfg.map_size ? s->cfg.map_size : LB_DEFAULT_MAP;
+    if (snprintf(s->dir, sizeof s->dir, "%s", dir) >= (int)sizeof s->dir) {
+        pthread_rwlock_destroy(&s->map_lock);
+        free(s);
+        return LB_ETOOBIG;
+    }
+    uint64_t last;
+    int rc = env_open(s, &last);
+    if (rc) {
+        pthread_rwlock_destroy(&s->map_lock);
+        free(s);
+        return lb__mdb_err(NULL, rc);
+    }
+    atomic_store(&s->last_seq, last);
+    *out = s;
+    return 0;
 }
 
 int lb_store_create(const char *dir, const struct lb_store_config *cfg, lb_store **out)
@@ -312,31 +334,81 @@ uint64_t lb_store_last_seq(lb_store *s)
     return atomic_load(&s->last_seq);
 }
 
-/* Sets the map's size (0: adopts the size another process grew it to).
- * LMDB allows it only with no transaction of this process open: under the
- * exclusive map lock. Returns an MDB_* code. */
-static int remap(lb_store *s, size_t size)
+/* Logs one line about the store's own state (rare: map growth failing). */
+static void store_log(const char *msg, size_t from, size_t to, int rc)
+{
+    fprintf(stderr, "level=error msg=\"%s\" map_bytes=%zu wanted_bytes=%zu error=\"%s\"\n", msg,
+            from, to, mdb_strerror(rc));
+    fflush(stderr);
+}
+
+/* Changes the map's size under the exclusive map lock, since LMDB allows it
+ * only with no transaction of this process open: doubled when grow, else
+ * adopting the size another process grew the file to. s->map_size is read
+ * and written only under the lock (and at open).
+ *
+ * When mdb_env_set_mapsize fails (mmap refused: out of address space, a
+ * RLIMIT_AS), LMDB has already unmapped the file and left the environment
+ * without a map, where the next transaction would crash. The environment is
+ * then closed and opened again at the size it had, which the unmapping has
+ * just freed; the store goes on at that size and the caller's batch fails
+ * with the error. Should even that fail, the store is marked broken: every
+ * later transaction fails with EIO and lb_store_broken tells lotsd to stop.
+ * Returns 0 or an lb_err. */
+static int remap(lb_store *s, bool grow)
 {
     pthread_rwlock_wrlock(&s->map_lock);
+    if (s->broken) {
+        pthread_rwlock_unlock(&s->map_lock);
+        return LB_EIO;
+    }
     drop_spare_read(s);
+    size_t old = s->map_size, size = 0;
+    if (grow) {
+        size = old * 2;
+        if (size < old) {
+            pthread_rwlock_unlock(&s->map_lock);
+            return LB_ENOSPC;
+        }
+    }
     int rc = mdb_env_set_mapsize(s->env, size);
     if (rc == 0) {
         MDB_envinfo info;
         if (mdb_env_info(s->env, &info) == 0)
             s->map_size = info.me_mapsize;
+        pthread_rwlock_unlock(&s->map_lock);
+        return 0;
+    }
+    mdb_env_close(s->env); /* it has no map: nothing else to do with it */
+    s->env = NULL;
+    s->map_size = old;
+    uint64_t last;
+    int rc2 = env_open(s, &last);
+    if (rc2 == 0) {
+        store_log("map growth failed; the environment is open again at its old size", old, size,
+                  rc);
+    } else {
+        s->broken = true;
+        store_log("map growth failed and the environment cannot be opened again; "
+                  "the store is unusable",
+                  old, size, rc2);
     }
     pthread_rwlock_unlock(&s->map_lock);
-    return rc;
+    return lb__mdb_err(NULL, rc);
 }
 
 /* Doubles the map (the caller holds no transaction). */
 static int store_grow(lb_store *s)
 {
-    size_t next = s->map_size * 2;
-    if (next < s->map_size)
-        return LB_ENOSPC;
-    int rc = remap(s, next);
-    return rc ? lb__mdb_err(NULL, rc) : 0;
+    return remap(s, true);
+}
+
+bool lb_store_broken(lb_store *s)
+{
+    pthread_rwlock_rdlock(&s->map_lock);
+    bool broken = s->broken;
+    pthread_rwlock_unlock(&s->map_lock);
+    return broken;
 }
 
 static int is_empty_dir(const char *path, bool *empty)
@@ -371,7 +443,7 @@ int lb_store_backup(lb_store *s, const char *to)
             return LB_EEXIST;
     }
     pthread_rwlock_rdlock(&s->map_lock); /* the copy reads the map */
-    int rc = mdb_env_copy2(s->env, to, MDB_CP_COMPACT);
+    int rc = s->broken ? EIO : mdb_env_copy2(s->env, to, MDB_CP_COMPACT);
     pthread_rwlock_unlock(&s->map_lock);
     return lb__mdb_err(NULL, rc);
 }
@@ -384,13 +456,14 @@ int lb_store_backup(lb_store *s, const char *to)
 static int txn_begin(lb_store *s, unsigned flags, MDB_txn **out)
 {
     pthread_rwlock_rdlock(&s->map_lock);
-    int rc = mdb_txn_begin(s->env, NULL, flags, out);
+    int rc = s->broken ? EIO : mdb_txn_begin(s->env, NULL, flags, out);
     if (rc == MDB_MAP_RESIZED) {
         pthread_rwlock_unlock(&s->map_lock);
-        if ((rc = remap(s, 0)) != 0)
-            return rc;
+        int err = remap(s, false);
+        if (err != 0)
+            return err == LB_ENOMEM ? ENOMEM : EIO;
         pthread_rwlock_rdlock(&s->map_lock);
-        rc = mdb_txn_begin(s->env, NULL, flags, out);
+        rc = s->broken ? EIO : mdb_txn_begin(s->env, NULL, flags, out);
     }
     if (rc != 0)
         pthread_rwlock_unlock(&s->map_lock);

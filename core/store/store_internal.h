@@ -78,6 +78,9 @@ struct lb_store {
      * another thread (lotsd's commit thread) never remaps under an open
      * transaction. */
     pthread_rwlock_t map_lock;
+    /* Set (under the exclusive map lock) when a failed map growth left an
+     * environment that could not be opened again: every transaction fails. */
+    bool broken;
     char dir[4096];
 };
 

@@ -49,6 +49,10 @@ struct lb_api_config {
     /* Commit batches on a thread of their own, so the loop goes on parsing
      * and reading while a commit syncs (lotsd); false: on the loop thread. */
     bool commit_thread;
+    /* Called once, on the loop thread, when a batch failed because the store
+     * became unusable (lb_store_broken): lotsd stops, exiting 1. */
+    void (*store_lost)(void *arg);
+    void *store_lost_arg;
 };
 
 typedef struct lb_api lb_api;

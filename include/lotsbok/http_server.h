@@ -88,7 +88,10 @@ const char *lb_http_req_header(const lb_http_req *req, const char *name);
 
 /* Answers req. extra_headers is NULL or complete lines each ending "\r\n"
  * ("Location: /api/v1/cases/7\r\n"). The server adds Content-Length,
- * Connection and Date. The body is copied. */
+ * Connection and Date. The body is copied. req, and every string it points
+ * to (peer, method_name, path, headers), is invalid once this returns: the
+ * connection may have been freed (its client went away meanwhile) or be
+ * parsing its next request. Take what is needed afterwards before calling. */
 void lb_http_respond(lb_http_req *req, int status, const char *content_type,
                      const char *extra_headers, const char *body, size_t len);
 

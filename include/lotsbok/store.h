@@ -32,7 +32,7 @@ typedef struct lb_store lb_store;
 typedef struct lb_txn lb_txn;
 
 struct lb_store_config {
-    size_t map_size;        /* initial map size in bytes; 0 = 64 MiB */
+    size_t map_size;        /* initial map size in bytes; 0 = 1 GiB (address space) */
     bool no_sync;           /* tests and benchmarks of the ceiling only: MDB_NOSYNC */
     int followup_retry_days;   /* working days to the next attempt after no_answer; default 2 */
     int followup_max_attempts; /* the attempt that makes it unreachable; default 3 */
@@ -66,6 +66,12 @@ int lb_store_check(lb_store *s, FILE *report);
 
 /* The last committed event sequence number (0 for none). */
 uint64_t lb_store_last_seq(lb_store *s);
+
+/* Whether a failed map growth left the store unusable (the environment could
+ * not be opened again): every transaction then fails with LB_EIO, and the
+ * program should stop. A failed growth normally leaves the store working at
+ * its old size (the batch that needed the room fails, LB_ENOMEM). */
+bool lb_store_broken(lb_store *s);
 
 /* --- transactions ------------------------------------------------------ */
 

@@ -518,6 +518,167 @@ static void test_full_disk(void **state)
     rm_rf(dir);
 }
 
+/* An idempotency answer of about 1 MiB under key "big-N" (a record the
+ * store keeps whole, so every few writes need the map to grow). */
+struct big_op {
+    int n;
+    char *body;
+};
+
+static int run_big(lb_txn *t, void *arg)
+{
+    struct big_op *o = arg;
+    char key[32];
+    snprintf(key, sizeof key, "big-%d", o->n);
+    struct lb_idempotency rec = {.status = 201, .body = o->body, .at = ctx.now};
+    return lb_idempotency_put(t, "anna", key, &rec);
+}
+
+/* The address space this process uses now (VmSize), in bytes; 0 unknown. */
+static size_t vm_size(void)
+{
+    FILE *f = fopen("/proc/self/status", "r");
+    char line[256];
+    size_t kb = 0;
+    while (f && fgets(line, sizeof line, f))
+        if (sscanf(line, "VmSize: %zu kB", &kb) == 1)
+            break;
+    if (f)
+        fclose(f);
+    return kb * 1024;
+}
+
+/* Issue 30: when the map cannot grow (no address space for the larger map:
+ * RLIMIT_AS = what the process uses + 24 MiB, then 1 MiB records), LMDB has
+ * already unmapped the file. The batch must fail with LB_ENOMEM and the store
+ * go on at its old size: reads see every record written before, and once
+ * address space is back the same write succeeds. Before the fix the next
+ * read transaction crashed the process. In a child, since the limit is
+ * process-wide; not under AddressSanitizer, whose shadow memory the limit
+ * would starve. */
+static void test_map_growth_fails(void **state)
+{
+    (void)state;
+#if defined(__SANITIZE_ADDRESS__)
+    skip();
+#endif
+    char dir[] = "/tmp/lb_growfail_XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        struct lb_store_config cfg = {.map_size = 1 << 20, .no_sync = true};
+        lb_store *s;
+        struct big_op o = {.body = malloc(1000000)};
+        if (!o.body || lb_store_create(dir, &cfg, &s) != 0)
+            _exit(2);
+        memset(o.body, 'x', 999999);
+        o.body[999999] = '\0';
+        struct rlimit rl = {vm_size() + (24 << 20), RLIM_INFINITY};
+        if (rl.rlim_cur == 24 << 20 || setrlimit(RLIMIT_AS, &rl) != 0)
+            _exit(3);
+        int rc = 0;
+        for (o.n = 0; o.n < 200 && rc == 0; o.n++)
+            rc = lb_store_run(s, run_big, &o);
+        o.n--;
+        if (rc != LB_ENOMEM)
+            _exit(4); /* it never failed (or failed otherwise) */
+        /* The store goes on: a read sees every record written before. */
+        lb_txn *r;
+        if (lb_txn_read(s, &r) != 0)
+            _exit(5);
+        for (int i = 0; i < o.n; i++) {
+            char key[32];
+            struct lb_idempotency rec = {0};
+            snprintf(key, sizeof key, "big-%d", i);
+            if (lb_idempotency_get(r, "anna", key, &rec) != 0 || strlen(rec.body) != 999999)
+                _exit(6);
+            lb_idempotency_clear(&rec);
+        }
+        lb_txn_end(r);
+        if (lb_store_broken(s))
+            _exit(7);
+        /* Address space is back: the same write grows the map and commits. */
+        rl.rlim_cur = RLIM_INFINITY;
+        if (setrlimit(RLIMIT_AS, &rl) != 0 || lb_store_run(s, run_big, &o) != 0)
+            _exit(8);
+        lb_store_close(s);
+        free(o.body);
+        _exit(o.n > 0 ? 0 : 9);
+    }
+    int st;
+    assert_int_equal(waitpid(pid, &st, 0), pid);
+    if (WIFSIGNALED(st))
+        fail_msg("the child died of signal %d after the failed growth", WTERMSIG(st));
+    assert_true(WIFEXITED(st));
+    assert_int_equal(WEXITSTATUS(st), 0);
+    lb_store *s;
+    assert_int_equal(lb_store_open(dir, NULL, &s), 0);
+    assert_int_equal(lb_store_check(s, stderr), 0);
+    lb_store_close(s);
+    rm_rf(dir);
+}
+
+/* The put that finds the map full takes every bit of address space away
+ * (RLIMIT_AS far below what the process uses), so that growing fails and
+ * so does opening the environment again. */
+static int run_big_starve(lb_txn *t, void *arg)
+{
+    int rc = run_big(t, arg);
+    if (rc == LB_EMAPFULL) {
+        struct rlimit rl = {1 << 20, RLIM_INFINITY};
+        setrlimit(RLIMIT_AS, &rl);
+    }
+    return rc;
+}
+
+/* When even opening the environment again fails after a failed growth, the
+ * store is broken: every later transaction fails with LB_EIO (no crash) and
+ * lb_store_broken says so, for lotsd to stop. */
+static void test_map_growth_fails_broken(void **state)
+{
+    (void)state;
+#if defined(__SANITIZE_ADDRESS__)
+    skip();
+#endif
+    char dir[] = "/tmp/lb_growbroken_XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        struct lb_store_config cfg = {.map_size = 1 << 20, .no_sync = true};
+        lb_store *s;
+        struct big_op o = {.body = malloc(1000000)};
+        if (!o.body || lb_store_create(dir, &cfg, &s) != 0)
+            _exit(2);
+        memset(o.body, 'x', 999999);
+        o.body[999999] = '\0';
+        int rc = 0;
+        for (o.n = 0; o.n < 200 && rc == 0; o.n++)
+            rc = lb_store_run(s, run_big_starve, &o);
+        if (rc == 0)
+            _exit(3);
+        if (!lb_store_broken(s))
+            _exit(4);
+        lb_txn *r;
+        if (lb_txn_read(s, &r) != LB_EIO || lb_store_run(s, run_big, &o) != LB_EIO)
+            _exit(5);
+        _exit(0);
+    }
+    int st;
+    assert_int_equal(waitpid(pid, &st, 0), pid);
+    if (WIFSIGNALED(st))
+        fail_msg("the child died of signal %d after the failed growth", WTERMSIG(st));
+    assert_true(WIFEXITED(st));
+    assert_int_equal(WEXITSTATUS(st), 0);
+    /* Nothing acknowledged was lost: the environment opens and checks clean. */
+    lb_store *s;
+    assert_int_equal(lb_store_open(dir, NULL, &s), 0);
+    assert_int_equal(lb_store_check(s, stderr), 0);
+    lb_store_close(s);
+    rm_rf(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -527,6 +688,8 @@ int main(void)
         cmocka_unit_test(test_backup_during_writes),
         cmocka_unit_test(test_kill9_mid_batch),
         cmocka_unit_test(test_full_disk),
+        cmocka_unit_test(test_map_growth_fails),
+        cmocka_unit_test(test_map_growth_fails_broken),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
