@@ -7,7 +7,10 @@
  * that 429 with Retry-After. argon2id runs on the libuv thread pool
  * (api_offload), never on the loop. A session is stored as its token's hash
  * (lb_session_put) in the same group commit as any write, so it survives a
- * restart. Disabling a user or changing its password deletes its sessions.
+ * restart. Disabling a user or changing its password deletes its sessions,
+ * and a login whose verification overlapped such a change is refused when
+ * its session is stored (op_session_put checks the hash it verified is still
+ * the user's).
  * Password hashes never leave this file: api_user_json omits them and no log
  * line carries them. */
 #include <stdlib.h>
@@ -71,15 +74,27 @@ static void login_work(struct lb_api_req *r)
         a->known ? lb_password_verify(a->hash, a->password) : lb_password_verify_dummy(a->password);
 }
 
+/* Stores the session, after checking again, in the transaction that stores
+ * it, that the user is still the one whose hash was verified: a password
+ * change or a disabling that committed while argon2id ran has revoked the
+ * user's sessions already, and must not be outlived by this one. */
 static int op_session_put(lb_txn *t, struct lb_api_req *r)
 {
     struct login_arg *a = r->arg;
+    struct lb_user u = {0};
+    int rc = lb_user_get(t, a->username, &u);
+    bool same = rc == 0 && !u.disabled && u.password_hash && strcmp(u.password_hash, a->hash) == 0;
+    lb_user_clear(&u);
+    if (rc != 0 && rc != LB_ENOTFOUND)
+        return rc;
+    if (!same)
+        return api_fail(r, 401, "invalid_credentials", NULL, "wrong username or password");
     struct lb_session s = {0};
     memcpy(s.token_hash, a->token_hash, 32);
     s.username = a->username;
     s.created_at = r->ctx.now;
     s.expires_at = a->expires_at;
-    int rc = lb_session_put(t, &s);
+    rc = lb_session_put(t, &s);
     if (rc != 0)
         return rc;
     json_t *o = json_object();

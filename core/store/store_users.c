@@ -230,10 +230,15 @@ int lb_session_delete_user(lb_txn *t, const char *username)
 
 /* --- idempotency keys ---------------------------------------------------- */
 
+/* The stored key: username NUL key. Sized to LMDB's own key limit (511
+ * bytes), not LB__KEY_MAX: a 64-character username and a 200-character
+ * Idempotency-Key (the API's limits) take 265 bytes. */
+#define IDEM_KEY_MAX 511
+
 static int idem_key(const char *username, const char *key, uint8_t *buf, size_t *len)
 {
     size_t a = username ? strlen(username) : 0, b = key ? strlen(key) : 0;
-    if (a == 0 || b == 0 || a + b + 1 > LB__KEY_MAX)
+    if (a == 0 || b == 0 || a + b + 1 > IDEM_KEY_MAX)
         return LB_EINVAL;
     memcpy(buf, username, a);
     buf[a] = 0;
@@ -244,7 +249,7 @@ static int idem_key(const char *username, const char *key, uint8_t *buf, size_t 
 
 int lb_idempotency_get(lb_txn *t, const char *username, const char *key, struct lb_idempotency *out)
 {
-    uint8_t kb[LB__KEY_MAX];
+    uint8_t kb[IDEM_KEY_MAX];
     size_t len;
     if (idem_key(username, key, kb, &len))
         return LB_ENOTFOUND;
@@ -258,7 +263,7 @@ int lb_idempotency_get(lb_txn *t, const char *username, const char *key, struct 
 int lb_idempotency_put(lb_txn *t, const char *username, const char *key,
                        const struct lb_idempotency *rec)
 {
-    uint8_t kb[LB__KEY_MAX];
+    uint8_t kb[IDEM_KEY_MAX];
     size_t len;
     int rc = idem_key(username, key, kb, &len);
     if (rc)
