@@ -64,6 +64,17 @@ class StandIn:
             def do_PATCH(self):
                 standin.http(self)
 
+            def do_PUT(self):
+                # The worker's indicator snapshots: accepted and dropped (without this the
+                # worker retries a 501 and its cursor lags behind the log at the end).
+                h = self
+                h.rfile.read(int(h.headers.get("Content-Length", 0)))
+                h.send_response(200)
+                h.send_header("Content-Type", "application/json")
+                h.send_header("Content-Length", "2")
+                h.end_headers()
+                h.wfile.write(b"{}")
+
         class Server(ThreadingHTTPServer):
             def handle_error(self, request, client_address):
                 pass  # the worker killed mid-request: a broken pipe is expected
