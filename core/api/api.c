@@ -124,6 +124,7 @@ static const struct api_route routes[] = {
     {"POST", "/api/v1/sessions", LB_ROUTE_SESSION_CREATE, api_session_create},
     {"DELETE", "/api/v1/sessions/current", LB_ROUTE_SESSION_DELETE, api_session_delete},
     {"GET", "/api/v1/me", LB_ROUTE_ME, api_me},
+    {"GET", "/api/v1/units", LB_ROUTE_UNITS, api_units_list},
     {"POST", "/api/v1/users", LB_ROUTE_USER_CREATE, api_user_create},
     {"GET", "/api/v1/users", LB_ROUTE_USER_LIST, api_user_list},
     {"PATCH", "/api/v1/users/{name}", LB_ROUTE_USER_UPDATE, api_user_update},

@@ -222,6 +222,16 @@ static int query_date(struct lb_api_req *r, const char *key, lb_date *out)
     return 0;
 }
 
+/* Loads company id into *co unless *co already is that company (a company's
+ * cases often follow each other in a list). */
+static int case_company_name(lb_txn *t, lb_id id, struct lb_company *co)
+{
+    if (co->meta.id == id && co->name)
+        return 0;
+    lb_company_clear(co);
+    return lb_company_get(t, id, co);
+}
+
 int api_case_list(struct lb_api_req *r, lb_txn *t)
 {
     lb_id ids[500];
@@ -258,6 +268,7 @@ int api_case_list(struct lb_api_req *r, lb_txn *t)
     if ((rc = lb_case_list(t, &f, &p)) != 0)
         return rc;
     json_t *items = json_array();
+    struct lb_company co = {0};
     for (size_t i = 0; items && i < p.count; i++) {
         struct lb_case c = {0};
         rc = lb_case_get(t, ids[i], &c);
@@ -267,9 +278,20 @@ int api_case_list(struct lb_api_req *r, lb_txn *t)
             json_decref(items);
             return rc;
         }
-        json_array_append_new(items, api_case_json(&c));
+        json_t *o = api_case_json(&c);
+        /* What a list row shows without a request per row: the company's name. */
+        if (o && (rc = case_company_name(t, c.company_id, &co)) == 0)
+            api_json_str(o, "company_name", co.name);
         lb_case_clear(&c);
+        if (rc != 0 && rc != LB_ENOTFOUND) {
+            json_decref(o);
+            json_decref(items);
+            lb_company_clear(&co);
+            return rc;
+        }
+        json_array_append_new(items, o);
     }
+    lb_company_clear(&co);
     return api_answer_list(r, items, p.next);
 }
 
@@ -441,6 +463,19 @@ static int op_case_update(lb_txn *t, struct lb_api_req *r)
         rc = api_strdup(&c.subject, json_string_value(v));
     if (rc == 0 && (v = json_object_get(r->body, "description")))
         rc = api_strdup(&c.description, json_is_string(v) ? json_string_value(v) : NULL);
+    if (rc == 0 && (v = json_object_get(r->body, "owner")) && json_is_string(v)) {
+        /* The new owner must be an active lots: the calls of the case go to them. */
+        struct lb_user u = {0};
+        int urc = lb_user_get(t, json_string_value(v), &u);
+        if (urc == LB_ENOTFOUND || (urc == 0 && (u.role != LB_ROLE_LOTS || u.disabled)))
+            rc = api_fail(r, 422, "unknown_user", "owner",
+                          "owner must be an active user with role lots");
+        else if (urc != 0)
+            rc = urc;
+        else
+            rc = api_strdup(&c.owner, json_string_value(v));
+        lb_user_clear(&u);
+    }
     if (rc == 0) {
         if (a->has_category)
             c.category = a->category;
@@ -471,6 +506,10 @@ int api_case_update(struct lb_api_req *r, lb_txn *t)
         rc = api_str(r, r->body, "description", false, LB_LIMIT_TEXT, &s);
     if (rc == 0)
         rc = api_enum_category(r, r->body, "category", false, &a->category, &a->has_category);
+    if (rc == 0)
+        rc = api_str(r, r->body, "owner", false, 64, &s);
+    if (rc == 0 && json_is_null(json_object_get(r->body, "owner")))
+        rc = api_fail(r, 422, "missing_field", "owner", "a case always has an owner");
     if (rc == 0)
         rc = api_bool(r, r->body, "legal_hold", &a->has_legal_hold, &a->legal_hold);
     /* A legal hold is the administrator's decision (it stops retention and

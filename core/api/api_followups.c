@@ -80,6 +80,37 @@ json_t *api_followup_json(const struct lb_followup *f)
     return o;
 }
 
+/* Adds to a follow-up's JSON what the call list and the call screen show
+ * without a request per row: "company_name", and per item "case_number" and
+ * "case_subject". A record gone missing leaves its field null. */
+static int followup_context(lb_txn *t, const struct lb_followup *f, json_t *o)
+{
+    struct lb_company co = {0};
+    int rc = lb_company_get(t, f->company_id, &co);
+    if (rc != 0 && rc != LB_ENOTFOUND)
+        return rc;
+    api_json_str(o, "company_name", rc == 0 ? co.name : NULL);
+    lb_company_clear(&co);
+    json_t *items = json_object_get(o, "items");
+    for (uint32_t i = 0; i < f->nitems && i < json_array_size(items); i++) {
+        json_t *j = json_array_get(items, i);
+        struct lb_case c = {0};
+        char number[16] = "";
+        rc = lb_case_get(t, f->items[i].case_id, &c);
+        if (rc != 0 && rc != LB_ENOTFOUND)
+            return rc;
+        if (rc == 0)
+            lb_case_number(&c, number, sizeof number);
+        api_json_str(j, "case_number", rc == 0 ? number : NULL);
+        api_json_str(j, "case_subject", rc == 0 ? c.subject : NULL);
+        lb_case_clear(&c);
+    }
+    return 0;
+}
+
+/* The follow-up as the answer of a write. Writes answer without the context
+ * (followup_context): their answers are kept for Idempotency-Key repeats, the
+ * worker's for long, and must hold no company name or case subject. */
 static int followup_answer(struct lb_api_req *r, const struct lb_followup *f, int status)
 {
     char loc[64];
@@ -127,8 +158,15 @@ int api_followup_list(struct lb_api_req *r, lb_txn *t)
             json_decref(items);
             return rc;
         }
-        json_array_append_new(items, api_followup_json(&fu));
+        json_t *o = api_followup_json(&fu);
+        rc = o ? followup_context(t, &fu, o) : LB_ENOMEM;
         lb_followup_clear(&fu);
+        if (rc != 0) {
+            json_decref(o);
+            json_decref(items);
+            return rc;
+        }
+        json_array_append_new(items, o);
     }
     return api_answer_list(r, items, p.next);
 }
@@ -142,9 +180,14 @@ int api_followup_get(struct lb_api_req *r, lb_txn *t)
     struct lb_followup f = {0};
     if ((rc = lb_followup_get(t, id, &f)) != 0)
         return rc;
-    rc = followup_answer(r, &f, 200);
+    json_t *j = api_followup_json(&f);
+    rc = j ? followup_context(t, &f, j) : LB_ENOMEM;
     lb_followup_clear(&f);
-    return rc;
+    if (rc != 0) {
+        json_decref(j);
+        return rc;
+    }
+    return api_answer(r, 200, j, NULL);
 }
 
 /* --- items -------------------------------------------------------------------- */

@@ -3,7 +3,9 @@
  * GET /improvements, POST /improvements and PATCH /improvements/{id}:
  * {unit?, title, description?, followup_id?, status}; status defaults to
  * identified on creation. The unit, when given, must be a configured one;
- * null clears it on PATCH (the action then belongs to the lots function). */
+ * null clears it on PATCH (the action then belongs to the lots function).
+ * Handlers read the actions of their own units only; like every handler list,
+ * a page may then hold fewer than `limit` items while `next` is not null. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -44,7 +46,10 @@ int api_improvement_list(struct lb_api_req *r, lb_txn *t)
             json_decref(items);
             return rc;
         }
-        json_array_append_new(items, api_improvement_json(&m));
+        /* A handler reads their own units' actions (the Kvartal screen); the
+         * lots function's and other units' are left out. */
+        if (r->user.role != LB_ROLE_HANDLER || (m.unit && api_unit_allowed(r, m.unit)))
+            json_array_append_new(items, api_improvement_json(&m));
         lb_improvement_clear(&m);
     }
     return api_answer_list(r, items, p.next);

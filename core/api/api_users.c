@@ -12,7 +12,12 @@
  * its session is stored (op_session_put checks the hash it verified is still
  * the user's).
  * Password hashes never leave this file: api_user_json omits them and no log
- * line carries them. */
+ * line carries them.
+ *
+ * GET /users is the administrator's list and, for lots and handlers, the staff
+ * directory the screens show names from: username, display_name, role, units
+ * and disabled only (no versions, no password dates), so a timeline can say
+ * "Anna Lind" where the records hold "anna.lots". Viewers see no names. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -33,6 +38,7 @@ json_t *api_user_json(const struct lb_user *u)
     }
     api_json_meta(o, &u->meta);
     api_json_str(o, "username", u->username);
+    api_json_str(o, "display_name", u->display_name);
     api_json_str(o, "role", lb_role_str(u->role));
     for (uint32_t i = 0; i < u->nunits; i++)
         json_array_append_new(units, json_string(u->units[i]));
@@ -40,6 +46,47 @@ json_t *api_user_json(const struct lb_user *u)
     json_object_set_new(o, "disabled", json_boolean(u->disabled));
     api_json_time(o, "password_changed_at", u->password_changed_at);
     return o;
+}
+
+/* The directory entry of a user, for callers other than an administrator. */
+static json_t *user_directory_json(const struct lb_user *u)
+{
+    json_t *o = json_object();
+    json_t *units = json_array();
+    if (!o || !units) {
+        json_decref(o);
+        json_decref(units);
+        return NULL;
+    }
+    api_json_str(o, "username", u->username);
+    api_json_str(o, "display_name", u->display_name);
+    api_json_str(o, "role", lb_role_str(u->role));
+    for (uint32_t i = 0; i < u->nunits; i++)
+        json_array_append_new(units, json_string(u->units[i]));
+    json_object_set_new(o, "units", units);
+    json_object_set_new(o, "disabled", json_boolean(u->disabled));
+    return o;
+}
+
+/* Validates the optional "display_name" (a name: 1..200 characters after
+ * trimming is the caller's; null clears it on PATCH). */
+static int validate_display_name(struct lb_api_req *r)
+{
+    const char *s;
+    int rc = api_str(r, r->body, "display_name", false, LB_LIMIT_NAME, &s);
+    if (rc == 0 && s && !*s)
+        rc = api_fail(r, 422, "missing_field", "display_name",
+                      "display_name must not be empty (null removes it)");
+    return rc;
+}
+
+/* Copies the body's display_name into u when the key is present. */
+static int copy_display_name(struct lb_api_req *r, struct lb_user *u)
+{
+    json_t *v = json_object_get(r->body, "display_name");
+    if (!v)
+        return 0;
+    return api_strdup(&u->display_name, json_is_string(v) ? json_string_value(v) : NULL);
 }
 
 /* --- sessions ------------------------------------------------------------- */
@@ -185,11 +232,87 @@ int api_session_delete(struct lb_api_req *r, lb_txn *t)
     return api_queue(r, op_session_delete, NULL, NULL);
 }
 
+/* Counts what a follow-up filter matches, a page of 500 ids at a time. */
+static int count_followups(lb_txn *t, const struct lb_followup_filter *f, json_int_t *n)
+{
+    lb_id ids[500];
+    struct lb_page p = {.after = 0, .limit = 500, .ids = ids};
+    *n = 0;
+    for (;;) {
+        p.count = 0;
+        p.next = 0;
+        int rc = lb_followup_list(t, f, &p);
+        if (rc != 0)
+            return rc;
+        *n += (json_int_t)p.count;
+        if (p.next == 0)
+            return 0;
+        p.after = p.next;
+    }
+}
+
+/* Counts what a hand-off filter matches, a page of 500 ids at a time. */
+static int count_handoffs(lb_txn *t, const struct lb_handoff_filter *f, json_int_t *n)
+{
+    lb_id ids[500];
+    struct lb_page p = {.after = 0, .limit = 500, .ids = ids};
+    *n = 0;
+    for (;;) {
+        p.count = 0;
+        p.next = 0;
+        int rc = lb_handoff_list(t, f, &p);
+        if (rc != 0)
+            return rc;
+        *n += (json_int_t)p.count;
+        if (p.next == 0)
+            return 0;
+        p.after = p.next;
+    }
+}
+
+/* GET /me: the caller, and "counts" for the menu of the web interface, so a
+ * screen needs no request of its own for them: a lots's
+ * "followups_due" (their scheduled calls due today, Stockholm, or earlier)
+ * and, for those who see an inbox (handler: their units; lots, admin: every
+ * unit), "handoffs_new" (sent, not yet acknowledged). */
 int api_me(struct lb_api_req *r, lb_txn *t)
 {
-    (void)t;
     json_t *j = api_user_json(&r->user);
-    return j ? api_answer(r, 200, j, NULL) : LB_ENOMEM;
+    json_t *counts = json_object();
+    if (!j || !counts) {
+        json_decref(j);
+        json_decref(counts);
+        return LB_ENOMEM;
+    }
+    json_object_set_new(j, "counts", counts);
+    enum lb_role role = r->user.role;
+    json_int_t n;
+    int rc = 0;
+    if (role == LB_ROLE_LOTS) {
+        struct lb_followup_filter f = {.status = LB_FOLLOWUP_SCHEDULED,
+                                       .assignee = r->user.username,
+                                       .due_before = lb_stockholm_date(r->ctx.now)};
+        if ((rc = count_followups(t, &f, &n)) == 0)
+            json_object_set_new(counts, "followups_due", json_integer(n));
+    }
+    if (rc == 0 && (role == LB_ROLE_LOTS || role == LB_ROLE_ADMIN || role == LB_ROLE_HANDLER)) {
+        struct lb_handoff_filter f = {.status = LB_HANDOFF_SENT, .overdue = -1};
+        if (role == LB_ROLE_HANDLER) {
+            f.units = (const char *const *)r->user.units;
+            f.nunits = r->user.nunits;
+        }
+        if (role != LB_ROLE_HANDLER || f.nunits > 0)
+            rc = count_handoffs(t, &f, &n);
+        else
+            n = 0;
+        if (rc == 0)
+            json_object_set_new(counts, "handoffs_new", json_integer(n));
+    }
+    if (rc != 0) {
+        json_decref(j);
+        return rc;
+    }
+    return api_answer(r, 200, j, NULL);
 }
 
 /* --- users ---------------------------------------------------------------- */
@@ -294,7 +417,8 @@ static int op_user_create(lb_txn *t, struct lb_api_req *r)
     u.password_changed_at = r->ctx.now;
     int rc;
     if ((rc = api_strdup(&u.username, a->username)) == 0 &&
-        (rc = api_strdup(&u.password_hash, a->hash)) == 0 && (rc = copy_units(r, &u)) == 0)
+        (rc = api_strdup(&u.password_hash, a->hash)) == 0 && (rc = copy_units(r, &u)) == 0 &&
+        (rc = copy_display_name(r, &u)) == 0)
         rc = lb_user_create(t, &r->ctx, &u);
     if (rc == LB_EEXIST)
         api_fail(r, 409, "duplicate_username", "username", "the username is taken");
@@ -338,6 +462,8 @@ int api_user_create(struct lb_api_req *r, lb_txn *t)
         rc = api_enum_role(r, r->body, "role", true, &role, NULL);
     if (rc == 0)
         rc = validate_units(r, &has_units);
+    if (rc == 0)
+        rc = validate_display_name(r);
     if (rc == 0 && role == LB_ROLE_HANDLER &&
         (!has_units || json_array_size(json_object_get(r->body, "units")) == 0))
         rc = api_fail(r, 422, "missing_field", "units", "a handler needs at least one unit");
@@ -369,7 +495,11 @@ int api_user_list(struct lb_api_req *r, lb_txn *t)
             json_decref(items);
             return rc;
         }
-        json_array_append_new(items, api_user_json(&u));
+        /* Service accounts are machinery, not colleagues: left out of the directory. */
+        if (r->user.role == LB_ROLE_ADMIN)
+            json_array_append_new(items, api_user_json(&u));
+        else if (u.role != LB_ROLE_SERVICE)
+            json_array_append_new(items, user_directory_json(&u));
         lb_user_clear(&u);
     }
     return api_answer_list(r, items, p.next);
@@ -395,6 +525,8 @@ static int op_user_update(lb_txn *t, struct lb_api_req *r)
     json_t *units = json_object_get(r->body, "units");
     if (rc == 0 && units && !json_is_null(units))
         rc = copy_units(r, &u);
+    if (rc == 0)
+        rc = copy_display_name(r, &u);
     if (rc == 0 && u.role == LB_ROLE_HANDLER && u.nunits == 0)
         rc = api_fail(r, 422, "missing_field", "units", "a handler needs at least one unit");
     if (rc == 0)
@@ -434,6 +566,8 @@ int api_user_update(struct lb_api_req *r, lb_txn *t)
         rc = validate_units(r, &has_units);
     if (rc == 0)
         rc = api_bool(r, r->body, "disabled", &a->has_disabled, &a->disabled);
+    if (rc == 0)
+        rc = validate_display_name(r);
     if (rc == 0 && password && !(a->password = strdup(password)))
         rc = LB_ENOMEM;
     if (rc != 0) {

@@ -53,7 +53,7 @@
  *   POST   /followups/{id}/items                       x
  *   POST   /followups/{id}/result          x
  *   PATCH  /followups/{id}                             x
- *   GET    /improvements                x  x     x
+ *   GET    /improvements                x  x  x  x       handler: own units' only
  *   POST   /improvements                x  x
  *   PATCH  /improvements/{id}           x  x
  *   GET    /indicators                  x  x  x  x  x
@@ -62,9 +62,10 @@
  *   GET    /persons                     x
  *   GET    /events                      x              x
  *   POST   /users                       x
- *   GET    /users                       x
+ *   GET    /users                       x  x  x          lots, handler: the staff directory
  *   PATCH  /users/{name}                x
  *   GET    /me                          x  x  x  x  x
+ *   GET    /units                       x  x  x  x  x
  *
  * Decision: the case writes (create, update, contacts, close, reopen, hand-off create
  * and withdraw) are the lots' alone, as DESIGN.md says; admin may read cases but not
@@ -407,7 +408,7 @@ static const unsigned route_roles[LB_ROUTE_COUNT] = {
     [LB_ROUTE_FOLLOWUP_ITEMS] = S,
     [LB_ROUTE_FOLLOWUP_RESULT] = L,
     [LB_ROUTE_FOLLOWUP_UPDATE] = S,
-    [LB_ROUTE_IMPROVEMENT_LIST] = A | L | V,
+    [LB_ROUTE_IMPROVEMENT_LIST] = A | L | H | V, /* handler: own units' (api_improvement_list) */
     [LB_ROUTE_IMPROVEMENT_CREATE] = A | L,
     [LB_ROUTE_IMPROVEMENT_UPDATE] = A | L,
     [LB_ROUTE_INDICATORS_GET] = ALL,
@@ -416,9 +417,10 @@ static const unsigned route_roles[LB_ROUTE_COUNT] = {
     [LB_ROUTE_PERSONS] = A,
     [LB_ROUTE_EVENTS] = A | S,
     [LB_ROUTE_USER_CREATE] = A,
-    [LB_ROUTE_USER_LIST] = A,
+    [LB_ROUTE_USER_LIST] = A | L | H, /* lots, handler: the directory (api_user_list) */
     [LB_ROUTE_USER_UPDATE] = A,
     [LB_ROUTE_ME] = ALL,
+    [LB_ROUTE_UNITS] = ALL,
 };
 
 #undef A

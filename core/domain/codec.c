@@ -51,7 +51,7 @@
  *   improvement  u unit, ti title, de description, fu followup_id, st status,
  *                ia identified_at, ima implemented_at
  *   user         un username, ph password_hash, r role, us units (array of
- *                str), dis disabled, pca password_changed_at
+ *                str), dis disabled, pca password_changed_at, dn display_name
  *   session      th token_hash, un username, ca created_at, ea expires_at
  *                (no meta)
  *   idempotency  rh request_hash, s status, loc location, b body, at at
@@ -264,6 +264,7 @@ static const struct codec_field user_fields[] = {
     F(lb_user, "r", K_ENUM, role, LB_ROLE_COUNT),
     FS(lb_user, "us", units, nunits, LB_UNITS_MAX),
     F(lb_user, "dis", K_BOOL, disabled, 0),
+    F(lb_user, "dn", K_STR, display_name, NAME_MAX_B),
     F(lb_user, "pca", K_TIME, password_changed_at, 0),
 };
 

@@ -115,6 +115,7 @@ void lb_user_clear(struct lb_user *r)
     if (r == NULL)
         return;
     free(r->username);
+    free(r->display_name);
     if (r->password_hash != NULL) {
         /* Not a secret by itself, but there is no reason to leave it in freed memory. */
         memset(r->password_hash, 0, strlen(r->password_hash));

@@ -718,6 +718,23 @@ int lb_report_html_escape(const char *s, char **out)
     return 0;
 }
 
+/* An RFC 3339 instant as Stockholm's wall clock to the minute, "2026-12-04 15:12",
+ * as a reader of the page expects it; the instant itself when it cannot be read. */
+static void local_minute(const char *iso, char *out, size_t len)
+{
+    lb_time t;
+    if (iso == NULL || lb_time_parse_rfc3339(iso, &t) != 0) {
+        snprintf(out, len, "%s", iso ? iso : "");
+        return;
+    }
+    long long s = (t - (t % 1000 + 1000) % 1000) / 1000 + lb_stockholm_offset(t);
+    long long days = (s - ((s % 86400) + 86400) % 86400) / 86400;
+    int sec = (int)(s - days * 86400);
+    int y, m, d;
+    lb_date_to_ymd((lb_date)days, &y, &m, &d);
+    snprintf(out, len, "%04d-%02d-%02d %02d:%02d", y, m, d, sec / 3600, sec / 60 % 60);
+}
+
 /* The page's only stylesheet. Its SHA-256 is in the CSP (lb_report_html_csp), so
  * changing a byte here changes the header with it. */
 static const char STYLE[] =
@@ -726,12 +743,13 @@ static const char STYLE[] =
     "h1{font-size:1.5em}h2{font-size:1.2em;border-bottom:1px solid #999;margin-top:1.5em}"
     "table{border-collapse:collapse;margin:.5em 0;font-size:.9em}"
     "th,td{border:1px solid #bbb;padding:.2em .5em;text-align:left;vertical-align:top}"
-    "td.num{text-align:right;white-space:nowrap}"
+    "td.num{text-align:right}.ci{white-space:nowrap}"
     ".charts{display:flex;flex-wrap:wrap;gap:1em}"
     "figure{margin:.5em 0;break-inside:avoid}figcaption{font-size:.85em}"
     ".note{font-size:.85em;color:#444}"
     "@page{size:A4;margin:15mm}"
     "@media print{body{max-width:none;padding:0;font-size:10pt}"
+    "table{font-size:8pt}th,td{padding:.1em .25em}"
     "section,table,figure{break-inside:avoid}h2{break-after:avoid}}";
 
 int lb_report_html_csp(char *buf, size_t len)
@@ -849,20 +867,32 @@ static void td_num(struct sbuf *b, const json_t *v, int dec, const char *suffix)
 }
 
 /* "67,1 (50,7–83,5)" or "– (för få svar)". */
-static void td_index(struct sbuf *b, const json_t *ix)
+/* An index cell: "71,2 (64,0–78,4)", the interval free to go to a line of its own
+ * so a wide table still fits the page; label ("NKI", "NUI") first when given. */
+static void td_index_label(struct sbuf *b, const char *label, const json_t *ix)
 {
     char v[32], lo[32], hi[32];
     const json_t *ci = json_object_get(ix, "ci95");
     fmt_num(json_object_get(ix, "index"), 1, v, sizeof v);
     fmt_num(json_array_get(ci, 0), 1, lo, sizeof lo);
     fmt_num(json_array_get(ci, 1), 1, hi, sizeof hi);
+    sb_puts(b, "<td class=\"num\">");
+    if (label) {
+        html_text(b, label);
+        sb_puts(b, " ");
+    }
     if (v[0] == '\0')
-        sb_printf(b, "<td class=\"num\">–%s</td>",
+        sb_printf(b, "–%s</td>",
                   json_is_true(json_object_get(ix, "suppressed")) ? " (för få svar)" : "");
     else if (lo[0] != '\0')
-        sb_printf(b, "<td class=\"num\">%s (%s–%s)</td>", v, lo, hi);
+        sb_printf(b, "%s <span class=\"ci\">(%s–%s)</span></td>", v, lo, hi);
     else
-        sb_printf(b, "<td class=\"num\">%s</td>", v);
+        sb_printf(b, "%s</td>", v);
+}
+
+static void td_index(struct sbuf *b, const json_t *ix)
+{
+    td_index_label(b, NULL, ix);
 }
 
 static void td_share(struct sbuf *b, const json_t *s)
@@ -979,10 +1009,9 @@ static void html_units(struct sbuf *b, const json_t *doc, const json_t *snap)
             sb_printf(b, "<td class=\"num\">%.0f %%</td>", json_number_value(rate) * 100);
         else
             sb_puts(b, "<td class=\"num\">–</td>");
-        sb_puts(b, "<td class=\"num\">");
-        html_text(b, json_string_value(json_object_get(u, "label")));
-        sb_puts(b, "</td>");
-        td_index(b, k);
+        /* The label goes in the index's own cell: a cell of its own made the row one
+         * longer than the header, pushing the last column out of the page. */
+        td_index_label(b, json_string_value(json_object_get(u, "label")), k);
         td_num(b, json_object_get(k, "n"), 0, "");
         sb_puts(b, "<td>");
         html_text(b, json_is_string(json_object_get(k, "grade"))
@@ -1150,7 +1179,9 @@ static void render_html(struct sbuf *b, const json_t *doc)
     html_text(b, q);
     sb_puts(b, "</h1><p class=\"note\">Underlag för arbetsgruppen för företagslots "
                "(handlingsplanens åtgärder 1.1–1.3). Skapad ");
-    html_text(b, json_string_value(json_object_get(doc, "generated_at")));
+    char made[32];
+    local_minute(json_string_value(json_object_get(doc, "generated_at")), made, sizeof made);
+    html_text(b, made);
     sb_puts(b, ". Index 0–100 = (medelvärde − 1) / (skalans högsta värde − 1) × 100 av svaren vid "
                "uppföljningssamtalen, med 95 % konfidensintervall (KI); resultat på för få svar "
                "redovisas inte. Rapporten innehåller inga personuppgifter.</p>");

@@ -686,6 +686,7 @@ struct action {
 
 struct duser {
     const char *username;
+    const char *display_name; /* what the screens show */
     enum lb_role role;
     const char *units[2];
     int nunits;
@@ -694,15 +695,21 @@ struct duser {
 };
 
 static const struct duser demo_users_init[LB_DEMO_USERS] = {
-    {"anna.lots", LB_ROLE_LOTS, {0}, 0, "", ""},
-    {"erik.lots", LB_ROLE_LOTS, {0}, 0, "", ""},
-    {"bygglov.handl", LB_ROLE_HANDLER, {"bygglov"}, 1, "bygglov", ""},
-    {"miljo.handl", LB_ROLE_HANDLER, {"miljo", "livsmedel"}, 2, "miljo, livsmedel", ""},
-    {"servering.handl", LB_ROLE_HANDLER, {"serveringstillstand"}, 1, "serveringstillstand", ""},
-    {"brand.handl", LB_ROLE_HANDLER, {"raddningstjanst"}, 1, "raddningstjanst", ""},
-    {"gata.handl", LB_ROLE_HANDLER, {"gata_park"}, 1, "gata_park", ""},
-    {"upphandling.handl", LB_ROLE_HANDLER, {"upphandling"}, 1, "upphandling", ""},
-    {"arbetsgrupp", LB_ROLE_VIEWER, {0}, 0, "", ""},
+    {"anna.lots", "Anna Lindqvist", LB_ROLE_LOTS, {0}, 0, "", ""},
+    {"erik.lots", "Erik Sjöberg", LB_ROLE_LOTS, {0}, 0, "", ""},
+    {"bygglov.handl", "Karin Holm", LB_ROLE_HANDLER, {"bygglov"}, 1, "bygglov", ""},
+    {"miljo.handl", "Johan Ek", LB_ROLE_HANDLER, {"miljo", "livsmedel"}, 2, "miljo, livsmedel", ""},
+    {"servering.handl",
+     "Sara Nyström",
+     LB_ROLE_HANDLER,
+     {"serveringstillstand"},
+     1,
+     "serveringstillstand",
+     ""},
+    {"brand.handl", "Mikael Berg", LB_ROLE_HANDLER, {"raddningstjanst"}, 1, "raddningstjanst", ""},
+    {"gata.handl", "Lena Forsberg", LB_ROLE_HANDLER, {"gata_park"}, 1, "gata_park", ""},
+    {"upphandling.handl", "Ahmed Karimi", LB_ROLE_HANDLER, {"upphandling"}, 1, "upphandling", ""},
+    {"arbetsgrupp", "Arbetsgruppen", LB_ROLE_VIEWER, {0}, 0, "", ""},
 };
 
 struct dimp {
@@ -1866,6 +1873,7 @@ static int run_step(lb_txn *t, void *arg)
     case S_USER: {
         const struct duser *u = &d->users[s->ref];
         struct lb_user rec = {.username = (char *)u->username,
+                              .display_name = (char *)u->display_name,
                               .password_hash = (char *)u->hash,
                               .role = u->role,
                               .units = (char **)u->units,

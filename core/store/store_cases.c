@@ -136,7 +136,8 @@ int lb_case_update(lb_txn *t, const struct lb_ctx *c, struct lb_case *rec, uint6
         return rc;
     if ((rc = lb_case_get(t, rec->meta.id, &cur)) || (rc = lb__touch(&cur.meta, c, if_match)) ||
         (rc = lb__strset(&cur.subject, rec->subject)) ||
-        (rc = lb__strset(&cur.description, rec->description)))
+        (rc = lb__strset(&cur.description, rec->description)) ||
+        (rec->owner && *rec->owner && (rc = lb__strset(&cur.owner, rec->owner))))
         goto out;
     cur.category = rec->category;
     cur.legal_hold = rec->legal_hold;

@@ -134,7 +134,8 @@ int lb_user_update(lb_txn *t, const struct lb_ctx *c, struct lb_user *rec, uint6
     free(cur.units);
     cur.units = units;
     cur.nunits = rec->nunits;
-    if (rc || (rc = lb__strset(&cur.password_hash, rec->password_hash)))
+    if (rc || (rc = lb__strset(&cur.password_hash, rec->password_hash)) ||
+        (rc = lb__strset(&cur.display_name, rec->display_name)))
         goto out;
     cur.role = rec->role;
     cur.disabled = rec->disabled;

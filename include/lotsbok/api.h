@@ -266,6 +266,8 @@ json_t *api_user_json(const struct lb_user *u);
 int api_session_create(struct lb_api_req *r, lb_txn *t);
 int api_session_delete(struct lb_api_req *r, lb_txn *t);
 int api_me(struct lb_api_req *r, lb_txn *t);
+/* GET /units (api_units.c): the configured units with their display names. */
+int api_units_list(struct lb_api_req *r, lb_txn *t);
 int api_user_create(struct lb_api_req *r, lb_txn *t);
 int api_user_list(struct lb_api_req *r, lb_txn *t);
 int api_user_update(struct lb_api_req *r, lb_txn *t);

@@ -151,6 +151,7 @@ struct lb_improvement {
 struct lb_user {
     struct lb_meta meta;
     char *username;      /* [a-z0-9._-]{1,64} */
+    char *display_name;  /* optional: the name colleagues read ("Anna Lind") */
     char *password_hash; /* crypto_pwhash_str output, never logged */
     enum lb_role role;
     char **units; /* handler's units */

@@ -151,7 +151,8 @@ bool lb_anonymize_reason_ok(const char *reason);
 int lb_case_open(lb_txn *t, const struct lb_ctx *c, struct lb_case *rec);
 int lb_case_get(lb_txn *t, lb_id id, struct lb_case *out);
 int lb_case_by_number(lb_txn *t, uint16_t year, uint32_t serial, lb_id *id);
-/* Editable: subject, category, description, legal_hold. */
+/* Editable: subject, category, description, legal_hold, and owner (a NULL or empty
+ * rec->owner keeps the stored one; the cases-by-owner index follows). */
 int lb_case_update(lb_txn *t, const struct lb_ctx *c, struct lb_case *rec, uint64_t if_match);
 /* LB_ESTATE when already closed. closed_at LB_TIME_NONE = now. */
 int lb_case_close(lb_txn *t, const struct lb_ctx *c, lb_id id, enum lb_outcome outcome,

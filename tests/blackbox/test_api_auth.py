@@ -73,11 +73,13 @@ class Auth(unittest.TestCase):
             ("POST", "/api/v1/followups/%d/items" % f, {S}),
             ("POST", "/api/v1/followups/%d/result" % f, {L}),
             ("PATCH", "/api/v1/followups/%d" % f, {S}),
-            ("GET", "/api/v1/improvements", {A, L, V}),
+            ("GET", "/api/v1/improvements", {A, L, H, V}),  # handler: own units'
+
             ("POST", "/api/v1/improvements", {A, L}),
             ("PATCH", "/api/v1/improvements/%d" % m, {A, L}),
             ("POST", "/api/v1/users", {A}),
-            ("GET", "/api/v1/users", {A}),
+            ("GET", "/api/v1/users", {A, L, H}),  # lots, handler: the directory
+            ("GET", "/api/v1/units", set(ROLES)),
             ("PATCH", "/api/v1/users/nobody", {A}),
             ("GET", "/api/v1/me", set(ROLES)),
             ("POST", "/api/v1/companies/%d/anonymize" % k, {A, S}),

@@ -54,7 +54,7 @@ static const struct {
     {LB_ROUTE_FOLLOWUP_ITEMS, "POST /followups/{id}/items", {0, 0, 0, 0, 1}},
     {LB_ROUTE_FOLLOWUP_RESULT, "POST /followups/{id}/result", {0, 1, 0, 0, 0}},
     {LB_ROUTE_FOLLOWUP_UPDATE, "PATCH /followups/{id}", {0, 0, 0, 0, 1}},
-    {LB_ROUTE_IMPROVEMENT_LIST, "GET /improvements", {1, 1, 0, 1, 0}},
+    {LB_ROUTE_IMPROVEMENT_LIST, "GET /improvements", {1, 1, 1, 1, 0}}, /* handler: own units' */
     {LB_ROUTE_IMPROVEMENT_CREATE, "POST /improvements", {1, 1, 0, 0, 0}},
     {LB_ROUTE_IMPROVEMENT_UPDATE, "PATCH /improvements/{id}", {1, 1, 0, 0, 0}},
     {LB_ROUTE_INDICATORS_GET, "GET /indicators", {1, 1, 1, 1, 1}},
@@ -63,9 +63,10 @@ static const struct {
     {LB_ROUTE_PERSONS, "GET /persons", {1, 0, 0, 0, 0}},
     {LB_ROUTE_EVENTS, "GET /events", {1, 0, 0, 0, 1}},
     {LB_ROUTE_USER_CREATE, "POST /users", {1, 0, 0, 0, 0}},
-    {LB_ROUTE_USER_LIST, "GET /users", {1, 0, 0, 0, 0}},
+    {LB_ROUTE_USER_LIST, "GET /users", {1, 1, 1, 0, 0}}, /* lots, handler: the directory */
     {LB_ROUTE_USER_UPDATE, "PATCH /users/{name}", {1, 0, 0, 0, 0}},
     {LB_ROUTE_ME, "GET /me", {1, 1, 1, 1, 1}},
+    {LB_ROUTE_UNITS, "GET /units", {1, 1, 1, 1, 1}},
 };
 
 static const enum lb_role role_column[5] = {LB_ROLE_ADMIN, LB_ROLE_LOTS, LB_ROLE_HANDLER,
@@ -104,7 +105,7 @@ static void test_authz_viewer_reads_only_and_out_of_range(void **state)
         bool ok = lb_authz_allowed((enum lb_route)r, LB_ROLE_VIEWER);
         bool expect = r == LB_ROUTE_SESSION_CREATE || r == LB_ROUTE_SESSION_DELETE ||
                       r == LB_ROUTE_IMPROVEMENT_LIST || r == LB_ROUTE_INDICATORS_GET ||
-                      r == LB_ROUTE_REPORT_GET || r == LB_ROUTE_ME;
+                      r == LB_ROUTE_REPORT_GET || r == LB_ROUTE_ME || r == LB_ROUTE_UNITS;
         assert_int_equal(ok, expect);
     }
     assert_false(lb_authz_allowed(LB_ROUTE_COUNT, LB_ROLE_ADMIN));

@@ -328,6 +328,7 @@ static void user_full(void *p)
     struct lb_user *r = p;
     meta_full(&r->meta);
     r->username = S("handlaggare.1");
+    r->display_name = S("Åsa Öberg-Lind");
     r->password_hash = S("$argon2id$v=19$m=65536,t=2,p=1$c2FsdA$aGFzaA");
     r->role = LB_ROLE_SERVICE;
     r->units = calloc(2, sizeof(char *));
@@ -349,6 +350,7 @@ static void user_eq(const void *pa, const void *pb)
     const struct lb_user *a = pa, *b = pb;
     meta_eq(&a->meta, &b->meta);
     str_eq(a->username, b->username);
+    str_eq(a->display_name, b->display_name);
     str_eq(a->password_hash, b->password_hash);
     assert_int_equal(a->role, b->role);
     assert_int_equal(a->nunits, b->nunits);

@@ -440,6 +440,25 @@ static void test_html_well_formed_escaped_charts(void **state)
     assert_int_equal(count(out, "<svg class=\"chart-days\""), 7);
     assert_non_null(strstr(out, "NUI"));
     assert_non_null(strstr(out, "@page{size:A4"));
+    /* Made at 2026-07-01T06:00:00Z: shown as Stockholm's clock (CEST), not as the instant. */
+    assert_non_null(strstr(out, "Skapad 2026-07-01 08:00."));
+    assert_null(strstr(out, "Skapad 2026-07-01T"));
+    /* The units table: every row has as many cells as the header has columns. */
+    const char *ut = strstr(out, "<h2>Enheterna</h2>");
+    assert_non_null(ut);
+    const char *ue = strstr(ut, "</table>");
+    const char *body = strstr(ut, "<tbody>");
+    assert_true(body && ue && body < ue);
+    int cols = 0;
+    for (const char *p = ut; (p = strstr(p, "<th scope=\"col\">")) && p < body; p++)
+        cols++;
+    for (const char *row = strstr(body, "<tr>"); row && row < ue; row = strstr(row + 1, "<tr>")) {
+        const char *end = strstr(row, "</tr>");
+        int cells = 0;
+        for (const char *p = row; (p = strstr(p, "<t")) && p < end; p++)
+            cells += p[2] == 'd' || p[2] == 'h';
+        assert_int_equal(cells, cols);
+    }
 
     /* The CSP allows exactly this page's stylesheet, by hash. */
     const char *a = strstr(out, "<style>"), *b = strstr(out, "</style>");
