@@ -42,6 +42,7 @@
  *
  * lb__mdb_err is the one place an MDB_* code becomes an lb_err. */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,6 +50,7 @@
 #include <sys/statvfs.h>
 #include <sys/types.h>
 #include <dirent.h>
+#include <unistd.h>
 
 #include "lotsbok/calendar.h"
 #include "lotsbok/codec.h"
@@ -428,11 +430,37 @@ static int is_empty_dir(const char *path, bool *empty)
     return 0;
 }
 
-int lb_store_backup(lb_store *s, const char *to)
+/* Writes a compacting copy of s as data.mdb (mode 0600 whatever the umask)
+ * into the open directory dirfd and syncs the file and the directory. On
+ * failure the partial file is removed. Returns 0 or an lb_err. */
+static int copy_into(lb_store *s, int dirfd)
+{
+    int fd = openat(dirfd, "data.mdb", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return lb__mdb_err(NULL, errno);
+    int rc = fchmod(fd, 0600) != 0 ? errno : 0;
+    if (rc == 0) {
+        pthread_rwlock_rdlock(&s->map_lock); /* the copy reads the map */
+        rc = s->broken ? EIO : mdb_env_copyfd2(s->env, fd, MDB_CP_COMPACT);
+        pthread_rwlock_unlock(&s->map_lock);
+    }
+    if (rc == 0 && fsync(fd) != 0)
+        rc = errno;
+    if (close(fd) != 0 && rc == 0)
+        rc = errno;
+    if (rc == 0 && fsync(dirfd) != 0)
+        rc = errno;
+    if (rc != 0)
+        unlinkat(dirfd, "data.mdb", 0);
+    return rc ? lb__mdb_err(NULL, rc) : 0;
+}
+
+/* Creates directory `to` (or takes an existing empty one) and makes it 0700
+ * whatever the umask or its mode before. Returns an open fd of it in *dirfd. */
+static int private_dir(const char *to, int *dirfd)
 {
     bool empty = false;
-    if (!to || !*to)
-        return LB_EINVAL;
+    *dirfd = -1;
     if (mkdir(to, 0700) != 0) {
         if (errno != EEXIST)
             return lb__mdb_err(NULL, errno);
@@ -442,10 +470,29 @@ int lb_store_backup(lb_store *s, const char *to)
         if (!empty)
             return LB_EEXIST;
     }
-    pthread_rwlock_rdlock(&s->map_lock); /* the copy reads the map */
-    int rc = s->broken ? EIO : mdb_env_copy2(s->env, to, MDB_CP_COMPACT);
-    pthread_rwlock_unlock(&s->map_lock);
-    return lb__mdb_err(NULL, rc);
+    int fd = open(to, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0)
+        return lb__mdb_err(NULL, errno);
+    if (fchmod(fd, 0700) != 0) {
+        int err = errno;
+        close(fd);
+        return lb__mdb_err(NULL, err);
+    }
+    *dirfd = fd;
+    return 0;
+}
+
+int lb_store_backup(lb_store *s, const char *to)
+{
+    if (!to || !*to)
+        return LB_EINVAL;
+    int dirfd;
+    int rc = private_dir(to, &dirfd);
+    if (rc)
+        return rc;
+    rc = copy_into(s, dirfd);
+    close(dirfd);
+    return rc;
 }
 
 /* --- transactions -------------------------------------------------------- */

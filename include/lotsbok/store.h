@@ -54,8 +54,10 @@ int lb_store_create(const char *dir, const struct lb_store_config *cfg, lb_store
 int lb_store_open(const char *dir, const struct lb_store_config *cfg, lb_store **out);
 void lb_store_close(lb_store *s);
 
-/* A hot, compacting copy (mdb_env_copy2 with MDB_CP_COMPACT) into directory
- * `to`, which must not exist or be empty. Safe while others write. */
+/* A hot, compacting copy (mdb_env_copyfd2 with MDB_CP_COMPACT) into directory
+ * `to`, which must not exist or be empty. The directory is made 0700 and
+ * data.mdb written 0600 whatever the umask or the directory's mode before;
+ * both are synced. Safe while others write. */
 int lb_store_backup(lb_store *s, const char *to);
 
 /* Verifies every index against the records, that every record decodes, and
