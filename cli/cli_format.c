@@ -671,6 +671,8 @@ static const struct {
     {"unknown_item", "samtalet omfattar inte denna del"},
     {"unknown_question", "okänd fråga"},
     {"password_too_short", "lösenordet är för kort"},
+    {"password_weak",
+     "lösenordet är för lätt att gissa; välj ett längre, gärna en fras av flera ord"},
     {"invalid_username", "ogiltigt användarnamn"},
     {"idempotency_key_reused", "idempotensnyckeln användes redan för ett annat anrop"},
     {"stale", "posten har ändrats av någon annan, hämta den igen"},

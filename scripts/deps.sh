@@ -9,6 +9,7 @@ packages=(
   libuv1-dev liblmdb-dev lmdb-utils libmsgpack-dev libzmq3-dev libhttp-parser-dev
   libjansson-dev libsodium-dev libcurl4-openssl-dev libcmocka-dev
   python3 python3-zmq python3-msgpack
+  libpwquality-dev cracklib-runtime
 )
 # Extra group, asked for by name: "bench" (load generators). The browser tests'
 # needs (chromium, node, npm packages) are scripts/e2e-deps.sh's.

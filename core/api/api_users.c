@@ -437,12 +437,21 @@ static int user_create_after(struct lb_api_req *r)
     return api_queue(r, op_user_create, a, user_arg_free);
 }
 
+/* The password field, when present, through the policy (lb_password_policy):
+ * 422 password_too_short or password_weak, naming the rule but never the
+ * password. */
 static int validate_password(struct lb_api_req *r, bool required, const char **pw)
 {
     int rc = api_str(r, r->body, "password", required, 1024, pw);
-    if (rc == 0 && *pw && strlen(*pw) < 8)
-        return api_fail(r, 422, "password_too_short", "password",
-                        "password must be at least 8 characters");
+    if (rc != 0 || !*pw)
+        return rc;
+    const char *code;
+    char msg[256];
+    rc = lb_password_policy(*pw, &code, msg, sizeof msg);
+    if (rc == LB_EINVAL)
+        return api_fail(r, 422, code, "password", "%s", msg);
+    if (rc != 0) /* the cracklib dictionary cannot be read: the installation's fault */
+        api_log("password check failed", "error=cracklib_dictionary");
     return rc;
 }
 

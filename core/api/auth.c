@@ -76,9 +76,11 @@
 #include "lotsbok/auth.h"
 
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <pwquality.h>
 #include <sodium.h>
 
 #include "lotsbok/error.h"
@@ -125,6 +127,82 @@ int lb_password_verify(const char *hash, const char *password)
     if (crypto_pwhash_str_verify(hash, password, strlen(password)) != 0)
         return LB_EPERM;
     return 0;
+}
+
+/* One settings object for every check: libpwquality's defaults with the rules
+ * we rely on set explicitly (no credits, no class or repetition rules, the
+ * dictionary check on), so /etc/security/pwquality.conf does not
+ * change what the API accepts. */
+static pwquality_settings_t *policy_settings(void)
+{
+    static pwquality_settings_t *pwq;
+    if (pwq)
+        return pwq;
+    pwquality_settings_t *p = pwquality_default_settings();
+    if (!p)
+        return NULL;
+    static const int ints[][2] = {
+        {PWQ_SETTING_MIN_LENGTH, LB_PASSWORD_MIN},
+        {PWQ_SETTING_DIG_CREDIT, 0},
+        {PWQ_SETTING_UP_CREDIT, 0},
+        {PWQ_SETTING_LOW_CREDIT, 0},
+        {PWQ_SETTING_OTH_CREDIT, 0},
+        {PWQ_SETTING_MIN_CLASS, 0},
+        {PWQ_SETTING_MAX_REPEAT, 0},
+        {PWQ_SETTING_MAX_CLASS_REPEAT, 0},
+        {PWQ_SETTING_MAX_SEQUENCE, 0},
+        {PWQ_SETTING_GECOS_CHECK, 0},
+        {PWQ_SETTING_DICT_CHECK, 1},
+        {PWQ_SETTING_USER_CHECK, 0},
+    };
+    for (size_t i = 0; i < sizeof ints / sizeof ints[0]; i++) {
+        if (pwquality_set_int_value(p, ints[i][0], ints[i][1]) != 0) {
+            pwquality_free_settings(p);
+            return NULL;
+        }
+    }
+    pwq = p;
+    return pwq;
+}
+
+int lb_password_policy(const char *password, const char **code, char *msg, size_t msglen)
+{
+    *code = "password_weak";
+    size_t chars = 0;
+    bool blank = true;
+    for (const unsigned char *p = (const unsigned char *)password; *p; p++) {
+        chars += (*p & 0xc0) != 0x80;
+        blank = blank && (*p == ' ' || (*p >= '\t' && *p <= '\r'));
+    }
+    if (chars < LB_PASSWORD_MIN) {
+        *code = "password_too_short";
+        snprintf(msg, msglen, "password must be at least %d characters", LB_PASSWORD_MIN);
+        return LB_EINVAL;
+    }
+    if (blank) {
+        snprintf(msg, msglen, "password must not be only white space");
+        return LB_EINVAL;
+    }
+    pwquality_settings_t *pwq = policy_settings();
+    if (!pwq) {
+        snprintf(msg, msglen, "cannot set up libpwquality");
+        return LB_EINTERNAL;
+    }
+    void *aux = NULL;
+    int score = pwquality_check(pwq, password, NULL, NULL, &aux);
+    if (score >= 0)
+        return 0;
+    /* cracklib's "error loading dictionary" is the installation's fault, not the
+     * user's (its messages are static strings; read before strerror frees aux). */
+    bool broken = score == PWQ_ERROR_CRACKLIB_CHECK && aux &&
+                  strstr((const char *)aux, "error loading") != NULL;
+    char buf[PWQ_MAX_ERROR_MESSAGE_LEN];
+    const char *why = pwquality_strerror(buf, sizeof buf, score, aux);
+    snprintf(msg, msglen, "%s%s",
+             broken ? "" : "password is too weak: ", why ? why : "refused by libpwquality");
+    if (broken)
+        return LB_EINTERNAL;
+    return LB_EINVAL;
 }
 
 static pthread_mutex_t dummy_lock = PTHREAD_MUTEX_INITIALIZER;

@@ -145,23 +145,28 @@ static int cmd_init(int argc, char **argv)
     for (const char *p = admin; *p; p++)
         name_ok = name_ok && ((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '.' ||
                               *p == '_' || *p == '-');
+    int rc;
     if (!name_ok) {
         fprintf(stderr, "lotsd init: the admin name must be 1-64 of a-z 0-9 . _ - "
                         "(and not 'worker')\n");
         return 2;
     }
-    char password[1100];
-    if (read_password(pwfile, password, sizeof password) != 0 || strlen(password) < 8) {
-        fprintf(stderr, "lotsd init: cannot read a password of at least 8 characters from %s\n",
-                pwfile);
+    char password[1100], why[256];
+    const char *code;
+    if (read_password(pwfile, password, sizeof password) != 0) {
+        fprintf(stderr, "lotsd init: cannot read a password from %s\n", pwfile);
         return 2;
+    }
+    if ((rc = lb_password_policy(password, &code, why, sizeof why)) != 0) {
+        fprintf(stderr, "lotsd init: the password in %s is refused: %s\n", pwfile, why);
+        sodium_memzero(password, sizeof password);
+        return rc == LB_EINVAL ? 2 : 1;
     }
     if (lb_auth_init() != 0)
         die("libsodium failed to initialise", 0);
     struct init_arg a = {.admin = admin};
     char token[LB_TOKEN_LEN + 1], worker_pw[LB_TOKEN_LEN + 1];
     uint8_t unused[32];
-    int rc;
     if ((rc = lb_password_hash(password, a.admin_hash, sizeof a.admin_hash)) != 0 ||
         (rc = lb_token_new(worker_pw, unused)) != 0 ||
         (rc = lb_password_hash(worker_pw, a.worker_hash, sizeof a.worker_hash)) != 0 ||

@@ -29,6 +29,18 @@ int lb_password_verify(const char *hash, const char *password);
  * so that timing does not tell whether a username exists. Always LB_EPERM. */
 int lb_password_verify_dummy(const char *password);
 
+/* The password policy (NIST SP 800-63B): at least LB_PASSWORD_MIN characters
+ * (UTF-8 code points), no upper limit below the API's 1,024, no composition
+ * rules; refused when it is white space only or fails libpwquality's checks
+ * with the cracklib dictionary (dictionary words and their variants,
+ * "12345678", too few different characters, palindromes).
+ * Returns 0 when acceptable. Otherwise LB_EINVAL with *code set to
+ * "password_too_short" or "password_weak" and an English reason in msg
+ * (never the password); LB_EINTERNAL when the dictionary cannot be read,
+ * with the reason in msg. Call from one thread at a time (cracklib). */
+#define LB_PASSWORD_MIN 8
+int lb_password_policy(const char *password, const char **code, char *msg, size_t msglen);
+
 /* A fresh random token: text (LB_TOKEN_LEN + 1 bytes with NUL) and its hash. */
 int lb_token_new(char *text, uint8_t hash[32]);
 /* Hash of a presented token; LB_EINVAL when it is not 43 base64url chars. */

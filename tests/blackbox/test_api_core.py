@@ -233,12 +233,12 @@ class ApiCore(unittest.TestCase):
         self.assertNotIn("password_hash", r.raw)
         self.assertNotIn("argon2", r.raw)
         r = self.req("POST", "/api/v1/users",
-                     {"username": "h2", "password": "password-2", "role": "handler"},
+                     {"username": "h2", "password": "handler-pass-2", "role": "handler"},
                      token=self.admin)
         self.assertEqual(r.status, 422, r)
         self.assertEqual(r.json["error"]["field"], "units")
         r = self.req("POST", "/api/v1/users",
-                     {"username": "lotta", "password": "password-2", "role": "lots"},
+                     {"username": "lotta", "password": "lotta-pass-22", "role": "lots"},
                      token=self.admin)
         self.assertEqual(r.status, 409, r)
         self.assertNotIn("argon2", self.d.log())

@@ -73,7 +73,8 @@ class World:
         self.worker_logs = []
         self.admin = self.srv.admin_token()
         self.lots = self.srv.user(self.admin, "anna", "lots")
-        self.handler = self.srv.user(self.admin, "bo", "handler", units=["bygglov"])
+        self.handler = self.srv.user(self.admin, "bo", "handler", units=["bygglov"],
+                                    password="bo-password-1")
         self.viewer = self.srv.user(self.admin, "vera", "viewer")
 
     def req(self, method, path, body=None, token=None, ok=(200, 201), headers=None):

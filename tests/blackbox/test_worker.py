@@ -166,14 +166,14 @@ class Lotsbok:
 
     def token(self, user):
         if user not in self.tokens:
-            pw = "admin-secret-1" if user == "admin" else "secret-" + user
+            pw = "admin-secret-1" if user == "admin" else "secret-" + user + "-2026"
             doc = self.call("POST", "/api/v1/sessions", {"username": user, "password": pw},
                             user=None)
             self.tokens[user] = doc["token"]
         return self.tokens[user]
 
     def add_user(self, name, role, units=None):
-        body = {"username": name, "password": "secret-" + name, "role": role}
+        body = {"username": name, "password": "secret-" + name + "-2026", "role": role}
         if units:
             body["units"] = units
         self.call("POST", "/api/v1/users", body)

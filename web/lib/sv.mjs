@@ -67,6 +67,7 @@ const ERRORS = {
     unknown_question: 'Okänd fråga.',
     invalid_username: 'Användarnamnet får bara innehålla a–z, 0–9, punkt, bindestreck och understreck.',
     password_too_short: 'Lösenordet måste ha minst 8 tecken.',
+    password_weak: 'Lösenordet är för lätt att gissa. Välj ett längre, gärna en fras av flera ord.',
     too_many_attempts: 'För många misslyckade inloggningar. Vänta en stund och försök igen.',
     overloaded: 'Servern är överbelastad just nu. Försök igen om en stund.',
     storage_full: 'Servern har slut på lagringsutrymme. Inget sparades. Kontakta driften.',
