@@ -50,6 +50,7 @@ class StandIn:
         self.pub.bind(self.pub_ep)
         self.router.bind(self.replay_ep)
         self.stop = False
+        self.last_after = -1  # the cursor of the worker's latest replay request
         self.router_thread = threading.Thread(target=self.serve_replay, daemon=True)
         self.router_thread.start()
         standin = self
@@ -101,6 +102,7 @@ class StandIn:
             frames = self.router.recv_multipart()
             ident, rest = frames[0], [f for f in frames[1:] if f]
             req = msgpack.unpackb(rest[1])
+            self.last_after = req["after"]
             with self.lock:
                 page = self.log[req["after"]:req["after"] + min(req["limit"], 10000)]
             body = msgpack.Packer().pack_array_header(len(page)) + b"".join(page)
@@ -232,6 +234,7 @@ def main():
             worker.kill()
             worker.wait()
             worker = start()
+        s.last_after = -1  # from here on only the last worker asks
         producer.join()
 
         def counts():
@@ -248,7 +251,11 @@ def main():
 
         tw.wait_until(lambda: set(counts()[0]) == set(closed) and
                       set(counts()[1]) == set(decided), 30, "every effect")
-        time.sleep(0.5)
+        # Every effect can be in while the last worker still replays what its
+        # predecessor had not committed (answered from the keys): wait until it
+        # asks for what follows the last event, i.e. its cursor is at the end
+        # (which also means it is up, so SIGTERM finds its handler).
+        tw.wait_until(lambda: s.last_after == len(s.log), 30, "the worker's cursor at the end")
         lots, unit = counts()
         tw.check(all(v == 1 for v in lots.values()), "lots duplicates %r" %
                  {k: v for k, v in lots.items() if v != 1})
