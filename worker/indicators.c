@@ -26,6 +26,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <sodium.h>
+
 #include "lotsbok/error.h"
 #include "lotsbok/timeutil.h"
 #include "wlog.h"
@@ -561,13 +563,15 @@ int lb_wind_write(struct lb_wind *w, lb_effects *fx)
 static void recompute_usage(void)
 {
     fputs("usage: lots-worker recompute (--quarter YYYY-Qn | --all) --server URL\n"
-          "                   --token-file FILE --replay ENDPOINT [--units SPEC] [--dry-run]\n",
+          "                   --token-file FILE --replay ENDPOINT [--units SPEC] [--dry-run]\n"
+          "                   [--curve-keys DIR]\n",
           stderr);
 }
 
 int lb_wind_recompute_main(int argc, char **argv, const char *token, volatile sig_atomic_t *stop)
 {
-    const char *quarter = NULL, *server = NULL, *replay = NULL, *units_spec = NULL;
+    const char *quarter = NULL, *server = NULL, *replay = NULL, *units_spec = NULL,
+               *curve_keys = NULL;
     bool all = false, dry = false;
     for (int i = 2; i < argc; i++) {
         const char *a = argv[i];
@@ -583,6 +587,8 @@ int lb_wind_recompute_main(int argc, char **argv, const char *token, volatile si
             replay = argv[++i];
         } else if (i + 1 < argc && strcmp(a, "--units") == 0) {
             units_spec = argv[++i];
+        } else if (i + 1 < argc && strcmp(a, "--curve-keys") == 0) {
+            curve_keys = argv[++i];
         } else if (i + 1 < argc && (strcmp(a, "--token-file") == 0 || strcmp(a, "--sub") == 0 ||
                                     strcmp(a, "--data") == 0)) {
             i++; /* read by the caller, or not needed */
@@ -610,8 +616,17 @@ int lb_wind_recompute_main(int argc, char **argv, const char *token, volatile si
     lb_wsub *sub = NULL;
     lb_effects *fx = NULL;
     int rc = lb_wind_init(&w, up);
+    struct lb_curve_client curve;
+    if (rc == 0 && curve_keys) {
+        char why[512];
+        if ((rc = lb_curve_client_load(curve_keys, "worker", &curve, why, sizeof why)) != 0)
+            fprintf(stderr, "lots-worker recompute: --curve-keys: %s\n", why);
+    }
     if (rc == 0)
-        rc = lb_wsub_open("inproc://lots-worker-recompute-unused", replay, &sub);
+        rc = lb_wsub_open("inproc://lots-worker-recompute-unused", replay,
+                          curve_keys ? &curve : NULL, &sub);
+    if (curve_keys)
+        sodium_memzero(&curve, sizeof curve);
     if (rc == 0)
         rc = lb_effects_new(server, token, stop, &fx);
     if (rc == 0)

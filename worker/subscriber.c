@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include <msgpack.h>
+#include <sodium.h>
 #include <zmq.h>
 
 #include "lotsbok/error.h"
@@ -24,6 +25,8 @@ struct lb_wsub {
     void *sub;
     void *dealer;
     char *replay_endpoint;
+    struct lb_curve_client curve; /* with has_curve: lotsd's public key, our pair */
+    bool has_curve;
     zmq_msg_t msg; /* the last message handed out */
     int have_msg;
 };
@@ -36,12 +39,19 @@ static void release(lb_wsub *w)
     }
 }
 
-static int set_common(void *sock)
+/* Options both sockets share: no linger, reconnection backoff, and CURVE
+ * (set before connecting: the role applies to the connects that follow). */
+static int set_common(lb_wsub *w, void *sock)
 {
     int linger = 0, ivl = 100, ivl_max = 5000;
     if (zmq_setsockopt(sock, ZMQ_LINGER, &linger, sizeof linger) != 0 ||
         zmq_setsockopt(sock, ZMQ_RECONNECT_IVL, &ivl, sizeof ivl) != 0 ||
         zmq_setsockopt(sock, ZMQ_RECONNECT_IVL_MAX, &ivl_max, sizeof ivl_max) != 0)
+        return LB_EINTERNAL;
+    if (w->has_curve &&
+        (zmq_setsockopt(sock, ZMQ_CURVE_SERVERKEY, w->curve.server_pub, LB_CURVE_KEY) != 0 ||
+         zmq_setsockopt(sock, ZMQ_CURVE_PUBLICKEY, w->curve.pub, LB_CURVE_KEY) != 0 ||
+         zmq_setsockopt(sock, ZMQ_CURVE_SECRETKEY, w->curve.sec, LB_CURVE_KEY) != 0))
         return LB_EINTERNAL;
     return 0;
 }
@@ -52,7 +62,7 @@ static int open_dealer(lb_wsub *w)
     if (w->dealer == NULL)
         return LB_EINTERNAL;
     int64_t maxmsg = -1;
-    if (set_common(w->dealer) != 0 ||
+    if (set_common(w, w->dealer) != 0 ||
         zmq_setsockopt(w->dealer, ZMQ_MAXMSGSIZE, &maxmsg, sizeof maxmsg) != 0 ||
         zmq_connect(w->dealer, w->replay_endpoint) != 0) {
         lb_wlog("error", "cannot connect the replay socket", "endpoint=%s error=\"%s\"",
@@ -64,12 +74,21 @@ static int open_dealer(lb_wsub *w)
     return 0;
 }
 
-int lb_wsub_open(const char *sub_endpoint, const char *replay_endpoint, lb_wsub **out)
+int lb_wsub_open(const char *sub_endpoint, const char *replay_endpoint,
+                 const struct lb_curve_client *curve, lb_wsub **out)
 {
     *out = NULL;
+    if (curve != NULL && !lb_curve_available()) {
+        lb_wlog("error", "CURVE keys given but this libzmq has no CURVE", NULL);
+        return LB_EINVAL;
+    }
     lb_wsub *w = calloc(1, sizeof *w);
     if (w == NULL)
         return LB_ENOMEM;
+    if (curve != NULL) {
+        w->curve = *curve;
+        w->has_curve = true;
+    }
     w->replay_endpoint = strdup(replay_endpoint);
     w->ctx = zmq_ctx_new();
     if (w->replay_endpoint == NULL || w->ctx == NULL) {
@@ -78,7 +97,7 @@ int lb_wsub_open(const char *sub_endpoint, const char *replay_endpoint, lb_wsub 
     }
     w->sub = zmq_socket(w->ctx, ZMQ_SUB);
     int hwm = 1000000;
-    if (w->sub == NULL || set_common(w->sub) != 0 ||
+    if (w->sub == NULL || set_common(w, w->sub) != 0 ||
         zmq_setsockopt(w->sub, ZMQ_RCVHWM, &hwm, sizeof hwm) != 0 ||
         zmq_setsockopt(w->sub, ZMQ_SUBSCRIBE, "", 0) != 0 ||
         zmq_connect(w->sub, sub_endpoint) != 0) {
@@ -108,6 +127,7 @@ void lb_wsub_close(lb_wsub *w)
     if (w->ctx != NULL)
         zmq_ctx_term(w->ctx);
     free(w->replay_endpoint);
+    sodium_memzero(&w->curve, sizeof w->curve);
     free(w);
 }
 

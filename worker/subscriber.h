@@ -5,17 +5,23 @@
  * replays with ["replay", {"after","limit"}] and receives ["events",
  * [envelope, ...]]. Both reconnect by themselves when lotsd restarts. A
  * replay that is not answered in time resets the DEALER socket, so a late
- * answer to an abandoned request can never be mistaken for the next one. */
+ * answer to an abandoned request can never be mistaken for the next one.
+ * With CURVE keys both are CURVE clients (docs/zeromq.md). */
 #ifndef LOTSBOK_WORKER_SUBSCRIBER_H
 #define LOTSBOK_WORKER_SUBSCRIBER_H
 
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lotsbok/curve.h"
+
 typedef struct lb_wsub lb_wsub;
 
-/* Connects both sockets (connecting succeeds even while lotsd is down). */
-int lb_wsub_open(const char *sub_endpoint, const char *replay_endpoint, lb_wsub **out);
+/* Connects both sockets (connecting succeeds even while lotsd is down). curve:
+ * lotsd's public key and the worker's key pair when lotsd's sockets use CURVE
+ * (copied; NULL for plain sockets). */
+int lb_wsub_open(const char *sub_endpoint, const char *replay_endpoint,
+                 const struct lb_curve_client *curve, lb_wsub **out);
 void lb_wsub_close(lb_wsub *w);
 
 /* Asks for at most limit events after `after` and waits up to timeout_ms.

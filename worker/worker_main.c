@@ -31,6 +31,7 @@
 #include <time.h>
 
 #include <msgpack.h>
+#include <sodium.h>
 
 #include "effects.h"
 #include "envelope.h"
@@ -67,6 +68,7 @@ struct options {
     int indicators_debounce_ms;
     int no_indicators; /* --no-indicators: neither rebuild nor write them */
     const char *units;
+    const char *curve_keys; /* --curve-keys DIR: server.pub and worker.key */
 };
 
 struct worker {
@@ -94,7 +96,7 @@ static void usage(FILE *f)
           "                   --replay ENDPOINT [--followup-days N] [--merge-window-days N]\n"
           "                   [--overdue-days N] [--replay-limit N] [--heartbeat-ms MS]\n"
           "                   [--overdue-interval-ms MS] [--retention-months N]\n"
-          "                   [--retention-interval-ms MS] [--verbose]\n",
+          "                   [--retention-interval-ms MS] [--curve-keys DIR] [--verbose]\n",
           f);
 }
 
@@ -170,6 +172,8 @@ static int parse_args(int argc, char **argv, struct options *o)
             o->indicators_debounce_ms = (int)n;
         else if (strcmp(a, "--units") == 0)
             o->units = v;
+        else if (strcmp(a, "--curve-keys") == 0)
+            o->curve_keys = v;
         else {
             fprintf(stderr, "lots-worker: bad option or value: %s %s\n", a, v);
             return LB_EINVAL;
@@ -566,8 +570,18 @@ int main(int argc, char **argv)
         rc = lb_effects_new(w.opt.server, token, &g_stop, &w.fx);
     if (rc == 0)
         rc = lb_retention_init(&w.ret, w.st, w.fx, w.opt.retention_months);
+    struct lb_curve_client curve;
+    if (rc == 0 && w.opt.curve_keys) {
+        char why[512];
+        rc = lb_curve_client_load(w.opt.curve_keys, "worker", &curve, why, sizeof why);
+        if (rc != 0)
+            lb_wlog("error", "cannot read the CURVE keys", "dir=%s error=\"%s\"", w.opt.curve_keys,
+                    why);
+    }
     if (rc == 0)
-        rc = lb_wsub_open(w.opt.sub, w.opt.replay, &w.sub);
+        rc = lb_wsub_open(w.opt.sub, w.opt.replay, w.opt.curve_keys ? &curve : NULL, &w.sub);
+    if (w.opt.curve_keys)
+        sodium_memzero(&curve, sizeof curve);
     memset(token, 0, sizeof token);
     struct lb_units units;
     if (rc == 0 && w.opt.units && lb_units_parse(&units, w.opt.units) != 0) {
@@ -588,9 +602,10 @@ int main(int argc, char **argv)
         w.sched = (struct lb_sched){.st = w.st, .fx = w.fx, .cfg = w.opt.rules};
         lb_wlog("info", "started",
                 "cursor=%" PRIu64 " server=%s sub=%s replay=%s followup_days=%d "
-                "merge_window_days=%d overdue_days=%d",
+                "merge_window_days=%d overdue_days=%d curve=%s",
                 w.cursor, w.opt.server, w.opt.sub, w.opt.replay, w.opt.rules.followup_days,
-                w.opt.rules.merge_window_days, w.opt.rules.overdue_days);
+                w.opt.rules.merge_window_days, w.opt.rules.overdue_days,
+                w.opt.curve_keys ? "on" : "off");
         rc = run(&w);
     }
     lb_wlog(rc == 0 ? "info" : "error", "stopped",

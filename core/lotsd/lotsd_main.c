@@ -3,9 +3,11 @@
  *   lotsd init   --data DIR --admin NAME --password-file FILE
  *   lotsd serve  --data DIR [--listen 127.0.0.1:8080] [--pub tcp://127.0.0.1:7701]
  *                [--replay tcp://127.0.0.1:7702] [--web DIR] [--units SPEC]
- *                [--session-hours N] [--login-window SECONDS] [--no-sync] [--quiet]
+ *                [--session-hours N] [--login-window SECONDS] [--curve-keys DIR]
+ *                [--no-sync] [--quiet]
  *   lotsd backup --data DIR --to PATH
  *   lotsd check  --data DIR
+ *   lotsd keygen --curve-keys DIR [--client NAME]
  *   lotsd demo   --data DIR --seed N [--today YYYY-MM-DD] [--companies N]
  *
  * serve runs one libuv loop: the HTTP server (lb_http_server) hands requests
@@ -31,6 +33,7 @@
 #include "lotsbok/api.h"
 #include "lotsbok/auth.h"
 #include "lotsbok/calendar.h"
+#include "lotsbok/curve.h"
 #include "lotsbok/demo.h"
 #include "lotsbok/error.h"
 #include "lotsbok/http_server.h"
@@ -224,6 +227,8 @@ static const char usage_serve[] =
     "  --units SPEC           configured units 'code=Name;code2=Name 2' (default: DESIGN.md's)\n"
     "  --session-hours N      login session lifetime (default 12)\n"
     "  --login-window SECONDS failed-login window, 10 failures each (default 60)\n"
+    "  --curve-keys DIR       CURVE keys for the event sockets (lotsd keygen); required to\n"
+    "                         bind --pub or --replay beyond loopback\n"
     "  --no-sync              do not sync commits (benchmarks of the ceiling only)\n"
     "  --quiet                no per-request log lines\n"
     "SIGTERM or SIGINT: stop accepting, finish requests in flight, commit, exit 0.\n";
@@ -309,10 +314,11 @@ static int cmd_serve(int argc, char **argv)
                                          {"login-window", required_argument, 0, 'L'},
                                          {"no-sync", no_argument, 0, 'n'},
                                          {"quiet", no_argument, 0, 'q'},
+                                         {"curve-keys", required_argument, 0, 'k'},
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
     const char *data = NULL, *listen = "127.0.0.1:8080", *pub = "tcp://127.0.0.1:7701",
-               *replay = "tcp://127.0.0.1:7702", *web = NULL, *units = NULL;
+               *replay = "tcp://127.0.0.1:7702", *web = NULL, *units = NULL, *curve_dir = NULL;
     long session_hours = 12, login_window = 60;
     bool no_sync = false, quiet = false;
     int c;
@@ -357,6 +363,9 @@ static int cmd_serve(int argc, char **argv)
         case 'q':
             quiet = true;
             break;
+        case 'k':
+            curve_dir = optarg;
+            break;
         case 'h':
             fputs(usage_serve, stdout);
             return 0;
@@ -392,7 +401,30 @@ static int cmd_serve(int argc, char **argv)
                 lb_strerror(rc));
         return 1;
     }
-    if ((rc = lb_publisher_start(sv.loop, sv.store, pub, replay, &sv.pub)) != 0) {
+    struct lb_curve_server curve;
+    struct lb_publisher_options popt = {0};
+    if (curve_dir) {
+        char why[512];
+        if ((rc = lb_curve_server_load(curve_dir, &curve, why, sizeof why)) != 0) {
+            fprintf(stderr, "lotsd serve: --curve-keys: %s\n", why);
+            lb_store_close(sv.store);
+            return 2;
+        }
+        popt.curve = &curve;
+    }
+    rc = lb_publisher_start_opts(sv.loop, sv.store, pub, replay, &popt, &sv.pub);
+    if (curve_dir)
+        lb_curve_server_free(&curve); /* the publisher keeps its own copy */
+    if (rc == LB_EPERM) {
+        fprintf(stderr,
+                "lotsd serve: the event sockets (--pub %s, --replay %s) may be bound beyond "
+                "loopback only with CURVE keys: make them with 'lotsd keygen --curve-keys DIR' "
+                "and pass --curve-keys DIR (docs/zeromq.md)\n",
+                pub, replay);
+        lb_store_close(sv.store);
+        return 2;
+    }
+    if (rc != 0) {
         lb_store_close(sv.store);
         die("cannot bind the event sockets", rc);
     }
@@ -423,9 +455,10 @@ static int cmd_serve(int argc, char **argv)
     uv_signal_start(&sv.sigterm, on_signal, SIGTERM);
     uv_signal_start(&sv.sigint, on_signal, SIGINT);
     char kv[512];
-    snprintf(kv, sizeof kv, "port=%d listen=%s pub=%s replay=%s seq=%llu sync=%s",
+    snprintf(kv, sizeof kv, "port=%d listen=%s pub=%s replay=%s seq=%llu sync=%s curve=%s",
              lb_http_server_port(sv.http), listen, pub, replay,
-             (unsigned long long)lb_store_last_seq(sv.store), no_sync ? "off" : "on");
+             (unsigned long long)lb_store_last_seq(sv.store), no_sync ? "off" : "on",
+             curve_dir ? "on" : "off");
     log_line("info", "listening", kv);
 
     uv_run(sv.loop, UV_RUN_DEFAULT);
@@ -492,6 +525,55 @@ static int cmd_backup_check(int argc, char **argv, bool backup)
         return 1;
     }
     printf(backup ? "lotsd: backup of %s written to %s\n" : "lotsd: %s is consistent\n", data, to);
+    return 0;
+}
+
+/* --- keygen ------------------------------------------------------------------ */
+
+static const char usage_keygen[] =
+    "usage: lotsd keygen --curve-keys DIR [--client NAME]\n"
+    "Makes the ZeroMQ CURVE keys of the event sockets in DIR (created 0700, every\n"
+    "file 0600): lotsd's key pair server.key/server.pub unless server.key exists,\n"
+    "and the key pair NAME.key/NAME.pub of a subscriber (default 'worker') unless\n"
+    "NAME.key exists, whose public key goes to DIR/clients/ so lotsd lets it in.\n"
+    "Run it again with --client NAME for each other subscriber. Never overwrites a\n"
+    "secret key. lotsd serve --curve-keys DIR and lots-worker --curve-keys DIR read\n"
+    "them (docs/zeromq.md).\n";
+
+static int cmd_keygen(int argc, char **argv)
+{
+    static const struct option opts[] = {{"curve-keys", required_argument, 0, 'k'},
+                                         {"client", required_argument, 0, 'c'},
+                                         {"help", no_argument, 0, 'h'},
+                                         {0, 0, 0, 0}};
+    const char *dir = NULL, *client = "worker";
+    int c;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (c) {
+        case 'k':
+            dir = optarg;
+            break;
+        case 'c':
+            client = optarg;
+            break;
+        case 'h':
+            fputs(usage_keygen, stdout);
+            return 0;
+        default:
+            fputs(usage_keygen, stderr);
+            return 2;
+        }
+    }
+    if (!dir || optind != argc) {
+        fputs(usage_keygen, stderr);
+        return 2;
+    }
+    char why[512];
+    int rc = lb_curve_keygen(dir, client, stdout, why, sizeof why);
+    if (rc != 0) {
+        fprintf(stderr, "lotsd keygen: %s\n", why);
+        return rc == LB_EINVAL ? 2 : 1;
+    }
     return 0;
 }
 
@@ -614,6 +696,7 @@ static const char usage_main[] =
     "  serve   run the HTTP/JSON API and the event publisher\n"
     "  backup  hot, compacting copy of an environment\n"
     "  check   verify an environment's consistency\n"
+    "  keygen  make the CURVE keys of the event sockets\n"
     "  demo    fill a fresh environment with a year of demo data\n";
 
 int main(int argc, char **argv)
@@ -634,6 +717,8 @@ int main(int argc, char **argv)
         return cmd_backup_check(argc, argv, false);
     if (strcmp(cmd, "demo") == 0)
         return cmd_demo(argc, argv);
+    if (strcmp(cmd, "keygen") == 0)
+        return cmd_keygen(argc, argv);
     if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
         fputs(usage_main, stdout);
         return 0;

@@ -23,6 +23,15 @@
  * commits and HTTP are not starved. The fd is ZeroMQ's: never read or closed
  * here.
  *
+ * CURVE (docs/zeromq.md): with keys, both sockets are CURVE servers (their
+ * secret key set before they bind), and a ZAP handler, a REP socket bound to
+ * inproc://zeromq.zap.01 in the same context before them, answers libzmq's
+ * authentication requests on the loop: a handshake whose client public key is
+ * in the list gets "200" (its name becomes the ZAP user id), anything else
+ * "400". libzmq waits for that answer before the connection carries a message,
+ * so a refused peer never sees an event. Without keys, an endpoint beyond
+ * loopback is refused before anything is bound.
+ *
  * The request map comes from the network: it is decoded with a small bounded
  * reader below (no allocation, every count checked against the bytes that
  * remain, nesting limited) rather than msgpack-c's unpacker, which allocates
@@ -41,6 +50,8 @@
 
 #include <msgpack.h>
 #include <zmq.h>
+
+#include <sodium.h>
 
 #include "lotsbok/error.h"
 
@@ -65,6 +76,12 @@ struct lb_publisher {
     uv_poll_t pub_poll;
     uv_poll_t router_poll;
     uv_idle_t router_idle;
+    void *zap; /* the ZAP handler's REP socket, with CURVE only */
+    uv_poll_t zap_poll;
+    struct lb_curve_server curve; /* a copy: the key pair and the clients let in */
+    bool has_curve;
+    time_t zap_refused_at; /* refusals are logged at most once a second */
+    uint64_t zap_refused_quiet;
     bool idle_active;
     bool stopping;
     int open_handles; /* uv handles not yet closed */
@@ -715,6 +732,97 @@ static void on_router_readable(uv_poll_t *h, int status, int events)
     router_drain(h->data);
 }
 
+/* --- ZAP: who may connect (CURVE only) ---------------------------------------- */
+
+#define ZAP_FRAMES 8 /* a CURVE request has 7 (RFC 27); more is kept no further */
+
+static bool frame_is(zmq_msg_t *m, const char *s)
+{
+    size_t n = strlen(s);
+    return zmq_msg_size(m) == n && memcmp(zmq_msg_data(m), s, n) == 0;
+}
+
+/* The peer's address as sent by libzmq, printable ASCII only, for the log. */
+static void zap_address(zmq_msg_t *m, char *out, size_t len)
+{
+    size_t n = zmq_msg_size(m) < len - 1 ? zmq_msg_size(m) : len - 1;
+    const unsigned char *d = zmq_msg_data(m);
+    for (size_t i = 0; i < n; i++)
+        out[i] = d[i] > 0x20 && d[i] < 0x7f && d[i] != '"' && d[i] != '\\' ? (char)d[i] : '?';
+    out[n] = '\0';
+}
+
+/* Answers one ZAP request: 200 with the client's name as user id when its
+ * CURVE public key is listed, 400 otherwise (also for anything malformed, so
+ * the REP socket always answers what it received). false when nothing was
+ * there to read. */
+static bool zap_handle_one(lb_publisher *p)
+{
+    zmq_msg_t f[ZAP_FRAMES];
+    int n = 0;
+    bool more = true;
+    while (more) {
+        zmq_msg_t scratch;
+        zmq_msg_t *m = n < ZAP_FRAMES ? &f[n] : &scratch;
+        zmq_msg_init(m);
+        if (zmq_msg_recv(m, p->zap, ZMQ_DONTWAIT) < 0) {
+            zmq_msg_close(m);
+            for (int i = 0; i < n; i++)
+                zmq_msg_close(&f[i]);
+            return false;
+        }
+        more = zmq_msg_more(m) != 0;
+        if (m == &scratch)
+            zmq_msg_close(&scratch);
+        else
+            n++;
+    }
+    const char *name = NULL;
+    if (n == 7 && frame_is(&f[0], "1.0") && frame_is(&f[5], "CURVE") &&
+        zmq_msg_size(&f[6]) == LB_CURVE_KEY)
+        name = lb_curve_server_client(&p->curve, zmq_msg_data(&f[6]));
+    char addr[64] = "?";
+    if (n >= 4)
+        zap_address(&f[3], addr, sizeof addr);
+    const void *id = n >= 2 ? zmq_msg_data(&f[1]) : "";
+    size_t idlen = n >= 2 ? zmq_msg_size(&f[1]) : 0;
+    if (send_frame(p->zap, "1.0", 3, true) != 0 || send_frame(p->zap, id, idlen, true) != 0 ||
+        send_frame(p->zap, name ? "200" : "400", 3, true) != 0 ||
+        send_frame(p->zap, name ? "OK" : "not authorised", name ? 2 : 14, true) != 0 ||
+        send_frame(p->zap, name ? name : "", name ? strlen(name) : 0, true) != 0 ||
+        send_frame(p->zap, "", 0, false) != 0)
+        pub_log("error", "msg=\"cannot answer a ZAP request\" err=\"%s\"",
+                zmq_strerror(zmq_errno()));
+    for (int i = 0; i < n; i++)
+        zmq_msg_close(&f[i]);
+    if (name) {
+        pub_log("info", "msg=\"subscriber let in\" client=%s address=\"%s\"", name, addr);
+    } else {
+        time_t now = time(NULL);
+        if (now != p->zap_refused_at) {
+            pub_log("warn",
+                    "msg=\"subscriber refused: its CURVE key is not in clients/\" address=\"%s\" "
+                    "refused_unlogged=%llu",
+                    addr, (unsigned long long)p->zap_refused_quiet);
+            p->zap_refused_at = now;
+            p->zap_refused_quiet = 0;
+        } else {
+            p->zap_refused_quiet++;
+        }
+    }
+    return true;
+}
+
+static void on_zap_readable(uv_poll_t *h, int status, int events)
+{
+    (void)status;
+    (void)events;
+    lb_publisher *p = h->data;
+    while (!p->stopping && (socket_events(p->zap) & ZMQ_POLLIN))
+        if (!zap_handle_one(p))
+            break;
+}
+
 /* --- lifecycle ------------------------------------------------------------------- */
 
 /* Closes the sockets and the context and frees p (no uv handle may be open). */
@@ -728,6 +836,11 @@ static void teardown(lb_publisher *p)
         (void)set_int(p->router, ZMQ_LINGER, 0);
         zmq_close(p->router);
     }
+    if (p->zap != NULL) {
+        (void)set_int(p->zap, ZMQ_LINGER, 0);
+        zmq_close(p->zap);
+    }
+    lb_curve_server_free(&p->curve);
     if (p->ctx != NULL) {
         while (zmq_ctx_term(p->ctx) != 0 && zmq_errno() == EINTR)
             ;
@@ -758,6 +871,8 @@ void lb_publisher_stop(lb_publisher *p, void (*done)(void *arg), void *arg)
     uv_close((uv_handle_t *)&p->pub_poll, on_handle_closed);
     uv_close((uv_handle_t *)&p->router_poll, on_handle_closed);
     uv_close((uv_handle_t *)&p->router_idle, on_handle_closed);
+    if (p->has_curve)
+        uv_close((uv_handle_t *)&p->zap_poll, on_handle_closed);
 }
 
 /* Creates, configures and binds one socket; copies the bound endpoint. */
@@ -783,6 +898,14 @@ static int open_socket(lb_publisher *p, int type, const char *endpoint,
         if (rc == 0)
             rc = set_int(s, ZMQ_RCVHWM, LB_REPLAY_RCVHWM);
     }
+    if (rc == 0 && p->has_curve) {
+        static const char domain[] = "lotsbok";
+        rc = set_int(s, ZMQ_CURVE_SERVER, 1);
+        if (rc == 0)
+            rc = zmq_setsockopt(s, ZMQ_CURVE_SECRETKEY, p->curve.sec, LB_CURVE_KEY);
+        if (rc == 0)
+            rc = zmq_setsockopt(s, ZMQ_ZAP_DOMAIN, domain, sizeof domain - 1);
+    }
     if (rc != 0) {
         pub_log("error", "msg=\"cannot set socket options\" err=\"%s\"", zmq_strerror(zmq_errno()));
         return LB_EINTERNAL;
@@ -798,6 +921,19 @@ static int open_socket(lb_publisher *p, int type, const char *endpoint,
         snprintf(bound, LB_ENDPOINT_LEN, "%s", endpoint);
     bound[LB_ENDPOINT_LEN - 1] = '\0';
     return 0;
+}
+
+/* Whether endpoint names a network transport and a place beyond this host.
+ * A malformed endpoint or an unknown transport is left to zmq_bind, which
+ * refuses it (LB_EINVAL), so a typo is not reported as a security refusal. */
+static bool beyond_host(const char *endpoint)
+{
+    static const char *const networked[] = {"tcp://", "pgm://", "epgm://", "tipc://", "vmci://",
+                                            "udp://", "ws://",  "wss://",  "norm://"};
+    for (size_t i = 0; i < sizeof networked / sizeof networked[0]; i++)
+        if (strncmp(endpoint, networked[i], strlen(networked[i])) == 0)
+            return !lb_endpoint_is_local(endpoint);
+    return false;
 }
 
 int lb_publisher_start_opts(uv_loop_t *loop, lb_store *store, const char *pub_endpoint,
@@ -818,17 +954,59 @@ int lb_publisher_start_opts(uv_loop_t *loop, lb_store *store, const char *pub_en
     if (o.heartbeat_timeout_ms <= 0)
         o.heartbeat_timeout_ms = LB_HEARTBEAT_TIMEOUT_DEFAULT;
 
+    if (o.curve == NULL) {
+        const char *far = beyond_host(pub_endpoint)      ? pub_endpoint
+                          : beyond_host(replay_endpoint) ? replay_endpoint
+                                                         : NULL;
+        if (far != NULL) {
+            pub_log("error",
+                    "msg=\"refusing to bind beyond loopback without CURVE keys\" endpoint=\"%s\"",
+                    far);
+            return LB_EPERM;
+        }
+    } else if (!lb_curve_available()) {
+        pub_log("error", "msg=\"CURVE keys given but this libzmq has no CURVE\"");
+        return LB_EINVAL;
+    }
+
     lb_publisher *p = calloc(1, sizeof *p);
     if (p == NULL)
         return LB_ENOMEM;
     p->loop = loop;
     p->store = store;
+    if (o.curve != NULL) {
+        p->has_curve = true;
+        memcpy(p->curve.pub, o.curve->pub, LB_CURVE_KEY);
+        memcpy(p->curve.sec, o.curve->sec, LB_CURVE_KEY);
+        if (o.curve->nclients > 0) {
+            p->curve.clients = malloc(o.curve->nclients * sizeof *p->curve.clients);
+            if (p->curve.clients == NULL) {
+                lb_curve_server_free(&p->curve);
+                free(p);
+                return LB_ENOMEM;
+            }
+            memcpy(p->curve.clients, o.curve->clients,
+                   o.curve->nclients * sizeof *p->curve.clients);
+            p->curve.nclients = o.curve->nclients;
+        }
+    }
     p->ctx = zmq_ctx_new();
     if (p->ctx == NULL) {
+        lb_curve_server_free(&p->curve);
         free(p);
         return LB_ENOMEM;
     }
-    int rc = open_socket(p, ZMQ_PUB, pub_endpoint, &o, &p->pub, p->pub_endpoint);
+    int rc = 0;
+    if (p->has_curve) { /* the handler must exist before a CURVE socket binds */
+        p->zap = zmq_socket(p->ctx, ZMQ_REP);
+        if (p->zap == NULL || zmq_bind(p->zap, "inproc://zeromq.zap.01") != 0) {
+            pub_log("error", "msg=\"cannot start the ZAP handler\" err=\"%s\"",
+                    zmq_strerror(zmq_errno()));
+            rc = LB_EINTERNAL;
+        }
+    }
+    if (rc == 0)
+        rc = open_socket(p, ZMQ_PUB, pub_endpoint, &o, &p->pub, p->pub_endpoint);
     if (rc == 0)
         rc = open_socket(p, ZMQ_ROUTER, replay_endpoint, &o, &p->router, p->replay_endpoint);
     int pub_fd = -1, router_fd = -1;
@@ -837,6 +1015,10 @@ int lb_publisher_start_opts(uv_loop_t *loop, lb_store *store, const char *pub_en
         rc = LB_EINTERNAL;
     sz = sizeof router_fd;
     if (rc == 0 && zmq_getsockopt(p->router, ZMQ_FD, &router_fd, &sz) != 0)
+        rc = LB_EINTERNAL;
+    int zap_fd = -1;
+    sz = sizeof zap_fd;
+    if (rc == 0 && p->has_curve && zmq_getsockopt(p->zap, ZMQ_FD, &zap_fd, &sz) != 0)
         rc = LB_EINTERNAL;
     if (rc != 0) {
         teardown(p);
@@ -862,26 +1044,40 @@ int lb_publisher_start_opts(uv_loop_t *loop, lb_store *store, const char *pub_en
             p->open_handles++;
         }
     }
+    if (uvrc == 0 && p->has_curve) {
+        uvrc = uv_poll_init(loop, &p->zap_poll, zap_fd);
+        if (uvrc == 0) {
+            p->zap_poll.data = p;
+            p->open_handles++;
+        }
+    }
     if (uvrc == 0)
         uvrc = uv_poll_start(&p->pub_poll, UV_READABLE, on_pub_readable);
     if (uvrc == 0)
         uvrc = uv_poll_start(&p->router_poll, UV_READABLE, on_router_readable);
+    if (uvrc == 0 && p->has_curve)
+        uvrc = uv_poll_start(&p->zap_poll, UV_READABLE, on_zap_readable);
     if (uvrc != 0) {
         pub_log("error", "msg=\"cannot watch the sockets\" err=\"%s\"", uv_strerror(uvrc));
         p->stopping = true;
+        int open = p->open_handles;
         uv_close((uv_handle_t *)&p->pub_poll, on_handle_closed);
-        if (p->open_handles >= 2)
+        if (open >= 2)
             uv_close((uv_handle_t *)&p->router_poll, on_handle_closed);
-        if (p->open_handles >= 3)
+        if (open >= 3)
             uv_close((uv_handle_t *)&p->router_idle, on_handle_closed);
+        if (open >= 4)
+            uv_close((uv_handle_t *)&p->zap_poll, on_handle_closed);
         return LB_EINTERNAL;
     }
     /* Requests or subscriptions may already be queued: the fd only reports
      * changes from now on. */
     (void)socket_events(p->pub);
     router_drain(p);
-    pub_log("info", "msg=\"publishing\" pub=\"%s\" replay=\"%s\"", p->pub_endpoint,
-            p->replay_endpoint);
+    if (p->has_curve)
+        on_zap_readable(&p->zap_poll, 0, 0);
+    pub_log("info", "msg=\"publishing\" pub=\"%s\" replay=\"%s\" curve=%s clients=%zu",
+            p->pub_endpoint, p->replay_endpoint, p->has_curve ? "on" : "off", p->curve.nclients);
     *out = p;
     return 0;
 }

@@ -6,7 +6,10 @@
  * with ["events", [envelope, ...]] read straight from the outbox, and anything
  * malformed with ["error", {"message"}]. The sockets are watched with
  * uv_poll_t on ZMQ_FD (edge-triggered: drained with ZMQ_DONTWAIT, ZMQ_EVENTS
- * re-checked after every send and receive). Publishing never blocks the loop. */
+ * re-checked after every send and receive). Publishing never blocks the loop.
+ * With CURVE keys (lb_publisher_options.curve) both sockets are CURVE servers
+ * and a ZAP handler (a REP socket on inproc://zeromq.zap.01, on the same loop)
+ * lets in the clients whose public keys are listed; docs/zeromq.md. */
 #ifndef LOTSBOK_PUBLISHER_H
 #define LOTSBOK_PUBLISHER_H
 
@@ -15,11 +18,13 @@
 
 #include <uv.h>
 
+#include "lotsbok/curve.h"
 #include "lotsbok/store.h"
 
 typedef struct lb_publisher lb_publisher;
 
-/* Binds pub_endpoint and replay_endpoint ("tcp://127.0.0.1:7701"). */
+/* Binds pub_endpoint and replay_endpoint ("tcp://127.0.0.1:7701"), which must
+ * be local (lb_endpoint_is_local) without CURVE keys: LB_EPERM otherwise. */
 int lb_publisher_start(uv_loop_t *loop, lb_store *store, const char *pub_endpoint,
                        const char *replay_endpoint, lb_publisher **out);
 
@@ -32,6 +37,10 @@ struct lb_publisher_options {
     int heartbeat_ivl_ms;     /* ZMTP heartbeat interval on both sockets; 1,000 */
     int heartbeat_timeout_ms; /* a peer silent this long is dropped; 5,000 */
     int pub_sndbuf;           /* PUB kernel send buffer in bytes (ZMQ_SNDBUF); OS default */
+    /* CURVE keys (curve.h): both sockets become CURVE servers and a ZAP handler on
+     * the loop lets in the listed clients only. NULL: no CURVE, and then an endpoint
+     * beyond loopback (lb_endpoint_is_local) is refused with LB_EPERM. Copied. */
+    const struct lb_curve_server *curve;
 };
 
 /* lb_publisher_start with options (opts may be NULL: every default). The
