@@ -369,17 +369,33 @@ static void test_kill9_mid_batch(void **state)
             crash_child(dir, sd.case_id, p[1], (unsigned)rand());
         }
         close(p[1]);
-        /* Let it run 10..70 ms, reading acknowledgements meanwhile. */
+        /* Let it run 10..70 ms after its first acknowledgement (on a loaded
+         * machine, under ASan, the child may take longer than that to start),
+         * reading acknowledgements meanwhile. */
         size_t cap = 1 << 16, n = 0, have = 0;
         uint8_t *buf = malloc(cap);
-        struct timespec t0, now;
-        clock_gettime(CLOCK_MONOTONIC, &t0);
+        struct timespec t0, now, started;
+        clock_gettime(CLOCK_MONOTONIC, &started);
+        bool acked = false;
         long run_ms = 10 + rand() % 60;
         bool killed = false;
         for (;;) {
-            clock_gettime(CLOCK_MONOTONIC, &now);
-            long el = (now.tv_sec - t0.tv_sec) * 1000 + (now.tv_nsec - t0.tv_nsec) / 1000000;
-            if (!killed && el >= run_ms) {
+            if (!acked && have >= 8) {
+                acked = true;
+                clock_gettime(CLOCK_MONOTONIC, &t0);
+            }
+            long el = 0;
+            if (!acked) {
+                clock_gettime(CLOCK_MONOTONIC, &now);
+                if (now.tv_sec - started.tv_sec > 60) {
+                    kill(pid, SIGKILL);
+                    fail_msg("the writer acknowledged nothing in 60 s");
+                }
+            } else {
+                clock_gettime(CLOCK_MONOTONIC, &now);
+                el = (now.tv_sec - t0.tv_sec) * 1000 + (now.tv_nsec - t0.tv_nsec) / 1000000;
+            }
+            if (!killed && acked && el >= run_ms) {
                 kill(pid, SIGKILL);
                 killed = true;
             }
