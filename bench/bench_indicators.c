@@ -119,7 +119,7 @@ static size_t recompute(const struct fu_event *ev, size_t n, lb_date q0)
     if (rc != 0)
         die("feeding", rc);
     json_t *doc;
-    if ((rc = lb_ind_snapshot_json(acc, 2026, 2, n, 0, &doc)) != 0)
+    if ((rc = lb_ind_snapshot_json(acc, 2026, 2, LB_IND_LIVE, n, 0, &doc)) != 0)
         die("lb_ind_snapshot_json", rc);
     char *s = json_dumps(doc, LB_IND_JSON_REAL);
     if (s == NULL)
@@ -209,7 +209,7 @@ int main(int argc, char **argv)
             rc |= lb_ind_followup_result(acc, first + e->day, unit,
                                          (enum lb_followup_status)e->status, &e->a);
         }
-        if (rc != 0 || (rc = lb_ind_snapshot_json(acc, y, q, 1, 0, &snaps[k])) != 0)
+        if (rc != 0 || (rc = lb_ind_snapshot_json(acc, y, q, LB_IND_LIVE, 1, 0, &snaps[k])) != 0)
             die("report snapshots", rc);
         in.snapshots[k] = snaps[k];
     }

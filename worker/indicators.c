@@ -10,14 +10,21 @@
  *   handoff.decided      lb_ind_handoff_decided(sent_at, decided_at, unit)
  *   handoff.overdue      lb_ind_handoff_overdue(sent_at, unit)
  *   handoff.withdrawn    lb_ind_handoff_withdrawn(sent_at, unit, acknowledged before?)
- *   followup.scheduled   lb_ind_followup_due(due, unit) per item
- *   followup.updated     (merged) lb_ind_followup_due for the items added
- *   followup.recorded    lb_ind_followup_result(recorded_at, unit, status, answers) per item;
- *                        a no_answer that left the call unreachable counts as unreachable
+ *   followup.scheduled   lb_ind_call_due(due), lb_ind_followup_due(due, section) per
+ *                        distinct section of its items (the lots function or a unit)
+ *   followup.updated     (merged) lb_ind_followup_due for the sections the new items add
+ *   followup.recorded    lb_ind_call_result, and lb_ind_followup_result(recorded_at,
+ *                        section, status, answers) once per distinct section: two
+ *                        items of one section share one answer set and are one
+ *                        respondent; a no_answer that left the call unreachable
+ *                        counts as unreachable
  *   improvement.created  lb_ind_improvement_identified(identified_at) (+ implemented)
  *   improvement.updated  lb_ind_improvement_implemented(implemented_at), once per action
  * Every instant becomes its Europe/Stockholm date (lb_stockholm_date). The
- * hand-off's sending instant travels in every hand-off event (sent_at). */
+ * hand-off's sending instant travels in every hand-off event (sent_at). The
+ * event's own commit time (`at`) moves the current day: a later day first
+ * closes the current one (lb_ind_day_close), as the clock does when no event
+ * comes (lb_wind_tick). */
 #include "indicators.h"
 
 #include <inttypes.h>
@@ -116,19 +123,21 @@ static int wmap_put(struct lb_wmap *m, uint64_t k, uint32_t v)
 
 /* --- state ---------------------------------------------------------------------------- */
 
-int lb_wind_init(struct lb_wind *w, const struct lb_units *units)
+int lb_wind_init(struct lb_wind *w, const struct lb_ind_config *cfg)
 {
     memset(w, 0, sizeof *w);
-    struct lb_ind_config cfg;
-    lb_ind_config_default(&cfg);
-    if (units)
-        cfg.units = *units;
-    w->scale_top = cfg.scale_top;
+    struct lb_ind_config def;
+    if (cfg == NULL) {
+        lb_ind_config_default(&def);
+        cfg = &def;
+    }
+    w->scale_top = cfg->scale_top;
     w->min_dirty = -1;
+    w->day = LB_DATE_NONE;
     w->acked = wmap_new();
     w->items = wmap_new();
     w->implemented = wmap_new();
-    int rc = (w->acked && w->items && w->implemented) ? lb_ind_new(&cfg, &w->acc) : LB_ENOMEM;
+    int rc = (w->acked && w->items && w->implemented) ? lb_ind_new(cfg, &w->acc) : LB_ENOMEM;
     if (rc != 0)
         lb_wind_free(w);
     return rc;
@@ -163,20 +172,58 @@ void lb_wind_range(const struct lb_wind *w, int *first, int *last)
     }
 }
 
-/* Notes that the quarter of date d changed (after a successful call). */
-static void touch(struct lb_wind *w, lb_date d, int64_t now_ms)
+static void mark_dirty(struct lb_wind *w, int qi, int64_t now_ms)
 {
-    w->touched = true;
-    int y, q;
-    lb_date_quarter(d, &y, &q);
-    int qi = lb_wind_qi(y, q);
-    if (qi < 0)
+    if (qi < 0 || qi >= LB_WIND_QUARTERS)
         return;
-    w->seen[qi] = true;
     if (w->min_dirty < 0)
         w->dirty_since_ms = now_ms;
     if (w->min_dirty < 0 || qi < w->min_dirty)
         w->min_dirty = qi;
+}
+
+static int qi_of(lb_date d)
+{
+    int y, q;
+    lb_date_quarter(d, &y, &q);
+    return lb_wind_qi(y, q);
+}
+
+/* Notes that the quarter of date d changed (after a successful call). */
+static void touch(struct lb_wind *w, lb_date d, int64_t now_ms)
+{
+    w->touched = true;
+    int qi = qi_of(d);
+    if (qi < 0)
+        return;
+    w->seen[qi] = true;
+    mark_dirty(w, qi, now_ms);
+}
+
+/* The current day becomes d (later than it): the day before is closed for
+ * the published figures, and the quarters whose documents depend on the day
+ * are marked: the open one, and those of the last two weeks (hand-offs whose
+ * acknowledgement window closes). */
+static int day_advance(struct lb_wind *w, lb_date d, int64_t now_ms)
+{
+    if (d == LB_DATE_NONE || (w->day != LB_DATE_NONE && d <= w->day))
+        return 0;
+    if (w->day != LB_DATE_NONE) {
+        int rc = lb_ind_day_close(w->acc, w->day);
+        if (rc != 0)
+            return rc;
+        for (int qi = qi_of(d - 14); qi >= 0 && qi <= qi_of(d); qi++) {
+            if (w->seen[qi])
+                mark_dirty(w, qi, now_ms);
+        }
+    }
+    w->day = d;
+    return 0;
+}
+
+int lb_wind_tick(struct lb_wind *w, int64_t now_ms)
+{
+    return day_advance(w, lb_stockholm_date(lb_time_now()), now_ms);
 }
 
 /* --- feeding ---------------------------------------------------------------------------- */
@@ -236,26 +283,68 @@ static bool item_of(const msgpack_object *it, enum lb_followup_kind *kind, char 
     return true;
 }
 
+/* The distinct sections of a call's items [from, to): "" for the lots
+ * function, else the unit code. A call counts once per section. */
+#define SECTIONS_MAX 64
+struct sections {
+    size_t n;
+    enum lb_followup_kind kind[SECTIONS_MAX];
+    char code[SECTIONS_MAX][LB_UNIT_CODE_MAX + 1];
+};
+
+static bool sections_has(const struct sections *s, const char *code)
+{
+    for (size_t i = 0; i < s->n; i++) {
+        if (strcmp(s->code[i], code) == 0)
+            return true;
+    }
+    return false;
+}
+
+static void sections_of(const msgpack_object *items, uint32_t from, uint32_t to, struct sections *s)
+{
+    for (uint32_t i = from; i < to && s->n < SECTIONS_MAX; i++) {
+        enum lb_followup_kind kind;
+        char unit[LB_UNIT_CODE_MAX + 1];
+        if (!item_of(&items->via.array.ptr[i], &kind, unit, sizeof unit) || sections_has(s, unit))
+            continue;
+        s->kind[s->n] = kind;
+        strcpy(s->code[s->n++], unit);
+    }
+}
+
 static const msgpack_object *items_of(const struct lb_wev *ev)
 {
     const msgpack_object *items = lb_wev_field(ev, "items");
     return items && items->type == MSGPACK_OBJECT_ARRAY ? items : NULL;
 }
 
-/* Items from index `from` on are due on the call's due date. */
-static int feed_due(struct lb_wind *w, const struct lb_wev *ev, int64_t now_ms)
+/* followup.scheduled (the call is due: once, and each of its sections once)
+ * and followup.updated merged (only the sections the new items add). Items
+ * from index `from` on are new; they are due on the call's due date. */
+static int feed_due(struct lb_wind *w, const struct lb_wev *ev, bool scheduled, int64_t now_ms)
 {
     const msgpack_object *items = items_of(ev);
     lb_date due;
     if (!items || !lb_wev_date(ev, "due", &due))
         return LB_EINVAL;
     uint32_t from = wmap_get(w->items, ev->id), n = items->via.array.size;
-    for (uint32_t i = from; i < n; i++) {
-        enum lb_followup_kind kind;
-        char unit[LB_UNIT_CODE_MAX + 1];
-        if (!item_of(&items->via.array.ptr[i], &kind, unit, sizeof unit))
+    if (from > n)
+        from = n;
+    if (scheduled && from == 0) {
+        int rc = lb_ind_call_due(w->acc, due);
+        if (rc == LB_ENOMEM)
+            return rc;
+        if (rc == 0)
+            touch(w, due, now_ms);
+    }
+    struct sections old = {0}, add = {0};
+    sections_of(items, 0, from, &old);
+    sections_of(items, from, n, &add);
+    for (size_t i = 0; i < add.n; i++) {
+        if (sections_has(&old, add.code[i]))
             continue;
-        int rc = lb_ind_followup_due(w->acc, due, unit[0] ? unit : NULL);
+        int rc = lb_ind_followup_due(w->acc, due, add.code[i][0] ? add.code[i] : NULL);
         if (rc == LB_ENOMEM)
             return rc;
         if (rc == 0)
@@ -264,6 +353,8 @@ static int feed_due(struct lb_wind *w, const struct lb_wev *ev, int64_t now_ms)
     return n > from ? wmap_put(w->items, ev->id, n) : 0;
 }
 
+/* followup.recorded: the call's result once, and once per section with that
+ * section's answers (items of one section share one answer set). */
 static int feed_recorded(struct lb_wind *w, const struct lb_wev *ev, int64_t now_ms)
 {
     char result[16], status[16];
@@ -283,24 +374,28 @@ static int feed_recorded(struct lb_wind *w, const struct lb_wev *ev, int64_t now
         st = strcmp(status, "unreachable") == 0 ? LB_FOLLOWUP_UNREACHABLE : LB_FOLLOWUP_NO_ANSWER;
     else
         return LB_EINVAL;
+    int rc = lb_ind_call_result(w->acc, date, st);
+    if (rc == LB_ENOMEM)
+        return rc;
+    if (rc == 0)
+        touch(w, date, now_ms);
     const msgpack_object *answers = lb_wev_field(ev, "answers");
-    for (uint32_t i = 0; i < items->via.array.size; i++) {
-        enum lb_followup_kind kind;
-        char unit[LB_UNIT_CODE_MAX + 1];
-        if (!item_of(&items->via.array.ptr[i], &kind, unit, sizeof unit))
-            continue;
+    struct sections secs = {0};
+    sections_of(items, 0, items->via.array.size, &secs);
+    for (size_t i = 0; i < secs.n; i++) {
+        const char *unit = secs.code[i];
         struct lb_ind_answers a;
         bool have = false;
         if (st == LB_FOLLOWUP_DONE && answers && answers->type == MSGPACK_OBJECT_MAP) {
             const msgpack_object *m = lb_mp_map_get(answers, unit[0] ? unit : "lots");
             json_t *j = m ? answers_json(m) : NULL;
-            if (j && lb_ind_answers_from_json(kind, j, w->scale_top, &a) == 0)
+            if (j && lb_ind_answers_from_json(secs.kind[i], j, w->scale_top, &a) == 0)
                 have = true;
             else if (m)
                 lb_wlog("warn", "follow-up answers not counted", "seq=%" PRIu64, ev->seq);
             json_decref(j);
         }
-        int rc = lb_ind_followup_result(w->acc, date, unit[0] ? unit : NULL, st, have ? &a : NULL);
+        rc = lb_ind_followup_result(w->acc, date, unit[0] ? unit : NULL, st, have ? &a : NULL);
         if (rc == LB_ENOMEM)
             return rc;
         if (rc == 0)
@@ -399,11 +494,11 @@ static int feed(struct lb_wind *w, const struct lb_wev *ev, int64_t now_ms)
         lb_wev_is(ev, "handoff.withdrawn"))
         return feed_handoff(w, ev, now_ms);
     if (lb_wev_is(ev, "followup.scheduled"))
-        return feed_due(w, ev, now_ms);
+        return feed_due(w, ev, true, now_ms);
     if (lb_wev_is(ev, "followup.updated")) {
         if (!lb_wev_str(ev, "change", s, sizeof s) || strcmp(s, "merged") != 0)
             return 0;
-        return feed_due(w, ev, now_ms);
+        return feed_due(w, ev, false, now_ms);
     }
     if (lb_wev_is(ev, "followup.recorded"))
         return feed_recorded(w, ev, now_ms);
@@ -416,8 +511,12 @@ int lb_wind_feed(struct lb_wind *w, const struct lb_wev *ev, int64_t now_ms)
 {
     if (ev->seq <= w->seq)
         return 0;
+    /* A later day closes the current one before the event counts. */
+    int rc = day_advance(w, lb_stockholm_date(ev->at), now_ms);
+    if (rc == LB_ENOMEM)
+        return rc;
     w->touched = false;
-    int rc = feed(w, ev, now_ms);
+    rc = feed(w, ev, now_ms);
     if (rc == LB_ENOMEM)
         return rc;
     if (rc != 0)
@@ -480,6 +579,8 @@ int lb_wind_rebuild(struct lb_wind *w, lb_wsub *sub, uint32_t limit, int timeout
             break;
     }
     msgpack_zone_destroy(&zone);
+    if (rc == 0)
+        rc = lb_wind_tick(w, 0);
     struct timespec t1;
     clock_gettime(CLOCK_MONOTONIC, &t1);
     int64_t ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
@@ -490,47 +591,95 @@ int lb_wind_rebuild(struct lb_wind *w, lb_wsub *sub, uint32_t limit, int timeout
     return rc;
 }
 
+/* --- writing ---------------------------------------------------------------------------- */
+
 bool lb_wind_due(const struct lb_wind *w, int64_t now_ms, int debounce_ms)
 {
     return w->min_dirty >= 0 && now_ms - w->dirty_since_ms >= debounce_ms;
 }
 
-int lb_wind_snapshot(const struct lb_wind *w, int qi, json_t **out)
+int lb_wind_bodies(const struct lb_wind *w, int year, json_t *out[5])
 {
-    return lb_ind_snapshot_json(w->acc, 2000 + qi / 4, qi % 4 + 1, w->changed_seq, lb_time_now(),
-                                out);
-}
-
-int lb_wind_put(struct lb_wind *w, lb_effects *fx, int qi, const char *key)
-{
-    char quarter[8], path[64], k[64];
-    lb_quarter_format(2000 + qi / 4, qi % 4 + 1, quarter);
-    snprintf(path, sizeof path, "/api/v1/indicators/%s", quarter);
-    if (!key) {
-        snprintf(k, sizeof k, "ind-%s-%" PRIu64, quarter, w->changed_seq);
-        key = k;
-    }
-    json_t *body = NULL;
-    int rc = lb_wind_snapshot(w, qi, &body);
+    json_t *pub[5];
+    lb_time now = lb_time_now();
+    int rc = lb_ind_year_snapshots(w->acc, year, LB_IND_LIVE, w->changed_seq, now, out);
     if (rc != 0)
         return rc;
+    rc = lb_ind_year_snapshots(w->acc, year, LB_IND_PUBLISHED, w->changed_seq, now, pub);
+    for (int i = 0; i < 5; i++) {
+        if (rc == 0 && !json_equal(out[i], pub[i]) &&
+            json_object_set(out[i], "published", pub[i]) != 0)
+            rc = LB_ENOMEM;
+        json_decref(pub[i]);
+    }
+    if (rc != 0) {
+        for (int i = 0; i < 5; i++) {
+            json_decref(out[i]);
+            out[i] = NULL;
+        }
+    }
+    return rc;
+}
+
+/* FNV-1a over the body without its computed_at (and the published one's). */
+static uint64_t body_hash(json_t *body)
+{
+    json_t *copy = json_deep_copy(body);
+    if (copy == NULL)
+        return 0;
+    json_object_del(copy, "computed_at");
+    json_object_del(json_object_get(copy, "published"), "computed_at");
+    char *text = json_dumps(copy, JSON_COMPACT | JSON_SORT_KEYS | LB_IND_JSON_REAL);
+    json_decref(copy);
+    if (text == NULL)
+        return 0;
+    uint64_t h = UINT64_C(0xcbf29ce484222325);
+    for (const unsigned char *p = (const unsigned char *)text; *p; p++)
+        h = (h ^ *p) * UINT64_C(0x100000001b3);
+    free(text);
+    return h ? h : 1;
+}
+
+static void period_name(int pi, char *buf, size_t len)
+{
+    if (pi < LB_WIND_QUARTERS)
+        lb_quarter_format(2000 + pi / 4, pi % 4 + 1, buf);
+    else
+        snprintf(buf, len, "%04d", 2000 + pi - LB_WIND_QUARTERS);
+}
+
+int lb_wind_put(struct lb_wind *w, lb_effects *fx, int pi, json_t *body, const char *key,
+                bool force)
+{
+    char period[16], path[64], k[96];
+    if (pi < 0 || pi >= LB_WIND_QUARTERS + LB_WIND_YEARS)
+        return LB_EINVAL;
+    period_name(pi, period, sizeof period);
+    uint64_t h = body_hash(body);
+    if (!force && h != 0 && w->written[pi] == h)
+        return 0; /* the same documents as last written */
+    snprintf(path, sizeof path, "/api/v1/indicators/%s", period);
+    if (!key) {
+        snprintf(k, sizeof k, "ind-%s-%" PRIu64 "-%016" PRIx64, period, w->changed_seq, h);
+        key = k;
+    }
     long status = 0;
     json_t *resp = NULL;
-    rc = lb_effects_call(fx, "PUT", path, body, key, &status, &resp);
-    json_decref(body);
+    int rc = lb_effects_call(fx, "PUT", path, body, key, &status, &resp);
     if (rc == 0) {
-        /* 422 idempotency_key_reused: a snapshot at this seq is stored already
-         * (written before a restart; it differs only in computed_at). */
+        /* 422 idempotency_key_reused: these documents at this seq are stored
+         * already (written before a restart; they differ only in computed_at). */
         bool ok =
             (status >= 200 && status < 300) ||
             (status == 422 && strcmp(lb_effects_error_code(resp), "idempotency_key_reused") == 0);
         if (ok) {
             w->puts++;
-            lb_wlog("debug", "indicators written", "quarter=%s source_seq=%" PRIu64 " status=%ld",
-                    quarter, w->changed_seq, status);
+            w->written[pi] = h;
+            lb_wlog("debug", "indicators written", "period=%s source_seq=%" PRIu64 " status=%ld",
+                    period, w->changed_seq, status);
         } else {
             w->errors++;
-            lb_wlog("error", "indicators refused", "quarter=%s status=%ld code=%s key=%s", quarter,
+            lb_wlog("error", "indicators refused", "period=%s status=%ld code=%s key=%s", period,
                     status, lb_effects_error_code(resp), key);
             rc = LB_EIO;
         }
@@ -545,12 +694,21 @@ int lb_wind_write(struct lb_wind *w, lb_effects *fx)
         return 0;
     int first, last;
     lb_wind_range(w, &first, &last);
-    for (int qi = w->min_dirty; qi <= last; qi++) {
-        if (!w->seen[qi])
-            continue;
-        int rc = lb_wind_put(w, fx, qi, NULL);
+    int from = w->min_dirty;
+    for (int y = from / 4; last >= 0 && y <= last / 4; y++) {
+        json_t *body[5];
+        int rc = lb_wind_bodies(w, 2000 + y, body);
+        for (int i = 0; rc == 0 && i < 4; i++) {
+            int qi = y * 4 + i;
+            if (qi >= from && w->seen[qi])
+                rc = lb_wind_put(w, fx, qi, body[i], NULL, false);
+        }
+        if (rc == 0)
+            rc = lb_wind_put(w, fx, LB_WIND_QUARTERS + y, body[4], NULL, false);
+        for (int i = 0; i < 5; i++)
+            json_decref(body[i]);
         if (rc == LB_EBUSY || rc == LB_ENOMEM) {
-            w->min_dirty = qi; /* the rest stays to be written */
+            w->min_dirty = y * 4 > from ? y * 4 : from; /* the rest stays to be written */
             return rc;
         }
     }
@@ -558,35 +716,86 @@ int lb_wind_write(struct lb_wind *w, lb_effects *fx)
     return 0;
 }
 
-/* --- lots-worker recompute ------------------------------------------------------------ */
+/* --- options and lots-worker recompute ---------------------------------------------------- */
 
-static void recompute_usage(void)
+int lb_wind_option(int argc, char **argv, int *i, struct lb_ind_config *cfg)
 {
-    fputs("usage: lots-worker recompute (--quarter YYYY-Qn | --all) --server URL\n"
-          "                   --token-file FILE --replay ENDPOINT [--units SPEC] [--dry-run]\n"
-          "                   [--curve-keys DIR]\n",
-          stderr);
+    const char *a = argv[*i];
+    if (strcmp(a, "--units") != 0 && strcmp(a, "--skr-areas") != 0 &&
+        strcmp(a, "--min-answers") != 0)
+        return 0;
+    if (*i + 1 >= argc) {
+        fprintf(stderr, "lots-worker: %s needs a value\n", a);
+        return -1;
+    }
+    const char *v = argv[++*i];
+    if (strcmp(a, "--units") == 0) {
+        if (lb_units_parse(&cfg->units, v) != 0) {
+            fprintf(stderr, "lots-worker: bad --units: %s\n", v);
+            return -1;
+        }
+    } else if (strcmp(a, "--skr-areas") == 0) {
+        if (lb_ind_areas_parse(cfg, v) != 0) {
+            fprintf(stderr,
+                    "lots-worker: bad --skr-areas (unit=area,...; areas bygglov, "
+                    "miljo_halsoskydd, livsmedelskontroll, serveringstillstand, brandskydd, "
+                    "markupplatelse, upphandling, none): %s\n",
+                    v);
+            return -1;
+        }
+    } else {
+        char *end;
+        long n = strtol(v, &end, 10);
+        if (end == v || *end != '\0' || n < 1 || n > 1000) {
+            fprintf(stderr, "lots-worker: bad --min-answers: %s\n", v);
+            return -1;
+        }
+        cfg->min_answers = (int)n;
+    }
+    return 1;
+}
+
+void lb_wind_recompute_usage(FILE *f)
+{
+    fputs("usage: lots-worker recompute (--quarter YYYY-Qn | --year YYYY | --all)\n"
+          "                   --server URL --token-file FILE --replay ENDPOINT\n"
+          "                   [--units SPEC] [--skr-areas SPEC] [--min-answers N] [--dry-run]\n"
+          "                   [--curve-keys DIR]\n"
+          "\n"
+          "Rebuilds the indicators from lotsd's event log (replayed through ENDPOINT),\n"
+          "prints each snapshot as one JSON line and PUTs it to lotsd (not with\n"
+          "--dry-run), always with a fresh Idempotency-Key, so stored snapshots are\n"
+          "repaired after a fix in the computation. --all: every quarter and year that\n"
+          "has events. --units, --skr-areas and --min-answers must be the worker's;\n"
+          "--curve-keys as the worker's when lotsd's sockets use CURVE.\n",
+          f);
 }
 
 int lb_wind_recompute_main(int argc, char **argv, const char *token, volatile sig_atomic_t *stop)
 {
-    const char *quarter = NULL, *server = NULL, *replay = NULL, *units_spec = NULL,
-               *curve_keys = NULL;
+    const char *quarter = NULL, *year_s = NULL, *server = NULL, *replay = NULL, *curve_keys = NULL;
     bool all = false, dry = false;
+    struct lb_ind_config cfg;
+    lb_ind_config_default(&cfg);
     for (int i = 2; i < argc; i++) {
         const char *a = argv[i];
+        int o = lb_wind_option(argc, argv, &i, &cfg);
+        if (o < 0)
+            return 2;
+        if (o > 0)
+            continue;
         if (strcmp(a, "--all") == 0) {
             all = true;
         } else if (strcmp(a, "--dry-run") == 0) {
             dry = true;
         } else if (i + 1 < argc && strcmp(a, "--quarter") == 0) {
             quarter = argv[++i];
+        } else if (i + 1 < argc && strcmp(a, "--year") == 0) {
+            year_s = argv[++i];
         } else if (i + 1 < argc && strcmp(a, "--server") == 0) {
             server = argv[++i];
         } else if (i + 1 < argc && strcmp(a, "--replay") == 0) {
             replay = argv[++i];
-        } else if (i + 1 < argc && strcmp(a, "--units") == 0) {
-            units_spec = argv[++i];
         } else if (i + 1 < argc && strcmp(a, "--curve-keys") == 0) {
             curve_keys = argv[++i];
         } else if (i + 1 < argc && (strcmp(a, "--token-file") == 0 || strcmp(a, "--sub") == 0 ||
@@ -594,28 +803,24 @@ int lb_wind_recompute_main(int argc, char **argv, const char *token, volatile si
             i++; /* read by the caller, or not needed */
         } else {
             fprintf(stderr, "lots-worker recompute: bad option: %s\n", a);
-            recompute_usage();
+            lb_wind_recompute_usage(stderr);
             return 2;
         }
     }
-    int qy = 0, qq = 0;
-    if ((all == (quarter != NULL)) || !server || !replay ||
-        (quarter && (strlen(quarter) != 7 || lb_quarter_parse(quarter, &qy, &qq) != 0))) {
-        recompute_usage();
+    int qy = 0, qq = 0, yy = 0;
+    int chosen = (all ? 1 : 0) + (quarter ? 1 : 0) + (year_s ? 1 : 0);
+    if (chosen != 1 || !server || !replay ||
+        (quarter && (strlen(quarter) != 7 || lb_quarter_parse(quarter, &qy, &qq) != 0 ||
+                     lb_wind_qi(qy, qq) < 0)) ||
+        (year_s &&
+         (strlen(year_s) != 4 || sscanf(year_s, "%d", &yy) != 1 || yy < 2000 || yy > 2099))) {
+        lb_wind_recompute_usage(stderr);
         return 2;
-    }
-    struct lb_units units, *up = NULL;
-    if (units_spec) {
-        if (lb_units_parse(&units, units_spec) != 0) {
-            fprintf(stderr, "lots-worker recompute: bad --units\n");
-            return 2;
-        }
-        up = &units;
     }
     struct lb_wind w;
     lb_wsub *sub = NULL;
     lb_effects *fx = NULL;
-    int rc = lb_wind_init(&w, up);
+    int rc = lb_wind_init(&w, &cfg);
     struct lb_curve_client curve;
     if (rc == 0 && curve_keys) {
         char why[512];
@@ -631,42 +836,45 @@ int lb_wind_recompute_main(int argc, char **argv, const char *token, volatile si
         rc = lb_effects_new(server, token, stop, &fx);
     if (rc == 0)
         rc = lb_wind_rebuild(&w, sub, 10000, 5000, stop);
+    /* The periods: pi < LB_WIND_QUARTERS a quarter, else a year. */
     int first = -1, last = -1;
     if (rc == 0) {
         lb_wind_range(&w, &first, &last);
-        if (quarter) {
+        if (quarter)
             first = last = lb_wind_qi(qy, qq);
-            if (first < 0)
-                rc = LB_EINVAL;
-        }
+        else if (year_s)
+            first = last = (yy - 2000) * 4;
     }
-    char key[96], q[8];
-    for (int qi = first; rc == 0 && qi >= 0 && qi <= last; qi++) {
-        if (!quarter && !w.seen[qi])
-            continue;
-        json_t *snap = NULL;
-        rc = lb_wind_snapshot(&w, qi, &snap);
-        if (rc != 0)
-            break;
-        char *text = json_dumps(snap, JSON_COMPACT | JSON_SORT_KEYS | LB_IND_JSON_REAL);
-        json_decref(snap);
-        if (!text) {
-            rc = LB_ENOMEM;
-            break;
+    char key[128], name[16];
+    for (int y = first < 0 ? 1 : first / 4; rc == 0 && first >= 0 && y <= last / 4; y++) {
+        json_t *body[5];
+        rc = lb_wind_bodies(&w, 2000 + y, body);
+        for (int i = 0; rc == 0 && i < 5; i++) {
+            int pi = i < 4 ? y * 4 + i : LB_WIND_QUARTERS + y;
+            bool want = quarter ? pi == first : year_s ? i == 4 : (i == 4 || w.seen[pi]);
+            if (!want)
+                continue;
+            char *text = json_dumps(body[i], JSON_COMPACT | JSON_SORT_KEYS | LB_IND_JSON_REAL);
+            if (!text) {
+                rc = LB_ENOMEM;
+                break;
+            }
+            printf("%s\n", text);
+            free(text);
+            if (dry)
+                continue;
+            period_name(pi, name, sizeof name);
+            /* A key of its own: a recompute always writes (after a fix in the
+             * computation the figures differ from what the worker stored). */
+            snprintf(key, sizeof key, "recompute-%s-%" PRIu64 "-%" PRId64, name, w.changed_seq,
+                     (int64_t)lb_time_now());
+            rc = lb_wind_put(&w, fx, pi, body[i], key, true);
+            if (rc == 0)
+                lb_wlog("info", "indicators recomputed", "period=%s source_seq=%" PRIu64, name,
+                        w.changed_seq);
         }
-        printf("%s\n", text);
-        free(text);
-        if (dry)
-            continue;
-        lb_quarter_format(2000 + qi / 4, qi % 4 + 1, q);
-        /* A key of its own: a recompute always writes (after a fix in the
-         * computation the figures differ from what the worker stored). */
-        snprintf(key, sizeof key, "recompute-%s-%" PRIu64 "-%" PRId64, q, w.changed_seq,
-                 (int64_t)lb_time_now());
-        rc = lb_wind_put(&w, fx, qi, key);
-        if (rc == 0)
-            lb_wlog("info", "indicators recomputed", "quarter=%s source_seq=%" PRIu64, q,
-                    w.changed_seq);
+        for (int i = 0; i < 5; i++)
+            json_decref(body[i]);
     }
     fflush(stdout);
     if (rc != 0)

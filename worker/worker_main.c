@@ -66,9 +66,9 @@ struct options {
     int replay_timeout_ms;
     int verbose;
     int indicators_debounce_ms;
-    int no_indicators; /* --no-indicators: neither rebuild nor write them */
-    const char *units;
-    const char *curve_keys; /* --curve-keys DIR: server.pub and worker.key */
+    int no_indicators;        /* --no-indicators: neither rebuild nor write them */
+    struct lb_ind_config ind; /* --units, --skr-areas, --min-answers */
+    const char *curve_keys;   /* --curve-keys DIR: server.pub and worker.key */
 };
 
 struct worker {
@@ -96,7 +96,13 @@ static void usage(FILE *f)
           "                   --replay ENDPOINT [--followup-days N] [--merge-window-days N]\n"
           "                   [--overdue-days N] [--replay-limit N] [--heartbeat-ms MS]\n"
           "                   [--overdue-interval-ms MS] [--retention-months N]\n"
-          "                   [--retention-interval-ms MS] [--curve-keys DIR] [--verbose]\n",
+          "                   [--retention-interval-ms MS] [--indicators-debounce-ms MS]\n"
+          "                   [--units SPEC] [--skr-areas SPEC] [--min-answers N]\n"
+          "                   [--no-indicators] [--curve-keys DIR] [--verbose]\n"
+          "       lots-worker recompute --help   (rebuild and rewrite stored indicator snapshots)\n"
+          "\n"
+          "Schedules follow-up calls, flags overdue hand-offs, runs retention and keeps\n"
+          "the indicator snapshots up to date (docs/worker.md, docs/indicators.md).\n",
           f);
 }
 
@@ -122,8 +128,14 @@ static int parse_args(int argc, char **argv, struct options *o)
     o->retention_months = LB_RETENTION_MONTHS_DEFAULT;
     o->retention_interval_ms = 24 * 3600 * 1000;
     o->indicators_debounce_ms = 2000;
+    lb_ind_config_default(&o->ind);
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
+        int io = lb_wind_option(argc, argv, &i, &o->ind);
+        if (io < 0)
+            return LB_EINVAL;
+        if (io > 0)
+            continue;
         if (strcmp(a, "--no-indicators") == 0) {
             o->no_indicators = 1;
             continue;
@@ -170,8 +182,6 @@ static int parse_args(int argc, char **argv, struct options *o)
             o->retention_interval_ms = (int)n;
         else if (strcmp(a, "--indicators-debounce-ms") == 0 && parse_int(v, 0, 3600000, &n))
             o->indicators_debounce_ms = (int)n;
-        else if (strcmp(a, "--units") == 0)
-            o->units = v;
         else if (strcmp(a, "--curve-keys") == 0)
             o->curve_keys = v;
         else {
@@ -458,6 +468,8 @@ static int run(struct worker *w)
             next_overdue = mono_ms() + w->opt.overdue_interval_ms;
             continue;
         }
+        if (!w->opt.no_indicators && lb_wind_tick(&w->ind, now) == LB_ENOMEM)
+            return LB_ENOMEM;
         if (lb_wind_due(&w->ind, now, w->opt.indicators_debounce_ms)) {
             if (lb_wind_write(&w->ind, w->fx) == LB_EBUSY)
                 break;
@@ -505,6 +517,12 @@ static int run(struct worker *w)
 /* lots-worker recompute ...: reads the token, then indicators.c does the rest. */
 static int recompute(int argc, char **argv)
 {
+    for (int i = 2; i < argc; i++) {
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            lb_wind_recompute_usage(stdout);
+            return 0;
+        }
+    }
     const char *file = NULL;
     for (int i = 2; i + 1 < argc; i++)
         if (strcmp(argv[i], "--token-file") == 0)
@@ -583,14 +601,9 @@ int main(int argc, char **argv)
     if (w.opt.curve_keys)
         sodium_memzero(&curve, sizeof curve);
     memset(token, 0, sizeof token);
-    struct lb_units units;
-    if (rc == 0 && w.opt.units && lb_units_parse(&units, w.opt.units) != 0) {
-        lb_wlog("error", "bad --units", NULL);
-        rc = LB_EINVAL;
-    }
     /* The indicators are rebuilt from the whole log at every start (docs/indicators.md). */
     if (rc == 0)
-        rc = lb_wind_init(&w.ind, w.opt.units ? &units : NULL);
+        rc = lb_wind_init(&w.ind, &w.opt.ind);
     if (rc == 0 && w.opt.no_indicators)
         w.ind.seq = UINT64_MAX; /* feeds nothing, so nothing is ever written */
     if (rc == 0 && !w.opt.no_indicators) {

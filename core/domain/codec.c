@@ -56,7 +56,7 @@
  *                (no meta)
  *   idempotency  rh request_hash, s status, loc location, b body, at at
  *                (no meta)
- *   snapshot     q quarter, seq source_seq, js json
+ *   snapshot     q quarter (the period), seq source_seq, js json, pub json_public
  *
  * The event envelope is a public wire format and uses full key names: seq,
  * type, at, actor, id, data (see lb_event_encode below). */
@@ -73,7 +73,7 @@
 #define LB_CODEC_MAX_DEPTH 32
 /* No string we decode is longer than this, whatever its field says... */
 #define LB_CODEC_STR_HARD_MAX (64u * 1024u)
-/* ...except the two stored JSON documents (a snapshot with many units can pass
+/* ...except the stored JSON documents (a snapshot with many units can pass
  * 64 KiB), which get the HTTP body limit. */
 #define LB_CODEC_DOC_MAX (1024u * 1024u)
 #define LB_CODEC_ARRAY_MAX 4096u
@@ -288,6 +288,7 @@ static const struct codec_field snapshot_fields[] = {
     F(lb_snapshot, "q", K_CHARS, quarter, sizeof(((struct lb_snapshot *)0)->quarter)),
     F(lb_snapshot, "seq", K_U64, source_seq, 0),
     F(lb_snapshot, "js", K_STR, json, LB_CODEC_DOC_MAX),
+    F(lb_snapshot, "pub", K_STR, json_public, LB_CODEC_DOC_MAX),
 };
 
 /* ------------------------------------------------------------------------ */

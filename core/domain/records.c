@@ -147,6 +147,7 @@ void lb_snapshot_clear(struct lb_snapshot *r)
     if (r == NULL)
         return;
     free(r->json);
+    free(r->json_public);
     memset(r, 0, sizeof(*r));
 }
 

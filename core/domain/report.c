@@ -11,7 +11,12 @@
  * configuration and improvement titles from staff, so neither is trusted.
  * The HTML page has no script and its one <style> element is allowed by hash
  * (lb_report_html_csp); charts are inline SVG with presentation attributes,
- * which a CSP does not govern. */
+ * which a CSP does not govern.
+ *
+ * The snapshots' suppression is kept as it is: a suppressed index or share is
+ * shown empty with why — too few answers (n under the snapshot's min_answers)
+ * or hidden so that another suppressed figure cannot be worked out (secondary
+ * suppression, docs/indicators.md) — and nothing is recomputed from counts. */
 #include "lotsbok/report.h"
 
 #include <math.h>
@@ -33,6 +38,7 @@ struct sbuf {
     char *p;
     size_t len, cap;
     int err;
+    int min_answers; /* the snapshots' publishing threshold, for the suppression notes */
 };
 
 static void sb_add(struct sbuf *b, const char *s, size_t n)
@@ -224,6 +230,16 @@ static json_t *unit_trend_point(const char *qs, const json_t *snap, const char *
         copy_or_null(json_object_get(d, "p90")));
 }
 
+static json_t *total_trend_point(const char *qs, const json_t *snap)
+{
+    const json_t *t = json_object_get(snap, "total");
+    if (t == NULL)
+        return json_pack("{s:s,s:b}", "quarter", qs, "available", 0);
+    return json_pack("{s:s,s:b,s:o,s:o}", "quarter", qs, "available", 1, "nki",
+                     copy_or_null(json_object_get(t, "nki")), "clear_and_lawful",
+                     copy_or_null(json_object_get(t, "clear_and_lawful")));
+}
+
 /* Adds a change entry when the previous quarter's index lies outside the current
  * quarter's 95 % interval. */
 static int maybe_change(json_t *changes, const char *scope, const char *unit, const char *key,
@@ -313,6 +329,7 @@ int lb_report_json(const struct lb_report_input *in, json_t **out)
     char qs[LB_REPORT_QUARTERS][8], at[32], self[8];
     int bad = 0;
     json_t *quarters = json_array(), *missing = json_array(), *lots_trend = json_array();
+    json_t *total_trend = json_array();
     for (int i = 0; i < LB_REPORT_QUARTERS; i++) {
         int y, q;
         lb_report_quarter_back(in->year, in->quarter, LB_REPORT_QUARTERS - 1 - i, &y, &q);
@@ -321,6 +338,7 @@ int lb_report_json(const struct lb_report_input *in, json_t **out)
         if (in->snapshots[i] == NULL)
             bad |= json_array_append_new(missing, json_string(qs[i]));
         bad |= json_array_append_new(lots_trend, lots_trend_point(qs[i], in->snapshots[i]));
+        bad |= json_array_append_new(total_trend, total_trend_point(qs[i], in->snapshots[i]));
     }
     json_t *codes = unit_list(in, cur), *units = json_array(), *unit_trends = json_object();
     json_t *changes = json_array();
@@ -336,14 +354,23 @@ int lb_report_json(const struct lb_report_input *in, json_t **out)
         for (int k = 0; k < LB_REPORT_QUARTERS; k++)
             bad |= json_array_append_new(series, unit_trend_point(qs[k], in->snapshots[k], code));
         bad |= json_object_set_new(unit_trends, code, series);
-        bad |= json_array_append_new(
-            units, json_pack("{s:s,s:s,s:s}", "code", code, "name", unit_name(in->units, code),
-                             "label", strcmp(code, "upphandling") == 0 ? "NUI" : "NKI"));
+        /* The label as the snapshot gives it (NUI for the upphandling area). */
+        const json_t *lab = json_object_get(
+            json_object_get(json_object_get(json_object_get(cur, "units"), code), "nki"), "label");
+        bad |= json_array_append_new(units, json_pack("{s:s,s:s,s:s}", "code", code, "name",
+                                                      unit_name(in->units, code), "label",
+                                                      json_is_string(lab) ? json_string_value(lab)
+                                                      : strcmp(code, "upphandling") == 0 ? "NUI"
+                                                                                         : "NKI"));
         if (prev != NULL && cur != NULL)
             bad |= changes_for(changes, "unit", code,
                                json_object_get(json_object_get(cur, "units"), code),
                                json_object_get(json_object_get(prev, "units"), code));
     }
+    if (prev != NULL && cur != NULL)
+        bad |= maybe_change(changes, "total", NULL, "nki_total",
+                            json_object_get(json_object_get(cur, "total"), "nki"),
+                            json_object_get(json_object_get(prev, "total"), "nki"));
     int fy, fq;
     lb_date first, last, unused;
     lb_report_quarter_back(in->year, in->quarter, LB_REPORT_QUARTERS - 1, &fy, &fq);
@@ -351,10 +378,10 @@ int lb_report_json(const struct lb_report_input *in, json_t **out)
     lb_quarter_range(in->year, in->quarter, &unused, &last);
     lb_quarter_format(in->year, in->quarter, self);
     lb_time_format_rfc3339(in->generated_at, at);
-    json_t *doc = json_pack("{s:s,s:s,s:o,s:o,s:o,s:o,s:{s:o,s:o},s:o,s:o}", "quarter", self,
+    json_t *doc = json_pack("{s:s,s:s,s:o,s:o,s:o,s:o,s:{s:o,s:o,s:o},s:o,s:o}", "quarter", self,
                             "generated_at", at, "quarters", quarters, "missing_quarters", missing,
                             "units", units, "indicators", copy_or_null(cur), "trends", "lots",
-                            lots_trend, "units", unit_trends, "improvements",
+                            lots_trend, "units", unit_trends, "total", total_trend, "improvements",
                             improvements_json(in, first, last), "changes", changes);
     json_decref(codes);
     if (doc == NULL || bad) {
@@ -437,6 +464,21 @@ static void csv_row(struct sbuf *b, const char *quarter, const char *section, co
 }
 
 static const char *const SUPPRESSED_SV = "för få svar för att redovisas";
+static const char *const HIDDEN_SV =
+    "dold så att en annan dold uppgift inte kan räknas fram (sekundär röjning)";
+
+/* Why a suppressed index or share (ix) is empty: too few answers, or hidden
+ * to protect another (its n reaches the threshold). */
+static bool hidden_secondarily(const struct sbuf *b, const json_t *ix)
+{
+    const json_t *n = json_object_get(ix, "n");
+    return json_is_integer(n) && json_integer_value(n) >= b->min_answers;
+}
+
+static const char *suppressed_note(const struct sbuf *b, const json_t *ix)
+{
+    return hidden_secondarily(b, ix) ? HIDDEN_SV : SUPPRESSED_SV;
+}
 
 static void csv_count(struct sbuf *b, const char *q, const char *sec, const char *unit,
                       const char *label, const json_t *v)
@@ -457,7 +499,7 @@ static void csv_index(struct sbuf *b, const char *q, const char *sec, const char
     fmt_num(json_array_get(ci, 1), 1, hi, sizeof hi);
     const char *note = "";
     if (json_is_true(json_object_get(ix, "suppressed")))
-        note = SUPPRESSED_SV;
+        note = suppressed_note(b, ix);
     else if (nki && json_is_string(json_object_get(ix, "grade")))
         note = json_string_value(json_object_get(ix, "grade"));
     csv_row(b, q, sec, unit, label, v, n, lo, hi, note);
@@ -470,7 +512,7 @@ static void csv_share(struct sbuf *b, const char *q, const char *sec, const char
     fmt_num(json_object_get(s, "value"), 2, v, sizeof v);
     fmt_num(json_object_get(s, "n"), 0, n, sizeof n);
     csv_row(b, q, sec, unit, label, v, n, "", "",
-            json_is_true(json_object_get(s, "suppressed")) ? SUPPRESSED_SV : "");
+            json_is_true(json_object_get(s, "suppressed")) ? suppressed_note(b, s) : "");
 }
 
 static void csv_followups(struct sbuf *b, const char *q, const char *sec, const char *unit,
@@ -545,6 +587,12 @@ static void csv_snapshot(struct sbuf *b, const json_t *doc, const json_t *snap, 
         csv_share(b, q, E, name, "Tydlig och rättssäker handläggning (andel ja)",
                   json_object_get(s, "clear_and_lawful"));
     }
+    const json_t *t = json_object_get(snap, "total");
+    if (t != NULL) {
+        csv_index(b, q, "Totalt", "", "NKI totalt", json_object_get(t, "nki"), true);
+        csv_share(b, q, "Totalt", "", "Tydlig och rättssäker handläggning, alla enheter (andel ja)",
+                  json_object_get(t, "clear_and_lawful"));
+    }
     const json_t *im = json_object_get(snap, "improvements");
     csv_count(b, q, "Förbättringsåtgärder", "", "Identifierade i kvartalet",
               json_object_get(im, "identified"));
@@ -574,6 +622,8 @@ static const char *doc_unit_name(const json_t *doc, const json_t *code)
 static const char *indicator_sv(const json_t *doc, const json_t *change)
 {
     const char *key = json_string_value(json_object_get(change, "indicator"));
+    if (strcmp(key, "nki_total") == 0)
+        return "NKI totalt";
     if (strcmp(key, "nki") == 0) {
         const char *code = json_string_value(json_object_get(change, "unit"));
         return code && strcmp(code, "upphandling") == 0 ? "NUI" : "NKI";
@@ -627,6 +677,10 @@ static void render_csv(struct sbuf *b, const json_t *doc)
             csv_count(b, q, E, name, "Handläggningstid, 90:e percentilen (arbetsdagar)",
                       json_object_get(tp, "decision_p90"));
         }
+        const json_t *tt =
+            json_array_get(json_object_get(json_object_get(doc, "trends"), "total"), i);
+        if (json_is_true(json_object_get(tt, "available")))
+            csv_index(b, q, "Totalt", "", "NKI totalt", json_object_get(tt, "nki"), true);
     }
     /* Every figure of the quarter reviewed. */
     const json_t *cur = json_object_get(doc, "indicators");
@@ -883,7 +937,9 @@ static void td_index_label(struct sbuf *b, const char *label, const json_t *ix)
     }
     if (v[0] == '\0')
         sb_printf(b, "–%s</td>",
-                  json_is_true(json_object_get(ix, "suppressed")) ? " (för få svar)" : "");
+                  !json_is_true(json_object_get(ix, "suppressed")) ? ""
+                  : hidden_secondarily(b, ix)                      ? " (dold)"
+                                                                   : " (för få svar)");
     else if (lo[0] != '\0')
         sb_printf(b, "%s <span class=\"ci\">(%s–%s)</span></td>", v, lo, hi);
     else
@@ -902,7 +958,9 @@ static void td_share(struct sbuf *b, const json_t *s)
         sb_printf(b, "<td class=\"num\">%.0f %%</td>", json_number_value(v) * 100);
     else
         sb_printf(b, "<td class=\"num\">–%s</td>",
-                  json_is_true(json_object_get(s, "suppressed")) ? " (för få svar)" : "");
+                  !json_is_true(json_object_get(s, "suppressed")) ? ""
+                  : hidden_secondarily(b, s)                      ? " (dold)"
+                                                                  : " (för få svar)");
 }
 
 static void html_lots(struct sbuf *b, const json_t *doc, const json_t *snap)
@@ -1021,7 +1079,52 @@ static void html_units(struct sbuf *b, const json_t *doc, const json_t *snap)
         td_share(b, json_object_get(s, "clear_and_lawful"));
         sb_puts(b, "</tr>");
     }
-    sb_puts(b, "</tbody></table></section>");
+    /* SKR's total NKI beside the units. */
+    const json_t *t = json_object_get(snap, "total");
+    if (t != NULL) {
+        const json_t *k = json_object_get(t, "nki");
+        sb_puts(b, "<tr class=\"total\"><th scope=\"row\">Totalt</th>"
+                   "<td class=\"num\">–</td><td class=\"num\">–</td><td class=\"num\">–</td>"
+                   "<td class=\"num\">–</td><td class=\"num\">–</td>");
+        td_index_label(b, "NKI totalt", k);
+        td_num(b, json_object_get(k, "n"), 0, "");
+        sb_puts(b, "<td>");
+        html_text(b, json_is_string(json_object_get(k, "grade"))
+                         ? json_string_value(json_object_get(k, "grade"))
+                         : "–");
+        sb_puts(b, "</td>");
+        td_share(b, json_object_get(t, "clear_and_lawful"));
+        sb_puts(b, "</tr>");
+    }
+    sb_puts(b, "</tbody></table>");
+    if (t != NULL) {
+        sb_puts(b, "<p class=\"note\">NKI totalt är SKR:s totala NKI sedan 2024: svaren för ");
+        size_t j;
+        json_t *code;
+        json_array_foreach(json_object_get(t, "units"), j, code)
+        {
+            if (j)
+                sb_puts(b, j + 1 == json_array_size(json_object_get(t, "units")) ? " och " : ", ");
+            html_text(b, doc_unit_name(doc, code));
+        }
+        sb_puts(b, " tillsammans");
+        if (json_array_size(json_object_get(t, "beside")) > 0) {
+            sb_puts(b, "; ");
+            json_array_foreach(json_object_get(t, "beside"), j, code)
+            {
+                if (j)
+                    sb_puts(b, " och ");
+                html_text(b, doc_unit_name(doc, code));
+            }
+            sb_puts(b, " redovisas bredvid");
+        }
+        sb_puts(b, ". Upphandlingens NUI ingår inte. Tydlig och rättssäker på raden Totalt gäller "
+                   "alla enheter.</p>");
+    }
+    sb_puts(b, "<p class=\"note\">– (för få svar): resultatet bygger på färre svar än "
+               "publiceringsgränsen. – (dold): resultatet bygger på tillräckligt många svar men "
+               "döljs, eftersom ett dolt resultat annars skulle kunna räknas fram ur de "
+               "redovisade.</p></section>");
 }
 
 static void html_changes(struct sbuf *b, const json_t *doc)
@@ -1220,6 +1323,8 @@ int lb_report_render(const struct lb_report_input *in, enum lb_report_format fmt
     if (rc != 0)
         return rc;
     struct sbuf b = {0};
+    const json_t *mn = json_object_get(json_object_get(doc, "indicators"), "min_answers");
+    b.min_answers = json_is_integer(mn) ? (int)json_integer_value(mn) : 7;
     if (fmt == LB_REPORT_JSON) {
         char *s = json_dumps(doc, JSON_INDENT(1) | JSON_REAL_PRECISION(12));
         if (s == NULL)

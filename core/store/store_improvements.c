@@ -1,10 +1,11 @@
-/* store_improvements.c: improvement actions and the worker's quarterly
- * indicator snapshots.
+/* store_improvements.c: improvement actions and the worker's indicator
+ * snapshots.
  *
  * Improvements are plain records in id order (no secondary index: the list is
- * short and always read whole). Snapshots are stored under their quarter
- * ("2026-Q1") and replaced whole by each lb_snapshot_put, which bumps the
- * version and appends indicators.updated. */
+ * short and always read whole). Snapshots are stored under their period
+ * ("2026-Q1" for a quarter, "2026" for a calendar year) and replaced whole by
+ * each lb_snapshot_put, which bumps the version and appends
+ * indicators.updated (with "quarter" or "year"). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -107,11 +108,21 @@ int lb_improvement_list(lb_txn *t, struct lb_page *p)
 
 /* --- snapshots ----------------------------------------------------------- */
 
-int lb_snapshot_put(lb_txn *t, const struct lb_ctx *c, struct lb_snapshot *rec)
+/* A period key: "YYYY-Qn" (a quarter) or "YYYY" (a calendar year). */
+static bool period_ok(const char *s, bool *is_year)
 {
     int y, q;
+    *is_year = strlen(s) == 4;
+    if (*is_year)
+        return s[0] >= '1' && s[0] <= '9' && strspn(s, "0123456789") == 4;
+    return lb_quarter_parse(s, &y, &q) == 0;
+}
+
+int lb_snapshot_put(lb_txn *t, const struct lb_ctx *c, struct lb_snapshot *rec)
+{
+    bool is_year;
     struct lb_snapshot old = {0};
-    if (lb_quarter_parse(rec->quarter, &y, &q) != 0 || !rec->json)
+    if (!period_ok(rec->quarter, &is_year) || !rec->json)
         return LB_EINVAL;
     size_t qlen = strlen(rec->quarter);
     MDB_val k = {qlen, rec->quarter}, v;
@@ -147,7 +158,7 @@ int lb_snapshot_put(lb_txn *t, const struct lb_ctx *c, struct lb_snapshot *rec)
         return rc;
     struct lb__ev e;
     lb__ev_init(&e);
-    lb__ev_str(&e, "quarter", rec->quarter);
+    lb__ev_str(&e, is_year ? "year" : "quarter", rec->quarter);
     lb__ev_uint(&e, "source_seq", rec->source_seq);
     rc = lb__ev_append(t, c, "indicators.updated", rec->meta.id, &e);
     lb__ev_done(&e);

@@ -30,14 +30,52 @@
 #define LB_IND_SCALE_MAX 10  /* the largest scale top accepted */
 #define LB_IND_UNITS_MAX 128 /* configured units plus codes met in events */
 
+/* SKR's Insikt areas a unit's answers belong to (the unit-to-area mapping is
+ * configuration). Since 2024 SKR's total NKI is the answers of the four
+ * mandatory areas together; brandskydd and markupplåtelse are reported beside
+ * it; upphandling is reported as NUI and never enters it. */
+enum lb_ind_area {
+    LB_IND_AREA_NONE, /* not an Insikt area: in no total */
+    LB_IND_AREA_BYGGLOV,
+    LB_IND_AREA_MILJO_HALSOSKYDD,
+    LB_IND_AREA_LIVSMEDELSKONTROLL,
+    LB_IND_AREA_SERVERINGSTILLSTAND,
+    LB_IND_AREA_BRANDSKYDD,
+    LB_IND_AREA_MARKUPPLATELSE,
+    LB_IND_AREA_UPPHANDLING,
+    LB_IND_AREA_COUNT
+};
+
+/* "bygglov", "miljo_halsoskydd", "livsmedelskontroll", "serveringstillstand",
+ * "brandskydd", "markupplatelse", "upphandling" ("none" for NONE). */
+const char *lb_ind_area_str(enum lb_ind_area a);
+int lb_ind_area_from_str(const char *s, enum lb_ind_area *out);
+/* Whether the area's answers enter SKR's total NKI. */
+bool lb_ind_area_in_total(enum lb_ind_area a);
+
+struct lb_ind_area_map {
+    char code[LB_UNIT_CODE_MAX + 1];
+    enum lb_ind_area area;
+};
+
 struct lb_ind_config {
     int scale_top;         /* 6: answers are 1..scale_top (2..LB_IND_SCALE_MAX) */
     int min_answers;       /* 7: an index or share on fewer answers is suppressed (>= 1) */
     int ack_working_days;  /* 2: acknowledged within this many working days is in time */
     struct lb_units units; /* the configured units, listed in every snapshot */
+    /* unit code -> SKR area; a code not listed is in no area. Default: bygglov,
+     * miljo, livsmedel, serveringstillstand (the four of the total),
+     * raddningstjanst (brandskydd), gata_park (markupplåtelse), upphandling. */
+    struct lb_ind_area_map areas[LB_UNITS_MAX];
+    size_t nareas;
 };
 
 void lb_ind_config_default(struct lb_ind_config *cfg);
+
+/* Replaces cfg's area mapping by spec "unit=area,unit=area" (areas as
+ * lb_ind_area_str; "none" allowed). LB_EINVAL for a malformed entry, an
+ * unknown area, a duplicate unit or too many; cfg unchanged then. */
+int lb_ind_areas_parse(struct lb_ind_config *cfg, const char *spec);
 
 /* Dump snapshot documents with this flag (or a precision up to 15) so that
  * 71.2 is written as 71.2, not 71.200000000000003. */
@@ -109,29 +147,70 @@ int lb_ind_handoff_overdue(struct lb_ind *acc, lb_date sent, const char *unit);
  * one withdrawn after acknowledgement changes nothing. */
 int lb_ind_handoff_withdrawn(struct lb_ind *acc, lb_date sent, const char *unit, bool acknowledged);
 
-/* followup.scheduled / an item merged into a call: one item (unit NULL for the
- * lots item) due on `due`. Call it once per item, with the first due date;
+/* A follow-up call covers items (the lots item, unit items); each item is
+ * answered in the section it belongs to (the lots function or its unit), and
+ * a call counts ONCE per section however many of its items fall in it (two
+ * lotsärenden of one company merged into one call are one respondent): the
+ * caller passes each section of a call once.
+ *
+ * followup.scheduled / items merged into a call: the call gained a section
+ * (unit NULL for the lots function), due on `due`. Pass the first due date;
  * rescheduling after no_answer does not count again. */
 int lb_ind_followup_due(struct lb_ind *acc, lb_date due, const char *unit);
-/* followup.recorded, once per item of the call: the result as it stands
+/* followup.recorded, once per section of the call: the result as it stands
  * after the attempt (done, no_answer, declined or unreachable — the third
  * no_answer is passed as unreachable). answers (may be NULL) count only when
  * status is done; each scale value must be 0..scale_top. */
 int lb_ind_followup_result(struct lb_ind *acc, lb_date date, const char *unit,
                            enum lb_followup_status status, const struct lb_ind_answers *answers);
+/* The call itself, once per call whatever its items ("antal genomförda
+ * uppföljningar", lots.calls): scheduled on `due`, and each recorded result. */
+int lb_ind_call_due(struct lb_ind *acc, lb_date due);
+int lb_ind_call_result(struct lb_ind *acc, lb_date date, enum lb_followup_status status);
 
 /* improvement.created / improvement.updated to implemented. */
 int lb_ind_improvement_identified(struct lb_ind *acc, lb_date date);
 int lb_ind_improvement_implemented(struct lb_ind *acc, lb_date date);
 
+/* The day `day` (Stockholm date) has ended: every answer fed so far was
+ * recorded on it or before. For the quarter of `day`, each answer-based
+ * figure's published state (LB_IND_PUBLISHED below) takes the live value
+ * where at least min_answers answers were added since it last did. Call it
+ * once the clock or the event stream has passed the day; a day not after the
+ * last one closed is ignored. 0 or LB_ENOMEM. */
+int lb_ind_day_close(struct lb_ind *acc, lb_date day);
+
 /* --- output -------------------------------------------------------------------------- */
 
+/* Which answers a snapshot is computed from (docs/indicators.md, "The open
+ * quarter"). LB_IND_LIVE: every answer fed (what lots and admin see).
+ * LB_IND_PUBLISHED: in the open quarter — the quarter of computed_at's
+ * Stockholm date — each index and share as it stood at the end of the last
+ * day closed with lb_ind_day_close, and only as far as steps of at least
+ * min_answers answers took it; counts stay live (what viewers, handlers and
+ * the reports see). Other quarters are the same in both views. */
+enum lb_ind_view { LB_IND_LIVE, LB_IND_PUBLISHED };
+
+#define LB_IND_YEAR 0 /* quarter 0: the calendar year's snapshot */
+
 /* The snapshot of quarter (year, quarter 1..4) in DESIGN.md's shape, with
- * year-to-date figures in a "ytd" object per section (docs/indicators.md).
- * A quarter never fed gives the zero snapshot. *out is a new reference.
- * Returns 0, LB_EINVAL (quarter out of range) or LB_ENOMEM. */
-int lb_ind_snapshot_json(const struct lb_ind *acc, int year, int quarter, uint64_t source_seq,
-                         lb_time computed_at, json_t **out);
+ * year-to-date figures in a "ytd" object per section, or with quarter
+ * LB_IND_YEAR the calendar year's (the same shape with "year" instead of
+ * "quarter" and no "ytd": every figure computed over the year's events, an
+ * index over the year's answers). Indices and shares are suppressed under
+ * min_answers and, secondarily, wherever a suppressed one could otherwise be
+ * worked out from the published ones (docs/indicators.md). computed_at also
+ * gives "today" (its Stockholm date): hand-offs still inside their
+ * acknowledgement window are not yet counted, and it decides the open
+ * quarter. A period never fed gives the zero snapshot. *out is a new
+ * reference. Returns 0, LB_EINVAL (period out of range) or LB_ENOMEM. */
+int lb_ind_snapshot_json(const struct lb_ind *acc, int year, int quarter, enum lb_ind_view view,
+                         uint64_t source_seq, lb_time computed_at, json_t **out);
+
+/* The five snapshots of a year at once (one suppression pass): out[0..3] the
+ * quarters, out[4] the year. On failure every out[i] is NULL. */
+int lb_ind_year_snapshots(const struct lb_ind *acc, int year, enum lb_ind_view view,
+                          uint64_t source_seq, lb_time computed_at, json_t *out[5]);
 
 /* SKR's grade of an index given in tenths (712 = 71.2): "mycket högt" from
  * 80.5, "högt" from 69.5, "godkänt" from 61.5, "lågt" from 49.5, else

@@ -177,12 +177,13 @@ struct lb_idempotency {
     lb_time at;
 };
 
-/* The worker's indicator snapshot for one quarter. */
+/* The worker's indicator snapshot for one quarter or one calendar year. */
 struct lb_snapshot {
     struct lb_meta meta;
-    char quarter[8]; /* "2026-Q1" */
+    char quarter[8]; /* the period: "2026-Q1", or "2026" for a year */
     uint64_t source_seq;
-    char *json; /* the snapshot document as the API returns it */
+    char *json;        /* the live document (lots, admin, service) */
+    char *json_public; /* the published document (viewers, handlers, reports); NULL: json */
 };
 
 /* An outbox event, decoded. The wire form (codec.h) is a msgpack map with

@@ -284,7 +284,9 @@ int lb_idempotency_put(lb_txn *t, const char *username, const char *key,
 
 /* --- indicator snapshots ------------------------------------------------ */
 
-/* Creates or replaces the quarter's snapshot; event indicators.updated. */
+/* Creates or replaces the snapshot of a period ("2026-Q1" or "2026": rec->quarter),
+ * its live and (optional) published document; event indicators.updated with
+ * "quarter" or "year". LB_EINVAL for another period string. */
 int lb_snapshot_put(lb_txn *t, const struct lb_ctx *c, struct lb_snapshot *rec);
 int lb_snapshot_get(lb_txn *t, const char *quarter, struct lb_snapshot *out);
 

@@ -1,13 +1,17 @@
-"""Black-box test of the quarterly indicators end to end: a real lotsd and a real
-lots-worker. A small scenario (companies, cases, contacts, hand-offs acknowledged
-and decided, follow-ups the worker schedules and the lots records with answers,
-improvement actions), all on one fixed instant (LOTSBOK_NOW, Monday 2 February
-2026, so everything counts to 2026-Q1 and every hand-off is handled the day it is
-sent: 0 working days). The snapshot the worker PUTs is checked against figures
-computed by hand below, read as a viewer; it must equal what `lots-worker
-recompute --quarter` rebuilds from the log (apart from computed_at); the report is
-fetched in its three formats as a viewer and must hold none of the personal data
-the scenario stored."""
+"""Black-box test of the quarterly and yearly indicators end to end: a real lotsd
+and a real lots-worker. A small scenario (companies, cases, contacts, hand-offs
+acknowledged and decided, follow-ups the worker schedules and the lots records
+with answers, improvement actions), all on one fixed instant (LOTSBOK_NOW,
+Monday 2 February 2026, so everything counts to 2026-Q1 and every hand-off is
+handled the day it is sent: 0 working days). The worker is then restarted on
+Thursday 5 February (its own LOTSBOK_NOW): 2 February is closed, so viewers see
+that day's figures, and the never acknowledged hand-off's window has closed.
+The snapshot the worker PUTs is checked against figures computed by hand below;
+it must equal what `lots-worker recompute` rebuilds from the log (apart from
+computed_at); the year's snapshot is read by every role; the report is fetched
+in its three formats as a viewer and must hold none of the personal data the
+scenario stored. The open quarter's rule across midnight, merged calls and
+secondary suppression are in test_indicators_privacy.py."""
 
 import json
 import os
@@ -21,6 +25,7 @@ from lbtest import BUILD_DIR, Lotsd, new_orgnr  # noqa: E402
 
 WORKER = os.path.join(BUILD_DIR, "lots-worker")
 NOW = "2026-02-02T09:00:00Z"
+LATER = "2026-02-05T07:00:00Z"  # the worker's clock at the end: Thursday
 SECRET_NAME = "Hemligbolaget Qzx"
 SECRET_SUBJECT = "Hemligt etableringsärende Wqv"
 SECRET_SUMMARY = "Samtal om hemlig plan Jkp"
@@ -73,12 +78,18 @@ class IndicatorsTest(unittest.TestCase):
                 "--replay", cls.srv.replay]
 
     @classmethod
-    def start_worker(cls):
+    def worker_env(cls, now=LATER):
+        env = dict(cls.srv.env)
+        env["LOTSBOK_NOW"] = now
+        return env
+
+    @classmethod
+    def start_worker(cls, now=NOW):
         log = open(cls.wlog, "a")
         cls.worker = subprocess.Popen(
             [WORKER, "--data", os.path.join(cls.srv.dir, "wdata"), "--sub", cls.srv.pub,
              "--heartbeat-ms", "300", "--indicators-debounce-ms", "200"] + cls.worker_args(),
-            env=cls.srv.env, stdout=log, stderr=log)
+            env=cls.worker_env(now), stdout=log, stderr=log)
         log.close()
 
     @classmethod
@@ -86,7 +97,8 @@ class IndicatorsTest(unittest.TestCase):
         s = cls.srv
         admin = s.admin_token()
         cls.lots = s.user(admin, "lotsen", "lots")
-        handler = s.user(admin, "handlaggare", "handler", units=["bygglov", "miljo"])
+        handler = cls.handler = s.user(admin, "handlaggare", "handler",
+                                       units=["bygglov", "miljo"])
         cls.viewer = s.user(admin, "arbetsgrupp", "viewer")
         # The worker runs from the start: it sees the first events live...
         cls.start_worker()
@@ -148,11 +160,64 @@ class IndicatorsTest(unittest.TestCase):
                   token=cls.lots)
         assert r.status == 200, r
         # The last event of the scenario (the action implemented) is reflected.
-        def current():
-            r = s.req("GET", "/api/v1/indicators?quarter=2026-Q1", token=cls.viewer)
+        def current(token):
+            r = s.req("GET", "/api/v1/indicators?quarter=2026-Q1", token=token)
             return (r.json if r.status == 200 and r.json["improvements"]["implemented"] == 1
                     else None)
-        cls.snap = wait_until(current, what="the snapshot after the last event")
+        # The same day, a viewer sees the counts but no index of the open
+        # quarter yet: 2 February has not ended.
+        cls.viewer_same_day = wait_until(lambda: current(cls.viewer),
+                                         what="the snapshot after the last event")
+        # Thursday: the worker starts again on its new clock; 2 February is closed.
+        cls.worker.terminate()
+        cls.worker.wait(10)
+        cls.start_worker(LATER)
+        # On Thursday the worker also flags the miljö hand-off nobody
+        # acknowledged (its window closed Wednesday): wait for that too.
+        def computed_later(token):
+            doc = current(token)
+            return (doc if doc and doc["computed_at"] == LATER and
+                    doc["units"]["miljo"]["overdue"] == 1 else None)
+        cls.snap = wait_until(lambda: computed_later(cls.lots), what="Thursday's snapshot")
+        cls.viewer_snap = wait_until(lambda: computed_later(cls.viewer),
+                                     what="Thursday's published snapshot")
+
+    def test_same_day_viewer_sees_counts_only(self):
+        v = self.viewer_same_day
+        self.assertEqual(v["lots"]["cases_opened"], 15)
+        self.assertEqual(v["units"]["bygglov"]["handoffs"], 8)
+        self.assertEqual(v["units"]["bygglov"]["followups"]["done"], 7)
+        self.assertEqual(v["units"]["bygglov"]["nki"],
+                         {"label": "NKI", "index": None, "n": 0, "ci95": None, "grade": None,
+                          "suppressed": True})
+        self.assertIsNone(v["total"]["nki"]["index"])
+
+    def test_viewer_sees_the_closed_day(self):
+        v = self.viewer_snap
+        # Counts are the live ones.
+        for key in ("lots", "improvements"):
+            self.assertEqual(v[key]["cases_opened" if key == "lots" else "identified"],
+                             self.snap[key]["cases_opened" if key == "lots" else "identified"])
+        self.assertEqual(v["units"]["miljo"]["followups"], self.snap["units"]["miljo"]["followups"])
+        # 2 February's 7 bygglov respondents are a step of at least 7: published,
+        # NKI per respondent (v-1)/5*100: 100, 100, 80, 80, 60, 60, 40; sum 520,
+        # mean 520/7 = 74.2857 -> 74.3, SKR's grade: 74 -> "högt". Sample sd:
+        # squared deviations 2*25.714^2 + 2*5.714^2 + 2*14.286^2 + 34.286^2 =
+        # 2971.43, /6 = 495.24, s = 22.254; 1.96 * s / sqrt(7) = 16.486 ->
+        # [57.8, 90.8].
+        b = v["units"]["bygglov"]
+        self.assertEqual(b["nki"], {"label": "NKI", "index": 74.3, "n": 7, "ci95": [57.8, 90.8],
+                                    "grade": "högt", "suppressed": False})
+        self.assertEqual(b["questions"]["nki_overall"]["index"], 74.3)
+        # clear_and_lawful: yes from respondents 0-5, no from 6: 6/7 = 0.857 -> 0.86.
+        self.assertEqual(b["clear_and_lawful"], {"value": 0.86, "n": 7, "suppressed": False})
+        # Miljö's 6 are a step under 7: not published at all, so the total NKI
+        # viewers see is bygglov's alone.
+        self.assertEqual(v["units"]["miljo"]["nki"]["n"], 0)
+        self.assertEqual(v["total"]["nki"]["n"], 7)
+        self.assertEqual(v["total"]["nki"]["index"], 74.3)
+        self.assertEqual(v["total"]["clear_and_lawful"], {"value": 0.86, "n": 7,
+                                                          "suppressed": False})
 
     def test_figures(self):
         s = self.snap
@@ -166,6 +231,10 @@ class IndicatorsTest(unittest.TestCase):
         self.assertEqual(lots["contacts"]["phone"], 1)
         self.assertEqual(lots["contacts"]["email"], 1)
         self.assertEqual(lots["contacts"]["visit"], 0)
+        # 13 calls scheduled and done (one per decided hand-off).
+        self.assertEqual(lots["calls"]["due"], 13)
+        self.assertEqual(lots["calls"]["done"], 13)
+        self.assertEqual(lots["calls"]["response_rate"], 1.0)
         b = s["units"]["bygglov"]
         # 8 sent; the withdrawn one leaves the in-time share: 7/7 acknowledged
         # the same day (0 working days <= 2) = 1.0, never suppressed.
@@ -175,22 +244,25 @@ class IndicatorsTest(unittest.TestCase):
         self.assertEqual(b["followups"]["due"], 7)
         self.assertEqual(b["followups"]["done"], 7)
         self.assertEqual(b["followups"]["response_rate"], 1.0)
-        # NKI per respondent (v-1)/5*100: 100, 100, 80, 80, 60, 60, 40; sum 520,
-        # mean 520/7 = 74.2857 -> 74.3, SKR's grade: 74 -> "högt". Sample sd:
-        # squared deviations 2*25.714^2 + 2*5.714^2 + 2*14.286^2 + 34.286^2 =
-        # 2971.43, /6 = 495.24, s = 22.254; 1.96 * s / sqrt(7) = 16.486 ->
-        # [57.8, 90.8].
+        # Live, miljö's 6 respondents are in SKR's total NKI (13 respondents:
+        # bygglov 520 + miljö 6 x 80 = 480, 1000 / 13 = 76.92 -> 76.9) while
+        # miljö's own NKI is suppressed (6 < 7). Bygglov's NKI beside the total
+        # would give miljö's away (total - bygglov), so it is hidden too, the
+        # cell on fewer answers (7 < 13); and since every bygglov respondent
+        # answered all three NKI questions, its NKI is their mean: one of them
+        # (the first, nki_overall) is hidden as well. The rest stays.
         nki = b["nki"]
-        self.assertEqual(nki["label"], "NKI")
-        self.assertEqual(nki["n"], 7)
-        self.assertEqual(nki["index"], 74.3)
-        self.assertEqual(nki["grade"], "högt")
-        self.assertEqual(nki["ci95"], [57.8, 90.8])
-        self.assertFalse(nki["suppressed"])
-        # nki_overall alone has the same values: 74.3 on 7 answers.
-        self.assertEqual(b["questions"]["nki_overall"]["index"], 74.3)
-        # clear_and_lawful: yes from respondents 0-5, no from 6: 6/7 = 0.857 -> 0.86.
-        self.assertEqual(b["clear_and_lawful"], {"value": 0.86, "n": 7, "suppressed": False})
+        self.assertEqual(nki, {"label": "NKI", "index": None, "n": 7, "ci95": None,
+                               "grade": None, "suppressed": True})
+        self.assertTrue(b["questions"]["nki_overall"]["suppressed"])
+        self.assertEqual(b["questions"]["nki_expectations"]["index"], 74.3)
+        self.assertEqual(b["questions"]["nki_ideal"]["index"], 74.3)
+        self.assertEqual(b["questions"]["information"]["n"], 0)
+        # clear_and_lawful likewise: miljö's 6 (all yes) are in the total over
+        # every unit, 12 of 13 = 0.92, so bygglov's 6 of 7 is hidden.
+        self.assertEqual(b["clear_and_lawful"], {"value": None, "n": 7, "suppressed": True})
+        self.assertEqual(s["total"]["clear_and_lawful"], {"value": 0.92, "n": 13,
+                                                          "suppressed": False})
         m = s["units"]["miljo"]
         # 7 sent, 6 acknowledged in time, 1 never: 6/7 -> 0.86.
         self.assertEqual(m["handoffs"], 7)
@@ -203,6 +275,13 @@ class IndicatorsTest(unittest.TestCase):
         self.assertIsNone(m["nki"]["grade"])
         self.assertTrue(m["clear_and_lawful"]["suppressed"])
         self.assertEqual(s["units"]["upphandling"]["nki"]["label"], "NUI")
+        t = s["total"]
+        self.assertEqual(t["units"], ["bygglov", "miljo", "livsmedel", "serveringstillstand"])
+        self.assertEqual(t["beside"], ["raddningstjanst", "gata_park"])
+        self.assertEqual(t["nki"]["label"], "NKI totalt")
+        self.assertEqual(t["nki"]["n"], 13)
+        self.assertEqual(t["nki"]["index"], 76.9)
+        self.assertEqual(t["nki"]["grade"], "högt")
         # Two actions identified, one implemented.
         self.assertEqual(s["improvements"]["identified"], 2)
         self.assertEqual(s["improvements"]["implemented"], 1)
@@ -210,16 +289,51 @@ class IndicatorsTest(unittest.TestCase):
 
     def test_recompute_equals_incremental(self):
         r = subprocess.run([WORKER, "recompute", "--quarter", "2026-Q1"] + self.worker_args(),
-                           env=self.srv.env, capture_output=True, text=True, timeout=30)
+                           env=self.worker_env(), capture_output=True, text=True, timeout=30)
         self.assertEqual(r.returncode, 0, r.stderr)
         again = json.loads(r.stdout.strip().splitlines()[0])
-        a, b = dict(self.snap), dict(again)
-        a.pop("computed_at")
-        b.pop("computed_at")
-        self.assertEqual(a, b)
-        # It was PUT as well: lotsd serves the recomputed document.
+        pub = again.pop("published")
+        for mine, theirs in ((self.snap, again), (self.viewer_snap, pub)):
+            a, b = dict(mine), dict(theirs)
+            a.pop("computed_at")
+            b.pop("computed_at")
+            self.assertEqual(a, b)
+        # It was PUT as well: lotsd serves the recomputed documents.
+        got = self.srv.req("GET", "/api/v1/indicators?quarter=2026-Q1", token=self.lots).json
+        self.assertEqual(got, again)
         got = self.srv.req("GET", "/api/v1/indicators?quarter=2026-Q1", token=self.viewer).json
-        self.assertEqual(got["computed_at"], again["computed_at"])
+        self.assertEqual(got, pub)
+
+    def test_year(self):
+        # The year's snapshot: the same figures over 2026 (only Q1 has events),
+        # "year" instead of "quarter", no "ytd".
+        for token, q in ((self.lots, self.snap), (self.viewer, self.viewer_snap)):
+            r = self.srv.req("GET", "/api/v1/indicators?year=2026", token=token)
+            self.assertEqual(r.status, 200, r)
+            y = r.json
+            self.assertEqual(y["year"], "2026")
+            self.assertNotIn("quarter", y)
+            self.assertNotIn("ytd", y["lots"])
+            self.assertEqual(y["lots"]["companies_guided"], 14)
+            self.assertEqual(y["lots"]["calls"]["done"], 13)
+            self.assertEqual(y["units"]["bygglov"]["nki"], q["units"]["bygglov"]["nki"])
+            self.assertEqual(y["total"], {k: v for k, v in q["total"].items() if k != "ytd"})
+        # Every role reads it; a handler sees what viewers see, admin what lots see.
+        for token, want in ((self.handler, "viewer"), (self.srv.admin_token(), "lots")):
+            got = self.srv.req("GET", "/api/v1/indicators?year=2026", token=token).json
+            ref = self.srv.req("GET", "/api/v1/indicators?year=2026",
+                               token=self.viewer if want == "viewer" else self.lots).json
+            self.assertEqual(got, ref)
+        self.assertNotEqual(
+            self.srv.req("GET", "/api/v1/indicators?year=2026", token=self.viewer).json,
+            self.srv.req("GET", "/api/v1/indicators?year=2026", token=self.lots).json)
+        r = self.srv.req("GET", "/api/v1/indicators?year=2025", token=self.viewer)
+        self.assertEqual((r.status, r.code), (404, "not_computed"))
+        for bad in ("26", "2026-Q1", "20x6", "1899"):
+            r = self.srv.req("GET", "/api/v1/indicators?year=" + bad, token=self.viewer)
+            self.assertEqual(r.status, 400, bad)
+        r = self.srv.req("GET", "/api/v1/indicators?year=2026&quarter=2026-Q1", token=self.lots)
+        self.assertEqual(r.status, 400)
 
     def test_errors(self):
         s = self.srv
@@ -246,6 +360,25 @@ class IndicatorsTest(unittest.TestCase):
         self.assertEqual(r.status, 422)
         r = s.req("PUT", "/api/v1/indicators/2026-Q9", body, token=wt)
         self.assertEqual(r.status, 400)
+        # A year: its body names the same year; "published" must be a document too.
+        r = s.req("PUT", "/api/v1/indicators/2027", {"year": "2028", "source_seq": 1}, token=wt)
+        self.assertEqual((r.status, r.code), (422, "year_mismatch"))
+        r = s.req("PUT", "/api/v1/indicators/2027", {"quarter": "2027", "source_seq": 1},
+                  token=wt)
+        self.assertEqual((r.status, r.code), (422, "year_mismatch"))
+        r = s.req("PUT", "/api/v1/indicators/2027",
+                  {"year": "2027", "source_seq": 1, "published": 5}, token=wt)
+        self.assertEqual((r.status, r.code), (422, "invalid_field"))
+        r = s.req("PUT", "/api/v1/indicators/2027",
+                  {"year": "2027", "source_seq": 1, "published": {"year": "2026"}}, token=wt)
+        self.assertEqual((r.status, r.code), (422, "year_mismatch"))
+        r = s.req("PUT", "/api/v1/indicators/27", {"year": "27", "source_seq": 1}, token=wt)
+        self.assertEqual(r.status, 400)
+        r = s.req("PUT", "/api/v1/indicators/2027", {"year": "2027", "source_seq": 1},
+                  token=self.lots)
+        self.assertEqual(r.status, 403)
+        self.assertEqual(s.req("GET", "/api/v1/indicators?year=2027", token=self.lots).status,
+                         404)
 
     def report(self, fmt):
         r = self.srv.req("GET", "/api/v1/reports/quarterly?quarter=2026-Q1&format=" + fmt,

@@ -418,6 +418,7 @@ static void snapshot_full(void *p)
     strcpy(r->quarter, "2026-Q1");
     r->source_seq = 1234;
     r->json = S("{\"quarter\":\"2026-Q1\"}");
+    r->json_public = S("{\"quarter\":\"2026-Q1\",\"published\":1}");
 }
 static void snapshot_min(void *p)
 {
@@ -431,6 +432,7 @@ static void snapshot_eq(const void *pa, const void *pb)
     assert_string_equal(a->quarter, b->quarter);
     assert_true(a->source_seq == b->source_seq);
     str_eq(a->json, b->json);
+    str_eq(a->json_public, b->json_public);
 }
 
 /* --- event (as a "record type" for the generic robustness loops) --- */

@@ -211,7 +211,8 @@ static struct lb_ind *fixture(void)
 static json_t *snap(struct lb_ind *acc, int year, int q)
 {
     json_t *doc = NULL;
-    assert_int_equal(lb_ind_snapshot_json(acc, year, q, 1234, INT64_C(1775008800000), &doc), 0);
+    assert_int_equal(
+        lb_ind_snapshot_json(acc, year, q, LB_IND_LIVE, 1234, INT64_C(1782871200000), &doc), 0);
     assert_non_null(doc);
     return doc;
 }
@@ -222,7 +223,7 @@ static void test_activity_and_quarters_by_stockholm_date(void **state)
     struct lb_ind *acc = fixture();
     json_t *q1 = snap(acc, 2026, 1), *q2 = snap(acc, 2026, 2);
     assert_str(q1, "quarter", "2026-Q1");
-    assert_str(q1, "computed_at", "2026-04-01T02:00:00Z");
+    assert_str(q1, "computed_at", "2026-07-01T02:00:00Z");
     assert_num(q1, "source_seq", 1234);
     /* Q1 companies {1, 2, 3, 4, 6}: 1 twice, 4 at 23:30 on 31 March, 6 at 00:30 on 1 Jan. */
     assert_num(q1, "lots.companies_guided", 5);
@@ -488,7 +489,7 @@ static void test_working_days_agree_with_calendar(void **state)
             int y, q;
             lb_date_quarter(e, &y, &q);
             json_t *doc = NULL;
-            assert_int_equal(lb_ind_snapshot_json(acc, y, q, 0, 0, &doc), 0);
+            assert_int_equal(lb_ind_snapshot_json(acc, y, q, LB_IND_LIVE, 0, 0, &doc), 0);
             assert_num(doc, "units.miljo.decision_working_days.median",
                        lb_working_days_between(s, e));
             json_decref(doc);
@@ -512,7 +513,7 @@ static void test_input_rejected(void **state)
     assert_int_equal(
         lb_ind_followup_result(acc, D("2026-01-01"), NULL, LB_FOLLOWUP_SCHEDULED, NULL), LB_EINVAL);
     json_t *s = NULL;
-    assert_int_equal(lb_ind_snapshot_json(acc, 2026, 5, 0, 0, &s), LB_EINVAL);
+    assert_int_equal(lb_ind_snapshot_json(acc, 2026, 5, LB_IND_LIVE, 0, 0, &s), LB_EINVAL);
     assert_null(s);
     /* A unit that is not configured is counted under its code, after the configured. */
     assert_int_equal(lb_ind_handoff_sent(acc, D("2026-01-02"), "hamn"), 0);
@@ -569,6 +570,218 @@ static void test_dump_precision(void **state)
     lb_ind_free(acc);
 }
 
+static json_t *snap_at(struct lb_ind *acc, int year, int q, enum lb_ind_view view, const char *at)
+{
+    lb_time t = 0;
+    if (lb_time_parse_rfc3339(at, &t) != 0)
+        fail_msg("bad instant %s", at);
+    json_t *doc = NULL;
+    assert_int_equal(lb_ind_snapshot_json(acc, year, q, view, 7, t, &doc), 0);
+    assert_non_null(doc);
+    return doc;
+}
+
+/* SKR's total NKI since 2024: the respondents of the four mandatory areas
+ * together (bygglov, miljö- och hälsoskydd, livsmedelskontroll,
+ * serveringstillstånd); brandskydd and markupplåtelse beside it; upphandling's
+ * NUI never in it. */
+static void test_nki_total(void **state)
+{
+    (void)state;
+    struct lb_ind *acc = fixture();
+    json_t *q2 = snap(acc, 2026, 2);
+    /* Q2 respondents' indices: bygglov 100+80+70+60+40+80+40 = 470 (n 7), miljö 7 x 80 = 560,
+     * livsmedel 40 answers summing to 179: sum of 20 (v - 1) = 20 x (179 - 40) = 2780;
+     * serveringstillstånd none. 470 + 560 + 2780 = 3810 over 54 = 70.56 -> 70.6, "högt".
+     * Upphandling (NUI 62.0, n 10) and räddningstjänst (70.0, n 10) are not in it. */
+    assert_str(q2, "total.nki.label", "NKI totalt");
+    assert_num(q2, "total.nki.index", 70.6);
+    assert_num(q2, "total.nki.n", 54);
+    assert_str(q2, "total.nki.grade", "högt");
+    assert_int_equal(json_array_size(J(q2, "total.units")), 4);
+    assert_str(q2, "total.units.0", "bygglov");
+    assert_str(q2, "total.units.1", "miljo");
+    assert_str(q2, "total.units.2", "livsmedel");
+    assert_str(q2, "total.units.3", "serveringstillstand");
+    assert_int_equal(json_array_size(J(q2, "total.beside")), 2);
+    assert_str(q2, "total.beside.0", "raddningstjanst");
+    assert_str(q2, "total.beside.1", "gata_park");
+    /* clear_and_lawful over every unit: only bygglov's 6 yes of 8 have one. */
+    assert_num(q2, "total.clear_and_lawful.value", 0.75);
+    assert_num(q2, "total.clear_and_lawful.n", 8);
+    /* Year to date (nothing answered in Q1): the same. */
+    assert_num(q2, "total.ytd.nki.index", 70.6);
+    json_decref(q2);
+    lb_ind_free(acc);
+
+    /* The mapping is configuration: a municipality whose hamn unit does livsmedelskontroll,
+     * and whose miljö unit is not an Insikt area. */
+    struct lb_ind_config cfg;
+    lb_ind_config_default(&cfg);
+    assert_int_equal(lb_ind_areas_parse(&cfg, "bygglov=bygglov,hamn=livsmedelskontroll,"
+                                              "upphandling=upphandling,miljo=none"),
+                     0);
+    assert_int_equal(lb_ind_new(&cfg, &acc), 0);
+    for (int i = 0; i < 4; i++)
+        done(acc, "2026-08-03", "bygglov", UA(6, 6, 6, 0, -1)); /* 100 */
+    for (int i = 0; i < 4; i++)
+        done(acc, "2026-08-03", "hamn", UA(1, 1, 1, 0, -1)); /* 0 */
+    for (int i = 0; i < 9; i++) {
+        done(acc, "2026-08-03", "miljo", UA(4, 4, 4, 0, -1));       /* not in the total */
+        done(acc, "2026-08-03", "upphandling", UA(4, 4, 4, 0, -1)); /* NUI, never in it */
+    }
+    json_t *q3 = snap(acc, 2026, 3);
+    assert_num(q3, "total.nki.index", 50.0); /* (4 x 100 + 4 x 0) / 8 */
+    assert_num(q3, "total.nki.n", 8);
+    assert_str(q3, "units.upphandling.nki.label", "NUI");
+    assert_str(q3, "units.miljo.nki.label", "NKI");
+    json_decref(q3);
+    lb_ind_free(acc);
+    /* Bad mappings change nothing. */
+    lb_ind_config_default(&cfg);
+    assert_int_equal(lb_ind_areas_parse(&cfg, "bygglov=bygg"), LB_EINVAL);
+    assert_int_equal(lb_ind_areas_parse(&cfg, "Bygglov=bygglov"), LB_EINVAL);
+    assert_int_equal(lb_ind_areas_parse(&cfg, "bygglov"), LB_EINVAL);
+    assert_int_equal(lb_ind_areas_parse(&cfg, "bygglov=bygglov,bygglov=none"), LB_EINVAL);
+    assert_int_equal(cfg.nareas, 7);
+}
+
+/* The year's snapshot: every figure over the year's events, an index over the
+ * year's answers — never a mean of the quarters' indices. */
+static void test_year_snapshot(void **state)
+{
+    (void)state;
+    struct lb_ind_config cfg;
+    lb_ind_config_default(&cfg);
+    struct lb_ind *acc = NULL;
+    assert_int_equal(lb_ind_new(&cfg, &acc), 0);
+    /* usefulness: Q1 seven 6s (index 100), Q3 fourteen 2s (index 20). The mean of the two
+     * quarters' indices would be 60.0; over the year's 21 answers it is
+     * (7 x 100 + 14 x 20) / 21 = 980 / 21 = 46.67 -> 46.7. */
+    for (int i = 0; i < 7; i++)
+        done(acc, "2026-02-10", NULL, LA(0, 6, 1));
+    for (int i = 0; i < 14; i++)
+        done(acc, "2026-08-10", NULL, LA(0, 2, 0));
+    assert_int_equal(lb_ind_case_opened(acc, D("2026-02-01"), 1), 0);
+    assert_int_equal(lb_ind_case_opened(acc, D("2026-08-01"), 1), 0);
+    assert_int_equal(lb_ind_contact(acc, D("2026-11-01"), 2, LB_CHANNEL_PHONE), 0);
+    assert_int_equal(lb_ind_case_opened(acc, D("2025-12-31"), 3), 0); /* another year */
+    assert_int_equal(lb_ind_improvement_identified(acc, D("2025-06-01")), 0);
+    assert_int_equal(lb_ind_improvement_identified(acc, D("2026-03-01")), 0);
+    assert_int_equal(lb_ind_improvement_implemented(acc, D("2026-10-01")), 0);
+    json_t *y = snap_at(acc, 2026, LB_IND_YEAR, LB_IND_LIVE, "2027-01-02T08:00:00Z");
+    assert_str(y, "year", "2026");
+    assert_null(json_object_get(y, "quarter"));
+    assert_num(y, "lots.questions.usefulness.index", 46.7);
+    assert_num(y, "lots.questions.usefulness.n", 21);
+    /* easy_contact: 7 yes of 21 = 0.33. */
+    assert_num(y, "lots.easy_contact.value", 0.33);
+    /* Companies {1, 2}: 1 counted once though guided in two quarters; 3 is 2025's. */
+    assert_num(y, "lots.companies_guided", 2);
+    assert_num(y, "lots.cases_opened", 2);
+    assert_num(y, "lots.followups.done", 21);
+    assert_num(y, "improvements.identified", 1);
+    assert_num(y, "improvements.implemented", 1);
+    assert_num(y, "improvements.identified_total", 2);
+    /* No year to date in the year's document. */
+    assert_null(json_object_get(J(y, "lots"), "ytd"));
+    assert_null(json_object_get(J(y, "units.bygglov"), "ytd"));
+    assert_null(json_object_get(J(y, "total"), "ytd"));
+    /* The quarters' own figures for comparison. */
+    json_t *q1 = snap_at(acc, 2026, 1, LB_IND_LIVE, "2027-01-02T08:00:00Z");
+    json_t *q3 = snap_at(acc, 2026, 3, LB_IND_LIVE, "2027-01-02T08:00:00Z");
+    assert_num(q1, "lots.questions.usefulness.index", 100.0);
+    assert_num(q3, "lots.questions.usefulness.index", 20.0);
+    /* lb_ind_year_snapshots gives the same five documents. */
+    json_t *all[5];
+    lb_time t = 0;
+    assert_int_equal(lb_time_parse_rfc3339("2027-01-02T08:00:00Z", &t), 0);
+    assert_int_equal(lb_ind_year_snapshots(acc, 2026, LB_IND_LIVE, 7, t, all), 0);
+    assert_true(json_equal(all[0], q1));
+    assert_true(json_equal(all[2], q3));
+    assert_true(json_equal(all[4], y));
+    for (int i = 0; i < 5; i++)
+        json_decref(all[i]);
+    json_decref(y);
+    json_decref(q1);
+    json_decref(q3);
+    lb_ind_free(acc);
+}
+
+/* lots.calls counts each call once whatever its items ("antal genomförda uppföljningar"). */
+static void test_calls(void **state)
+{
+    (void)state;
+    struct lb_ind_config cfg;
+    lb_ind_config_default(&cfg);
+    struct lb_ind *acc = NULL;
+    assert_int_equal(lb_ind_new(&cfg, &acc), 0);
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(lb_ind_call_due(acc, D("2026-05-04")), 0);
+    assert_int_equal(lb_ind_call_result(acc, D("2026-05-05"), LB_FOLLOWUP_DONE), 0);
+    assert_int_equal(lb_ind_call_result(acc, D("2026-05-05"), LB_FOLLOWUP_NO_ANSWER), 0);
+    assert_int_equal(lb_ind_call_result(acc, D("2026-05-07"), LB_FOLLOWUP_DONE), 0);
+    assert_int_equal(lb_ind_call_result(acc, D("2026-05-07"), LB_FOLLOWUP_DECLINED), 0);
+    assert_int_equal(lb_ind_call_result(acc, D("2026-05-07"), LB_FOLLOWUP_SCHEDULED), LB_EINVAL);
+    json_t *q2 = snap(acc, 2026, 2);
+    assert_num(q2, "lots.calls.due", 3);
+    assert_num(q2, "lots.calls.done", 2);
+    assert_num(q2, "lots.calls.no_answer", 1);
+    assert_num(q2, "lots.calls.declined", 1);
+    assert_num(q2, "lots.calls.response_rate", 0.67);
+    assert_num(q2, "lots.ytd.calls.done", 2);
+    /* The lots item counts are separate: no lots item was recorded. */
+    assert_num(q2, "lots.followups.done", 0);
+    json_decref(q2);
+    lb_ind_free(acc);
+}
+
+/* A hand-off counts in "acknowledged within 2 working days" once it is
+ * acknowledged or its window has closed, whichever comes first. */
+static void test_ack_window(void **state)
+{
+    (void)state;
+    struct lb_ind_config cfg;
+    lb_ind_config_default(&cfg);
+    struct lb_ind *acc = NULL;
+    assert_int_equal(lb_ind_new(&cfg, &acc), 0);
+    const char *R = "raddningstjanst";
+    /* Sent Monday 7 Sep 2026: A acknowledged Wednesday (2 working days: in time),
+     * B never acknowledged, C withdrawn before acknowledgement. */
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(lb_ind_handoff_sent(acc, D("2026-09-07"), R), 0);
+    assert_int_equal(lb_ind_handoff_acknowledged(acc, D("2026-09-07"), D("2026-09-09"), R), 0);
+    assert_int_equal(lb_ind_handoff_withdrawn(acc, D("2026-09-07"), R, false), 0);
+    /* Tuesday and Wednesday B is inside its window: only A counts, 1 / 1. */
+    json_t *tue = snap_at(acc, 2026, 3, LB_IND_LIVE, "2026-09-08T10:00:00Z");
+    assert_num(tue, "units.raddningstjanst.acknowledged_in_time.value", 1.0);
+    assert_num(tue, "units.raddningstjanst.acknowledged_in_time.n", 1);
+    json_t *wed = snap_at(acc, 2026, 3, LB_IND_LIVE, "2026-09-09T21:00:00Z");
+    assert_num(wed, "units.raddningstjanst.acknowledged_in_time.n", 1);
+    /* Thursday its window has closed: late, 1 / 2. */
+    json_t *thu = snap_at(acc, 2026, 3, LB_IND_LIVE, "2026-09-10T06:00:00Z");
+    assert_num(thu, "units.raddningstjanst.acknowledged_in_time.value", 0.5);
+    assert_num(thu, "units.raddningstjanst.acknowledged_in_time.n", 2);
+    assert_num(thu, "units.raddningstjanst.ytd.acknowledged_in_time.n", 2);
+    json_t *year = snap_at(acc, 2026, LB_IND_YEAR, LB_IND_LIVE, "2026-09-10T06:00:00Z");
+    assert_num(year, "units.raddningstjanst.acknowledged_in_time.n", 2);
+    /* Sent on Maundy Thursday 2 April: the window runs over Easter to Wednesday 8 April. */
+    assert_int_equal(lb_ind_handoff_sent(acc, D("2026-04-02"), R), 0);
+    json_t *e1 = snap_at(acc, 2026, 2, LB_IND_LIVE, "2026-04-08T12:00:00Z");
+    assert_num(e1, "units.raddningstjanst.acknowledged_in_time.n", 0);
+    assert_jnull(e1, "units.raddningstjanst.acknowledged_in_time.value");
+    json_t *e2 = snap_at(acc, 2026, 2, LB_IND_LIVE, "2026-04-09T12:00:00Z");
+    assert_num(e2, "units.raddningstjanst.acknowledged_in_time.n", 1);
+    assert_num(e2, "units.raddningstjanst.acknowledged_in_time.value", 0.0);
+    json_decref(tue);
+    json_decref(wed);
+    json_decref(thu);
+    json_decref(year);
+    json_decref(e1);
+    json_decref(e2);
+    lb_ind_free(acc);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -583,6 +796,10 @@ int main(void)
         cmocka_unit_test(test_input_rejected),
         cmocka_unit_test(test_answers_from_json),
         cmocka_unit_test(test_dump_precision),
+        cmocka_unit_test(test_nki_total),
+        cmocka_unit_test(test_year_snapshot),
+        cmocka_unit_test(test_calls),
+        cmocka_unit_test(test_ack_window),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -94,9 +94,9 @@ static int setup(void **state)
         /* 2024-Q4 and 2025-Q3 have no snapshot (the worker was not yet running). */
         if (k == 1 || k == 4)
             continue;
-        assert_int_equal(
-            lb_ind_snapshot_json(acc, y, q, (uint64_t)k, T("2026-07-01T02:00:00Z"), &f->snaps[k]),
-            0);
+        assert_int_equal(lb_ind_snapshot_json(acc, y, q, LB_IND_LIVE, (uint64_t)k,
+                                              T("2026-07-01T02:00:00Z"), &f->snaps[k]),
+                         0);
     }
     lb_ind_free(acc);
 
@@ -172,9 +172,11 @@ static void test_json_trends_changes_improvements(void **state)
     assert_int_equal(json_integer_value(json_object_get(p7, "decision_median")), 4);
     assert_true(json_is_array(json_object_get(json_object_get(p7, "nki"), "ci95")));
 
-    /* One change: bygglov's NKI and its nki_overall (the same answers); miljö is steady. */
+    /* One change: bygglov's NKI and its nki_overall (the same answers); miljö is steady;
+     * and so SKR's total NKI (bygglov and miljö together: 2026-Q1 (7 x 40 + 7 x 80) / 14 =
+     * 60.0, 2026-Q2 (640 + 560) / 14 = 85.7). */
     json_t *ch = json_object_get(doc, "changes");
-    assert_int_equal(json_array_size(ch), 2);
+    assert_int_equal(json_array_size(ch), 3);
     json_t *c0 = json_array_get(ch, 0);
     assert_string_equal(json_string_value(json_object_get(c0, "unit")), "bygglov");
     assert_string_equal(json_string_value(json_object_get(c0, "indicator")), "nki");
@@ -182,6 +184,15 @@ static void test_json_trends_changes_improvements(void **state)
     assert_true(json_number_value(json_object_get(c0, "change")) == 51.4);
     assert_string_equal(json_string_value(json_object_get(json_array_get(ch, 1), "indicator")),
                         "nki_overall");
+    json_t *c2 = json_array_get(ch, 2);
+    assert_string_equal(json_string_value(json_object_get(c2, "scope")), "total");
+    assert_string_equal(json_string_value(json_object_get(c2, "indicator")), "nki_total");
+    assert_true(json_number_value(json_object_get(c2, "previous")) == 60.0);
+    assert_true(json_number_value(json_object_get(c2, "current")) == 85.7);
+    json_t *tt = json_object_get(json_object_get(doc, "trends"), "total");
+    assert_int_equal(json_array_size(tt), 8);
+    assert_true(json_number_value(json_object_get(json_object_get(json_array_get(tt, 7), "nki"),
+                                                  "index")) == 85.7);
 
     /* Improvements: the open one and the one implemented in the window, in order. */
     json_t *im = json_object_get(doc, "improvements");
