@@ -162,6 +162,7 @@ static const struct api_route routes[] = {
     {"PUT", "/api/v1/indicators/{quarter}", LB_ROUTE_INDICATORS_PUT, api_indicators_put},
     {"GET", "/api/v1/reports/quarterly", LB_ROUTE_REPORT_GET, api_report_get},
     {"GET", "/api/v1/events", LB_ROUTE_EVENTS, api_events_list},
+    {"GET", "/api/v1/search", LB_ROUTE_SEARCH, api_search},
 };
 
 #define NROUTES (sizeof routes / sizeof routes[0])

@@ -66,6 +66,7 @@
  *   PATCH  /users/{name}                x
  *   GET    /me                          x  x  x  x  x
  *   GET    /units                       x  x  x  x  x
+ *   GET    /search                      x  x  x          handler: what their units may see
  *
  * Decision: the case writes (create, update, contacts, close, reopen, hand-off create
  * and withdraw) are the lots' alone, as DESIGN.md says; admin may read cases but not
@@ -499,6 +500,7 @@ static const unsigned route_roles[LB_ROUTE_COUNT] = {
     [LB_ROUTE_USER_UPDATE] = A,
     [LB_ROUTE_ME] = ALL,
     [LB_ROUTE_UNITS] = ALL,
+    [LB_ROUTE_SEARCH] = A | L | H, /* as the list routes: a viewer sees no personal data */
 };
 
 #undef A

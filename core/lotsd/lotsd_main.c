@@ -230,6 +230,8 @@ static const char usage_serve[] =
     "  --curve-keys DIR       CURVE keys for the event sockets (lotsd keygen); required to\n"
     "                         bind --pub or --replay beyond loopback\n"
     "  --no-sync              do not sync commits (benchmarks of the ceiling only)\n"
+    "  --no-search-index      writes keep no search index, which is marked missing and\n"
+    "                         rebuilt at the next start (benchmarks of its cost only)\n"
     "  --quiet                no per-request log lines\n"
     "SIGTERM or SIGINT: stop accepting, finish requests in flight, commit, exit 0.\n";
 
@@ -302,6 +304,8 @@ static void on_store_lost(void *arg)
     stop_serving(sv);
 }
 
+static int search_upgrade(lb_store *s);
+
 static int cmd_serve(int argc, char **argv)
 {
     static const struct option opts[] = {{"data", required_argument, 0, 'd'},
@@ -313,6 +317,7 @@ static int cmd_serve(int argc, char **argv)
                                          {"session-hours", required_argument, 0, 's'},
                                          {"login-window", required_argument, 0, 'L'},
                                          {"no-sync", no_argument, 0, 'n'},
+                                         {"no-search-index", no_argument, 0, 'S'},
                                          {"quiet", no_argument, 0, 'q'},
                                          {"curve-keys", required_argument, 0, 'k'},
                                          {"help", no_argument, 0, 'h'},
@@ -320,7 +325,7 @@ static int cmd_serve(int argc, char **argv)
     const char *data = NULL, *listen = "127.0.0.1:8080", *pub = "tcp://127.0.0.1:7701",
                *replay = "tcp://127.0.0.1:7702", *web = NULL, *units = NULL, *curve_dir = NULL;
     long session_hours = 12, login_window = 60;
-    bool no_sync = false, quiet = false;
+    bool no_sync = false, quiet = false, no_search = false;
     int c;
     char *end;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -360,6 +365,9 @@ static int cmd_serve(int argc, char **argv)
         case 'n':
             no_sync = true;
             break;
+        case 'S':
+            no_search = true;
+            break;
         case 'q':
             quiet = true;
             break;
@@ -394,12 +402,18 @@ static int cmd_serve(int argc, char **argv)
         die("libsodium failed to initialise", 0);
 
     struct server sv = {.loop = uv_default_loop()};
-    struct lb_store_config scfg = {.no_sync = no_sync};
+    struct lb_store_config scfg = {.no_sync = no_sync, .no_search_index = no_search};
     int rc = lb_store_open(data, &scfg, &sv.store);
     if (rc != 0) {
         fprintf(stderr, "lotsd serve: cannot open the environment in %s: %s\n", data,
                 lb_strerror(rc));
         return 1;
+    }
+    if (no_search) {
+        log_line("warning", "search index off", "why=\"--no-search-index\" rebuilt=\"next start\"");
+    } else if ((rc = search_upgrade(sv.store)) != 0) {
+        lb_store_close(sv.store);
+        die("cannot build the search index", rc);
     }
     struct lb_curve_server curve;
     struct lb_publisher_options popt = {0};
@@ -469,6 +483,78 @@ static int cmd_serve(int argc, char **argv)
     return sv.exit_code;
 }
 
+/* --- the search index ------------------------------------------------------------ */
+
+static void reindex_progress(const char *type, uint64_t n, void *arg)
+{
+    (void)arg;
+    char kv[128];
+    snprintf(kv, sizeof kv, "type=%s records=%llu", type, (unsigned long long)n);
+    log_line("info", "search index built", kv);
+}
+
+/* Builds the search index when the environment has none (one written by an
+ * older lotsd, or served with --no-search-index), before serving. */
+static int search_upgrade(lb_store *s)
+{
+    lb_txn *t;
+    bool ready = false;
+    int rc = lb_txn_read(s, &t);
+    if (rc)
+        return rc;
+    rc = lb_search_ready(t, &ready);
+    lb_txn_end(t);
+    if (rc || ready)
+        return rc;
+    log_line("info", "building the search index", "why=\"missing\"");
+    return lb_search_reindex(s, reindex_progress, NULL);
+}
+
+static const char usage_reindex[] =
+    "usage: lotsd reindex --data DIR\n"
+    "Rebuilds the search index from the records (docs/search.md). lotsd serve does\n"
+    "it by itself when the index is missing; safe while lotsd serves.\n";
+
+static int cmd_reindex(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"data", required_argument, 0, 'd'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+    const char *data = NULL;
+    int c;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (c) {
+        case 'd':
+            data = optarg;
+            break;
+        case 'h':
+            fputs(usage_reindex, stdout);
+            return 0;
+        default:
+            fputs(usage_reindex, stderr);
+            return 2;
+        }
+    }
+    if (!data) {
+        fputs(usage_reindex, stderr);
+        return 2;
+    }
+    lb_store *s = NULL;
+    struct lb_store_config cfg = {0};
+    int rc = lb_store_open(data, &cfg, &s);
+    if (rc != 0) {
+        fprintf(stderr, "lotsd: cannot open the environment in %s: %s\n", data, lb_strerror(rc));
+        return 1;
+    }
+    rc = lb_search_reindex(s, reindex_progress, NULL);
+    lb_store_close(s);
+    if (rc != 0) {
+        fprintf(stderr, "lotsd reindex: %s\n", lb_strerror(rc));
+        return 1;
+    }
+    printf("lotsd: the search index of %s is rebuilt\n", data);
+    return 0;
+}
+
 /* --- backup and check -------------------------------------------------------- */
 
 static const char usage_backup[] =
@@ -477,8 +563,9 @@ static const char usage_backup[] =
     "directory); safe while lotsd serves.\n";
 static const char usage_check[] =
     "usage: lotsd check --data DIR\n"
-    "Verifies every index against the records, that every record decodes and that\n"
-    "the event log has no gap. Prints one line per problem; exits 0 only when the\n"
+    "Verifies every index against the records (the search index too), that every\n"
+    "record decodes and that the event log has no gap. Prints one line per problem; exits 0 only "
+    "when the\n"
     "environment is consistent.\n";
 
 static int cmd_backup_check(int argc, char **argv, bool backup)
@@ -590,12 +677,10 @@ static const char usage_demo[] =
 
 static int cmd_demo(int argc, char **argv)
 {
-    static const struct option opts[] = {{"data", required_argument, 0, 'd'},
-                                         {"seed", required_argument, 0, 's'},
-                                         {"today", required_argument, 0, 't'},
-                                         {"companies", required_argument, 0, 'c'},
-                                         {"help", no_argument, 0, 'h'},
-                                         {0, 0, 0, 0}};
+    static const struct option opts[] = {
+        {"data", required_argument, 0, 'd'},  {"seed", required_argument, 0, 's'},
+        {"today", required_argument, 0, 't'}, {"companies", required_argument, 0, 'c'},
+        {"help", no_argument, 0, 'h'},        {0, 0, 0, 0}};
     const char *data = NULL;
     struct lb_demo_config cfg = {.seed = 1, .until = LB_TIME_NONE};
     bool seeded = false;
@@ -675,13 +760,14 @@ static int cmd_demo(int argc, char **argv)
     snprintf(path, sizeof path, "%s/demo-logins.txt", data);
     if (lb_demo_write_logins(path, st) != 0)
         fprintf(stderr, "lotsd demo: cannot write %s: %s\n", path, strerror(errno));
-    printf("lotsd demo: %zu companies (%zu enskilda firmor), %zu cases (%zu closed), %zu contacts,\n"
-           "  %zu hand-offs (%zu decided, %zu overdue), %zu follow-up calls (%zu answered),\n"
-           "  %zu improvement actions; events %llu..%llu, in %.1f s\n",
-           st->companies, st->companies_personal, st->cases, st->cases_closed, st->contacts,
-           st->handoffs, st->handoffs_decided, st->handoffs_overdue, st->followups,
-           st->followups_done, st->improvements, (unsigned long long)st->first_seq,
-           (unsigned long long)st->last_seq, (double)(lb_time_now() - t0) / 1000.0);
+    printf(
+        "lotsd demo: %zu companies (%zu enskilda firmor), %zu cases (%zu closed), %zu contacts,\n"
+        "  %zu hand-offs (%zu decided, %zu overdue), %zu follow-up calls (%zu answered),\n"
+        "  %zu improvement actions; events %llu..%llu, in %.1f s\n",
+        st->companies, st->companies_personal, st->cases, st->cases_closed, st->contacts,
+        st->handoffs, st->handoffs_decided, st->handoffs_overdue, st->followups, st->followups_done,
+        st->improvements, (unsigned long long)st->first_seq, (unsigned long long)st->last_seq,
+        (double)(lb_time_now() - t0) / 1000.0);
     printf("Demo logins (DEMO ONLY, also in %s):\n", path);
     for (size_t i = 0; i < st->nlogins; i++)
         printf("  %-18s %-16s %-8s %s\n", st->logins[i].username, st->logins[i].password,
@@ -697,6 +783,7 @@ static const char usage_main[] =
     "  backup  hot, compacting copy of an environment\n"
     "  check   verify an environment's consistency\n"
     "  keygen  make the CURVE keys of the event sockets\n"
+    "  reindex rebuild the search index\n"
     "  demo    fill a fresh environment with a year of demo data\n";
 
 int main(int argc, char **argv)
@@ -719,6 +806,8 @@ int main(int argc, char **argv)
         return cmd_demo(argc, argv);
     if (strcmp(cmd, "keygen") == 0)
         return cmd_keygen(argc, argv);
+    if (strcmp(cmd, "reindex") == 0)
+        return cmd_reindex(argc, argv);
     if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
         fputs(usage_main, stdout);
         return 0;

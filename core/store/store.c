@@ -61,7 +61,7 @@
  * as pages are used), so the default is large enough that growth, which needs a moment
  * with no transaction open and can fail for want of address space, is rare. */
 #define LB_DEFAULT_MAP ((size_t)1 << 30)
-#define LB_MAX_DBS 32
+#define LB_MAX_DBS 64
 #define LB_FULL_DISK_BYTES (16u << 20)
 
 static const char *const db_names[LB_DB_COUNT] = {
@@ -77,6 +77,7 @@ static const char *const db_names[LB_DB_COUNT] = {
     [LB_DB_USERS] = "users",
     [LB_DB_SESSIONS] = "sessions",
     [LB_DB_IDEMPOTENCY] = "idempotency",
+    [LB_DB_SEARCH] = "search",
     [LB_IX_COMPANY_ORGNR] = "ix_company_orgnr",
     [LB_IX_COMPANY_NAME] = "ix_company_name",
     [LB_IX_CASE_STATUS] = "ix_case_status",
@@ -223,7 +224,7 @@ static int env_open(lb_store *s, uint64_t *last)
         goto fail;
     for (int i = 0; i < LB_DB_COUNT; i++) {
         unsigned f = MDB_CREATE;
-        if (db_is_dup((enum lb__db)i))
+        if (db_is_dup((enum lb__db)i) || i == LB_DB_SEARCH)
             f |= MDB_DUPSORT | MDB_DUPFIXED;
         if ((rc = mdb_dbi_open(txn, db_names[i], f, &s->dbi[i]))) {
             mdb_txn_abort(txn);
@@ -254,8 +255,21 @@ fail:
     return rc;
 }
 
+static int search_complete(lb_txn *t, void *arg)
+{
+    (void)arg;
+    return lb__search_init(t, true);
+}
+
+static int search_missing(lb_txn *t, void *arg)
+{
+    (void)arg;
+    return lb__search_init(t, false);
+}
+
 /* Opens the environment in dir and every sub-database. */
-static int store_open(const char *dir, const struct lb_store_config *cfg, lb_store **out)
+static int store_open(const char *dir, const struct lb_store_config *cfg, bool create,
+                      lb_store **out)
 {
     *out = NULL;
     lb_store *s = calloc(1, sizeof *s);
@@ -272,6 +286,7 @@ static int store_open(const char *dir, const struct lb_store_config *cfg, lb_sto
     if (s->cfg.followup_max_attempts <= 0)
         s->cfg.followup_max_attempts = 3;
     s->map_size = s->cfg.map_size ? s->cfg.map_size : LB_DEFAULT_MAP;
+    s->search_off = s->cfg.no_search_index;
     if (snprintf(s->dir, sizeof s->dir, "%s", dir) >= (int)sizeof s->dir) {
         pthread_rwlock_destroy(&s->map_lock);
         free(s);
@@ -285,6 +300,15 @@ static int store_open(const char *dir, const struct lb_store_config *cfg, lb_sto
         return lb__mdb_err(NULL, rc);
     }
     atomic_store(&s->last_seq, last);
+    if (create || s->search_off) {
+        /* A new environment's empty index is complete; a store that will
+         * not maintain it marks it missing, so a later start rebuilds it. */
+        rc = lb_store_run(s, create && !s->search_off ? search_complete : search_missing, NULL);
+        if (rc) {
+            lb_store_close(s);
+            return rc;
+        }
+    }
     *out = s;
     return 0;
 }
@@ -302,7 +326,7 @@ int lb_store_create(const char *dir, const struct lb_store_config *cfg, lb_store
         return LB_ETOOBIG;
     if (stat(path, &st) == 0)
         return LB_EEXIST;
-    return store_open(dir, cfg, out);
+    return store_open(dir, cfg, true, out);
 }
 
 int lb_store_open(const char *dir, const struct lb_store_config *cfg, lb_store **out)
@@ -316,7 +340,7 @@ int lb_store_open(const char *dir, const struct lb_store_config *cfg, lb_store *
         return LB_ETOOBIG;
     if (stat(path, &st) != 0)
         return LB_ENOTFOUND;
-    return store_open(dir, cfg, out);
+    return store_open(dir, cfg, false, out);
 }
 
 static void drop_spare_read(lb_store *s);
@@ -1016,6 +1040,8 @@ int lb__put(lb_txn *t, const struct lb__rtype *rt, const void *old, const void *
     lb__be64(kb, id);
     MDB_val k = {8, kb}, v = {sb.size, sb.data};
     rc = lb__mdb_err(t, mdb_put(t->txn, lb__dbi(t, rt->db), &k, &v, 0));
+    if (rc == 0)
+        rc = lb__search_put(t, rt, old, rec);
 out:
     msgpack_sbuffer_destroy(&sb);
     free(ko);
@@ -1508,6 +1534,8 @@ int lb_store_check(lb_store *s, FILE *report)
     }
     if (!rc)
         rc = check_counts(&ck);
+    if (!rc)
+        rc = lb__search_check(ck.t, report, &ck.problems);
     if (!rc)
         rc = check_events(&ck);
     if (!rc)

@@ -13,63 +13,6 @@
 #include "lotsbok/error.h"
 #include "store_internal.h"
 
-/* ASCII for U+00C0..U+017F (Latin-1 Supplement letters, Latin Extended-A). */
-static const char *const fold_table[0x180 - 0xC0] = {
-    "a", "a", "a",  "a",  "a", "a", "ae", "c",  "e",  "e", "e", "e", "i",  "i",  "i", "i", "d", "n",
-    "o", "o", "o",  "o",  "o", "",  "o",  "u",  "u",  "u", "u", "y", "th", "ss", "a", "a", "a", "a",
-    "a", "a", "ae", "c",  "e", "e", "e",  "e",  "i",  "i", "i", "i", "d",  "n",  "o", "o", "o", "o",
-    "o", "",  "o",  "u",  "u", "u", "u",  "y",  "th", "y", "a", "a", "a",  "a",  "a", "a", "c", "c",
-    "c", "c", "c",  "c",  "c", "c", "d",  "d",  "d",  "d", "e", "e", "e",  "e",  "e", "e", "e", "e",
-    "e", "e", "g",  "g",  "g", "g", "g",  "g",  "g",  "g", "h", "h", "h",  "h",  "i", "i", "i", "i",
-    "i", "i", "i",  "i",  "i", "i", "ij", "ij", "j",  "j", "k", "k", "k",  "l",  "l", "l", "l", "l",
-    "l", "l", "l",  "l",  "l", "n", "n",  "n",  "n",  "n", "n", "n", "n",  "n",  "o", "o", "o", "o",
-    "o", "o", "oe", "oe", "r", "r", "r",  "r",  "r",  "r", "s", "s", "s",  "s",  "s", "s", "s", "s",
-    "t", "t", "t",  "t",  "t", "t", "u",  "u",  "u",  "u", "u", "u", "u",  "u",  "u", "u", "u", "u",
-    "w", "w", "y",  "y",  "y", "z", "z",  "z",  "z",  "z", "z", "s",
-};
-
-void lb_fold_name(const char *name, char *buf, size_t len)
-{
-    size_t o = 0;
-    const unsigned char *p = (const unsigned char *)(name ? name : "");
-    if (len == 0)
-        return;
-    while (*p) {
-        const char *rep = NULL;
-        char one[2] = {0, 0};
-        unsigned cp;
-        size_t n;
-        if (*p < 0x80) {
-            cp = *p;
-            n = 1;
-        } else if ((*p & 0xE0) == 0xC0 && (p[1] & 0xC0) == 0x80) {
-            cp = ((unsigned)(*p & 0x1F) << 6) | (p[1] & 0x3F);
-            n = 2;
-        } else {
-            /* Longer sequences (and broken bytes) have no ASCII form: skip
-             * the lead byte and its continuation bytes. */
-            n = 1;
-            while ((p[n] & 0xC0) == 0x80)
-                n++;
-            cp = 0;
-        }
-        if (cp && cp < 0x80) {
-            one[0] = (char)(cp >= 'A' && cp <= 'Z' ? cp + 32 : cp);
-            rep = one;
-        } else if (cp >= 0xC0 && cp < 0x180) {
-            rep = fold_table[cp - 0xC0];
-        }
-        for (; rep && *rep; rep++) {
-            if (o + 1 >= len)
-                goto done;
-            buf[o++] = *rep;
-        }
-        p += n;
-    }
-done:
-    buf[o] = '\0';
-}
-
 static int company_keys(const void *r, struct lb__keys *ks)
 {
     const struct lb_company *c = r;

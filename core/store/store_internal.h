@@ -40,6 +40,8 @@ enum lb__db {
     LB_DB_USERS,
     LB_DB_SESSIONS,
     LB_DB_IDEMPOTENCY,
+    /* the search index (store_search.c): MDB_DUPSORT|MDB_DUPFIXED postings */
+    LB_DB_SEARCH,
     LB_IX_COMPANY_ORGNR,         /* unique: 10 digits -> id */
     LB_IX_COMPANY_NAME,          /* folded name (truncated) -> ids */
     LB_IX_CASE_STATUS,           /* 1 byte status -> ids */
@@ -81,6 +83,7 @@ struct lb_store {
     /* Set (under the exclusive map lock) when a failed map growth left an
      * environment that could not be opened again: every transaction fails. */
     bool broken;
+    bool search_off; /* cfg.no_search_index: writes leave the search index alone */
     char dir[4096];
 };
 
@@ -231,6 +234,19 @@ int lb__ev_nil(struct lb__ev *e, const char *k);
 int lb__ev_key(struct lb__ev *e, const char *k);
 /* Appends the event whose data is the map of e's entries. */
 int lb__ev_append(lb_txn *t, const struct lb_ctx *c, const char *type, lb_id id, struct lb__ev *e);
+
+/* The search index's part of lb__put (store_search.c): moves the record's
+ * postings from old's words to rec's (old NULL for a new record), and for a
+ * company whose name or locality changed, its cases' postings of those. 0
+ * for a type that is not searched. */
+int lb__search_put(lb_txn *t, const struct lb__rtype *rt, const void *old, const void *rec);
+/* Marks the (empty) index of a new environment complete, or, for a store
+ * opened with no_search_index, empties it and marks it missing. */
+int lb__search_init(lb_txn *t, bool complete);
+/* The check of the search index: every record's postings are there and the
+ * index holds no others. Writes one line per problem to report and counts
+ * them in *problems. */
+int lb__search_check(lb_txn *t, FILE *report, size_t *problems);
 
 /* Duplicates a string (NULL stays NULL). LB_ENOMEM. */
 int lb__strdup(const char *s, char **out);

@@ -100,6 +100,7 @@ enum lb_route {
     LB_ROUTE_USER_UPDATE,      /* PATCH /users/{name} */
     LB_ROUTE_ME,               /* GET /me: the caller's own user */
     LB_ROUTE_UNITS,            /* GET /units: the configured units and their names */
+    LB_ROUTE_SEARCH,           /* GET /search */
     LB_ROUTE_COUNT
 };
 

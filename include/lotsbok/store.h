@@ -27,6 +27,7 @@
 #include <stdio.h>
 
 #include "lotsbok/records.h"
+#include "lotsbok/tokenizer.h"
 
 typedef struct lb_store lb_store;
 typedef struct lb_txn lb_txn;
@@ -36,6 +37,9 @@ struct lb_store_config {
     bool no_sync;           /* tests and benchmarks of the ceiling only: MDB_NOSYNC */
     int followup_retry_days;   /* working days to the next attempt after no_answer; default 2 */
     int followup_max_attempts; /* the attempt that makes it unreachable; default 3 */
+    /* Benchmarks only: writes maintain no search index, and opening the
+     * store marks the index missing (the next normal start rebuilds it). */
+    bool no_search_index;
 };
 
 /* Who is acting and when: the event's actor and every timestamp written. */
@@ -128,9 +132,7 @@ int lb_company_update(lb_txn *t, const struct lb_ctx *c, struct lb_company *rec,
 int lb_company_list(lb_txn *t, struct lb_page *p);
 /* Name prefix, case- and diacritic-insensitive ("malar" finds "Mälarbåtar"). */
 int lb_company_search(lb_txn *t, const char *prefix, struct lb_page *p);
-/* Folds a name for the index: lower case, å ä → a, ö → o, é → e, ... ASCII only
- * in the result. Writes at most len-1 bytes. */
-void lb_fold_name(const char *name, char *buf, size_t len);
+/* lb_fold_name (tokenizer.h) folds the names of this index. */
 /* Anonymisation (privacy): removes the contact persons, replaces the free
  * text of the company's cases, contacts, hand-offs and follow-ups with
  * "[anonymiserad]", and for a personnummer orgnr sets `pseudonym` (10 digits)
@@ -289,6 +291,81 @@ int lb_idempotency_put(lb_txn *t, const char *username, const char *key,
  * "quarter" or "year". LB_EINVAL for another period string. */
 int lb_snapshot_put(lb_txn *t, const struct lb_ctx *c, struct lb_snapshot *rec);
 int lb_snapshot_get(lb_txn *t, const char *quarter, struct lb_snapshot *out);
+
+/* --- search ------------------------------------------------------------ */
+
+/* The search index (store_search.c, docs/search.md): one LMDB sub-database
+ * "search", key = type byte, folded word, NUL, field byte; its MDB_DUPFIXED
+ * values are the postings, 12 bytes each: the record's created_at in
+ * milliseconds (big-endian, 48 bits) and its id (big-endian, 48 bits), so a
+ * list runs oldest to newest. Written by lb__put for every record type listed
+ * in store_search.c, in the same transaction as the record. */
+enum lb_search_type {
+    LB_SEARCH_COMPANY = 1,
+    LB_SEARCH_CASE = 2,
+    LB_SEARCH_CONTACT = 3,
+    LB_SEARCH_HANDOFF = 4,
+    LB_SEARCH_TYPES /* one past the last */
+};
+#define LB_SEARCH_ALL (((1u << LB_SEARCH_TYPES) - 1) & ~1u)
+/* "company", "case", "contact", "handoff"; NULL for another value. */
+const char *lb_search_type_name(int type);
+/* The type named s, or 0. */
+int lb_search_type_parse(const char *s);
+/* The name of a type's field (1-based: "name", "summary", ...); NULL when none. */
+const char *lb_search_field_name(int type, unsigned field);
+
+/* Where a hit stands in recency order: newest first by created_at, then
+ * type, then id. */
+struct lb_search_pos {
+    lb_time created_at;
+    uint8_t type;
+    lb_id id;
+};
+/* Where a page starts: offset hits into the window that begins after start
+ * (the first window when !windowed). */
+struct lb_search_cursor {
+    bool windowed;
+    struct lb_search_pos start;
+    uint32_t offset;
+};
+struct lb_search_hit {
+    struct lb_search_pos pos;
+    unsigned fields; /* bit f-1 for each field f matched */
+    unsigned score;  /* fields matched */
+};
+/* Hits are ranked by score, then recency, within windows of
+ * LB_SEARCH_WINDOW hits in recency order (docs/search.md). */
+#define LB_SEARCH_WINDOW 1000
+#define LB_SEARCH_PAGE_MAX 100
+struct lb_search_req {
+    const struct lb_query *q;
+    unsigned types; /* bits (1 << type); 0 = all */
+    size_t limit;   /* 1..LB_SEARCH_PAGE_MAX */
+    struct lb_search_cursor after;
+    /* Data scoping: 1 when the caller may see the record, 0 when not, < 0
+     * an error. NULL: everything. */
+    int (*visible)(lb_txn *t, int type, lb_id id, void *arg);
+    void *visible_arg;
+};
+struct lb_search_res {
+    struct lb_search_hit hits[LB_SEARCH_PAGE_MAX];
+    size_t count;
+    bool more; /* next is where the following page starts */
+    struct lb_search_cursor next;
+};
+/* Runs a query in a read transaction. A query without words finds nothing.
+ * LB_EBUSY when the index is not built (lb_search_ready). */
+int lb_search(lb_txn *t, const struct lb_search_req *rq, struct lb_search_res *out);
+/* Whether the index is complete (built at create or by lb_search_reindex). */
+int lb_search_ready(lb_txn *t, bool *ready);
+/* Rebuilds the index from the records, in transactions of a few thousand
+ * records each, then marks it complete. progress (may be NULL) is called
+ * after each type with its name and the records indexed. */
+int lb_search_reindex(lb_store *s, void (*progress)(const char *type, uint64_t n, void *arg),
+                      void *arg);
+/* Bytes of text indexed and of the index's pages, for the benchmarks. */
+int lb_search_sizes(lb_txn *t, uint64_t *text_bytes, uint64_t *index_bytes, uint64_t *postings);
 
 /* --- the outbox -------------------------------------------------------- */
 

@@ -67,6 +67,7 @@ static const struct {
     {LB_ROUTE_USER_UPDATE, "PATCH /users/{name}", {1, 0, 0, 0, 0}},
     {LB_ROUTE_ME, "GET /me", {1, 1, 1, 1, 1}},
     {LB_ROUTE_UNITS, "GET /units", {1, 1, 1, 1, 1}},
+    {LB_ROUTE_SEARCH, "GET /search", {1, 1, 1, 0, 0}},
 };
 
 static const enum lb_role role_column[5] = {LB_ROLE_ADMIN, LB_ROLE_LOTS, LB_ROLE_HANDLER,

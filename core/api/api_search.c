@@ -1,0 +1,419 @@
+/* api_search.c: GET /api/v1/search?q=&type=&limit=&after= (docs/api.md,
+ * docs/search.md).
+ *
+ * The query is parsed by the tokenizer (core/domain/tokenizer.c) and run by
+ * lb_search in the request's read transaction; this file validates the
+ * parameters, scopes the hits to what the caller may see (a handler: the
+ * companies and cases with a hand-off to one of their units, those cases'
+ * contacts, their units' hand-offs; the route table keeps viewers and the
+ * service out) and renders each hit of the page: title, snippet of the best
+ * matched field in the original text with highlights in code points, and a
+ * few fields a results screen shows without another request. A page cursor
+ * ("next") is opaque text: the offset into a window of hits, and where the
+ * window starts. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lotsbok/api.h"
+#include "lotsbok/error.h"
+#include "lotsbok/orgnr.h"
+#include "lotsbok/tokenizer.h"
+
+#define SEARCH_Q_MAX_CHARS 200
+#define SEARCH_LIMIT_DEFAULT 20
+#define SNIPPET_CHARS 160
+
+/* --- the cursor ------------------------------------------------------------ */
+
+/* "OFFSET" for the first window, "OFFSET.MS.TYPE.ID" for a later one. */
+static void cursor_text(const struct lb_search_cursor *c, char *buf, size_t len)
+{
+    if (!c->windowed)
+        snprintf(buf, len, "%u", (unsigned)c->offset);
+    else
+        snprintf(buf, len, "%u.%lld.%u.%llu", (unsigned)c->offset, (long long)c->start.created_at,
+                 (unsigned)c->start.type, (unsigned long long)c->start.id);
+}
+
+static bool num(const char **p, unsigned long long max, unsigned long long *out)
+{
+    const char *s = *p;
+    unsigned long long v = 0;
+    if (*s < '0' || *s > '9')
+        return false;
+    for (; *s >= '0' && *s <= '9'; s++) {
+        if (v > (max - (unsigned long long)(*s - '0')) / 10)
+            return false;
+        v = v * 10 + (unsigned long long)(*s - '0');
+    }
+    *p = s;
+    *out = v;
+    return true;
+}
+
+static bool cursor_parse(const char *s, struct lb_search_cursor *c)
+{
+    unsigned long long off, ms, type, id;
+    memset(c, 0, sizeof *c);
+    if (!num(&s, LB_SEARCH_WINDOW, &off))
+        return false;
+    c->offset = (uint32_t)off;
+    if (!*s)
+        return true;
+    if (*s++ != '.' || !num(&s, (1ull << 48) - 1, &ms) || *s++ != '.' ||
+        !num(&s, LB_SEARCH_TYPES - 1, &type) || *s++ != '.' || !num(&s, (1ull << 48) - 1, &id) ||
+        *s)
+        return false;
+    c->windowed = true;
+    c->start.created_at = (lb_time)ms;
+    c->start.type = (uint8_t)type;
+    c->start.id = id;
+    return true;
+}
+
+/* --- scoping ----------------------------------------------------------------- */
+
+#define VIS_CACHE 64
+
+/* A handler's view, with the cases already decided (a page's hits are often
+ * one case's contacts). */
+struct vis {
+    struct lb_api_req *r;
+    lb_id ids[VIS_CACHE];
+    bool ok[VIS_CACHE];
+};
+
+static bool case_ok(struct vis *v, lb_txn *t, lb_id case_id)
+{
+    size_t slot = case_id % VIS_CACHE;
+    if (v->ids[slot] != case_id) {
+        v->ids[slot] = case_id;
+        v->ok[slot] = api_case_visible(v->r, t, case_id);
+    }
+    return v->ok[slot];
+}
+
+static int visible(lb_txn *t, int type, lb_id id, void *arg)
+{
+    struct vis *v = arg;
+    int rc;
+    switch (type) {
+    case LB_SEARCH_COMPANY:
+        return api_company_visible(v->r, t, id);
+    case LB_SEARCH_CASE:
+        return case_ok(v, t, id);
+    case LB_SEARCH_CONTACT: {
+        struct lb_contact c = {0};
+        if ((rc = lb_contact_get(t, id, &c)) == 0)
+            rc = case_ok(v, t, c.case_id);
+        lb_contact_clear(&c);
+        return rc == LB_ENOTFOUND ? 0 : rc;
+    }
+    case LB_SEARCH_HANDOFF: {
+        struct lb_handoff h = {0};
+        if ((rc = lb_handoff_get(t, id, &h)) == 0)
+            rc = api_unit_allowed(v->r, h.unit);
+        lb_handoff_clear(&h);
+        return rc == LB_ENOTFOUND ? 0 : rc;
+    }
+    default:
+        return 0;
+    }
+}
+
+/* --- rendering ------------------------------------------------------------------ */
+
+/* The text of field f of a record, for the snippet. */
+struct texts {
+    const char *t[8];
+};
+
+/* Sets the snippet and its highlights from the first field of order[]
+ * that matched (any text field when none did). */
+static void put_snippet(json_t *o, int type, const struct texts *tx, const unsigned *order,
+                        size_t norder, unsigned matched, const struct lb_query *q)
+{
+    unsigned field = 0;
+    for (size_t i = 0; i < norder && !field; i++)
+        if ((matched & (1u << (order[i] - 1))) && tx->t[order[i]] && *tx->t[order[i]])
+            field = order[i];
+    for (size_t i = 0; i < norder && !field; i++)
+        if (tx->t[order[i]] && *tx->t[order[i]])
+            field = order[i];
+    char buf[SNIPPET_CHARS * 4 + 16];
+    struct lb_span sp[LB_SNIPPET_SPANS_MAX];
+    size_t n = field ? lb_snippet(tx->t[field], q, SNIPPET_CHARS, buf, sizeof buf, sp) : 0;
+    json_object_set_new(o, "snippet", json_string(field ? buf : ""));
+    json_t *hl = json_array();
+    for (size_t i = 0; hl && i < n; i++)
+        json_array_append_new(hl,
+                              json_pack("[II]", (json_int_t)sp[i].start, (json_int_t)sp[i].len));
+    json_object_set_new(o, "highlights", hl ? hl : json_array());
+    const char *fname = field ? lb_search_field_name(type, field) : NULL;
+    json_object_set_new(o, "field", fname ? json_string(fname) : json_null());
+}
+
+static json_t *fields_json(int type, unsigned mask)
+{
+    json_t *a = json_array();
+    for (unsigned f = 1; a && f <= 8; f++) {
+        const char *n = (mask & (1u << (f - 1))) ? lb_search_field_name(type, f) : NULL;
+        if (n)
+            json_array_append_new(a, json_string(n));
+    }
+    return a;
+}
+
+static const char *unit_name(struct lb_api_req *r, const char *code)
+{
+    const struct lb_unit *u = lb_units_find(api_units(r), code ? code : "");
+    return u ? u->name_sv : code;
+}
+
+static int render_company(json_t *o, lb_txn *t, lb_id id, const struct lb_search_hit *h,
+                          const struct lb_query *q)
+{
+    struct lb_company c = {0};
+    int rc = lb_company_get(t, id, &c);
+    if (rc)
+        return rc;
+    char orgnr[16];
+    lb_orgnr_format(c.orgnr, orgnr);
+    json_object_set_new(o, "title", json_string(c.name));
+    struct texts tx = {{NULL, c.name, c.locality, orgnr}};
+    static const unsigned order[] = {1, 2, 3};
+    put_snippet(o, LB_SEARCH_COMPANY, &tx, order, 3, h->fields, q);
+    api_json_str(o, "name", c.name);
+    json_object_set_new(o, "orgnr", json_string(orgnr));
+    api_json_str(o, "locality", c.locality);
+    lb_company_clear(&c);
+    return 0;
+}
+
+/* Number and subject of a case, and its company's name. */
+static int case_brief(lb_txn *t, lb_id id, struct lb_case *k, char num[24])
+{
+    int rc = lb_case_get(t, id, k);
+    if (rc == 0)
+        lb_case_number(k, num, 24);
+    return rc;
+}
+
+static void title2(json_t *o, const char *a, const char *b)
+{
+    char buf[512];
+    snprintf(buf, sizeof buf, "%s %s", a, b ? b : "");
+    json_object_set_new(o, "title", json_string(buf));
+}
+
+static int render_case(json_t *o, lb_txn *t, lb_id id, const struct lb_search_hit *h,
+                       const struct lb_query *q)
+{
+    struct lb_case k = {0};
+    struct lb_company c = {0};
+    char num[24];
+    int rc = case_brief(t, id, &k, num);
+    if (!rc)
+        rc = lb_company_get(t, k.company_id, &c);
+    if (!rc) {
+        title2(o, num, k.subject);
+        struct texts tx = {{NULL, num, k.subject, k.description, k.close_note, c.name, c.locality}};
+        static const unsigned order[] = {3, 4, 2, 5, 6, 1};
+        put_snippet(o, LB_SEARCH_CASE, &tx, order, 6, h->fields, q);
+        json_object_set_new(o, "number", json_string(num));
+        api_json_str(o, "subject", k.subject);
+        json_object_set_new(o, "status", json_string(lb_case_status_str(k.status)));
+        json_object_set_new(o, "company_id", json_integer((json_int_t)k.company_id));
+        api_json_str(o, "company_name", c.name);
+    }
+    lb_case_clear(&k);
+    lb_company_clear(&c);
+    return rc;
+}
+
+static int render_contact(json_t *o, lb_txn *t, lb_id id, const struct lb_search_hit *h,
+                          const struct lb_query *q)
+{
+    struct lb_contact ct = {0};
+    struct lb_case k = {0};
+    char num[24];
+    int rc = lb_contact_get(t, id, &ct);
+    if (!rc)
+        rc = case_brief(t, ct.case_id, &k, num);
+    if (!rc) {
+        title2(o, num, k.subject);
+        struct texts tx = {{NULL, ct.summary}};
+        static const unsigned order[] = {1};
+        put_snippet(o, LB_SEARCH_CONTACT, &tx, order, 1, h->fields, q);
+        json_object_set_new(o, "case_id", json_integer((json_int_t)ct.case_id));
+        json_object_set_new(o, "case_number", json_string(num));
+        api_json_time(o, "at", ct.at);
+        json_object_set_new(o, "channel", json_string(lb_channel_str(ct.channel)));
+        json_object_set_new(o, "direction", json_string(lb_direction_str(ct.direction)));
+    }
+    lb_contact_clear(&ct);
+    lb_case_clear(&k);
+    return rc;
+}
+
+static int render_handoff(struct lb_api_req *r, json_t *o, lb_txn *t, lb_id id,
+                          const struct lb_search_hit *h, const struct lb_query *q)
+{
+    struct lb_handoff ho = {0};
+    struct lb_case k = {0};
+    char num[24];
+    int rc = lb_handoff_get(t, id, &ho);
+    if (!rc)
+        rc = case_brief(t, ho.case_id, &k, num);
+    if (!rc) {
+        const char *un = unit_name(r, ho.unit);
+        title2(o, num, un);
+        struct texts tx = {{NULL, ho.note, ho.reference, ho.decision_note, ho.withdraw_note}};
+        static const unsigned order[] = {1, 3, 4, 2};
+        put_snippet(o, LB_SEARCH_HANDOFF, &tx, order, 4, h->fields, q);
+        json_object_set_new(o, "case_id", json_integer((json_int_t)ho.case_id));
+        json_object_set_new(o, "case_number", json_string(num));
+        api_json_str(o, "unit", ho.unit);
+        api_json_str(o, "unit_name", un);
+        json_object_set_new(o, "status", json_string(lb_handoff_status_str(ho.status)));
+        api_json_str(o, "reference", ho.reference);
+    }
+    lb_handoff_clear(&ho);
+    lb_case_clear(&k);
+    return rc;
+}
+
+static json_t *render_hit(struct lb_api_req *r, lb_txn *t, const struct lb_search_hit *h,
+                          const struct lb_query *q, int *err)
+{
+    json_t *o = json_object();
+    if (!o) {
+        *err = LB_ENOMEM;
+        return NULL;
+    }
+    int type = h->pos.type;
+    json_object_set_new(o, "type", json_string(lb_search_type_name(type)));
+    json_object_set_new(o, "id", json_integer((json_int_t)h->pos.id));
+    int rc;
+    switch (type) {
+    case LB_SEARCH_COMPANY:
+        rc = render_company(o, t, h->pos.id, h, q);
+        break;
+    case LB_SEARCH_CASE:
+        rc = render_case(o, t, h->pos.id, h, q);
+        break;
+    case LB_SEARCH_CONTACT:
+        rc = render_contact(o, t, h->pos.id, h, q);
+        break;
+    case LB_SEARCH_HANDOFF:
+        rc = render_handoff(r, o, t, h->pos.id, h, q);
+        break;
+    default:
+        rc = LB_ECORRUPT;
+    }
+    json_object_set_new(o, "fields", fields_json(type, h->fields));
+    json_object_set_new(o, "score", json_integer((json_int_t)h->score));
+    api_json_time(o, "created_at", h->pos.created_at);
+    if (rc) {
+        json_decref(o);
+        *err = rc == LB_ENOTFOUND ? LB_ECORRUPT : rc; /* the index names a missing record */
+        return NULL;
+    }
+    return o;
+}
+
+/* --- the handler ---------------------------------------------------------------------- */
+
+static int parse_types(struct lb_api_req *r, unsigned *types)
+{
+    char buf[256];
+    *types = 0;
+    int rc = api_query(r, "type", buf, sizeof buf);
+    if (rc <= 0)
+        return rc;
+    char *save = NULL;
+    for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        int ty = lb_search_type_parse(tok);
+        if (!ty)
+            return api_fail(r, 400, "bad_query", "type",
+                            "type must be company, case, contact or handoff (comma-separated)");
+        *types |= 1u << ty;
+    }
+    if (!*types)
+        return api_fail(r, 400, "bad_query", "type", "type must name a record type");
+    return 0;
+}
+
+int api_search(struct lb_api_req *r, lb_txn *t)
+{
+    char qbuf[1024], buf[64];
+    struct lb_query q;
+    struct lb_search_req rq = {.q = &q, .limit = SEARCH_LIMIT_DEFAULT};
+    int rc = api_query(r, "q", qbuf, sizeof qbuf);
+    if (rc < 0)
+        return rc;
+    if (rc == 0)
+        return api_fail(r, 400, "bad_query", "q", "q (the words to search for) is required");
+    if (api_utf8_len(qbuf) > SEARCH_Q_MAX_CHARS)
+        return api_fail(r, 400, "bad_query", "q", "q is longer than %d characters",
+                        SEARCH_Q_MAX_CHARS);
+    if (lb_query_parse(qbuf, &q) != 0)
+        return api_fail(r, 400, "bad_query", "q", "q has more than %d words", LB_QUERY_WORDS_MAX);
+    if ((rc = parse_types(r, &rq.types)) < 0)
+        return rc;
+    if ((rc = api_query(r, "limit", buf, sizeof buf)) < 0)
+        return rc;
+    if (rc == 1) {
+        char *end;
+        long v = strtol(buf, &end, 10);
+        if (!*buf || *end || v < 1 || v > LB_SEARCH_PAGE_MAX)
+            return api_fail(r, 400, "bad_query", "limit", "limit must be 1..%d",
+                            LB_SEARCH_PAGE_MAX);
+        rq.limit = (size_t)v;
+    }
+    if ((rc = api_query(r, "after", buf, sizeof buf)) < 0)
+        return rc;
+    if (rc == 1 && !cursor_parse(buf, &rq.after))
+        return api_fail(r, 400, "bad_query", "after", "after must be a next value of this search");
+
+    struct vis v = {.r = r};
+    if (r->user.role == LB_ROLE_HANDLER) {
+        rq.visible = visible;
+        rq.visible_arg = &v;
+    }
+    struct lb_search_res *res = malloc(sizeof *res);
+    json_t *items = json_array();
+    if (!res || !items) {
+        free(res);
+        json_decref(items);
+        return LB_ENOMEM;
+    }
+    rc = lb_search(t, &rq, res);
+    if (rc == LB_EBUSY) {
+        free(res);
+        json_decref(items);
+        return api_fail(r, 503, "search_unavailable", NULL,
+                        "the search index is being built; try again shortly");
+    }
+    for (size_t i = 0; rc == 0 && i < res->count; i++) {
+        json_t *o = render_hit(r, t, &res->hits[i], &q, &rc);
+        if (o)
+            json_array_append_new(items, o);
+    }
+    json_t *body = rc ? NULL : json_object();
+    if (rc || !body) {
+        free(res);
+        json_decref(items);
+        return rc ? rc : LB_ENOMEM;
+    }
+    json_object_set_new(body, "items", items);
+    if (res->more) {
+        cursor_text(&res->next, buf, sizeof buf);
+        json_object_set_new(body, "next", json_string(buf));
+    } else {
+        json_object_set_new(body, "next", json_null());
+    }
+    free(res);
+    return api_answer(r, 200, body, NULL);
+}
