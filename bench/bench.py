@@ -9,7 +9,7 @@ holds. A figure that was not measured is printed as "not measured" with the
 reason; nothing in the table comes from anywhere but this run.
 
     bench/bench.py            the set of `make bench` (under 10 minutes on 2 cores)
-    bench/bench.py --scale    reads at 10,000 and 10,000,000 contacts (`make bench-scale`)
+    bench/bench.py --scale    reads and search at 10,000 and 10,000,000 contacts (`make bench-scale`)
     bench/bench.py --quick    one short run of each (a smoke test of the driver)
 
 Environment: LB_BUILD_DIR (default ./build), LB_BENCH_SECONDS (wrk run length,
@@ -353,6 +353,24 @@ def main_set():
     else:
         ind_why = "not built (no bench_indicators in %s)" % BUILD
 
+    search_why = None
+    try:
+        index_cost(r)
+    except Exception as e:  # noqa: BLE001
+        search_why = "index cost run failed: %s" % str(e)[:200]
+        log(search_why)
+    search = None
+    if have("bench_scale_gen"):
+        try:
+            root = os.path.abspath(os.environ.get("LB_BENCH_SCALE_DIR",
+                                                  os.path.join(SOURCE, "var", "bench-scale")))
+            search = search_runs(scale_dataset(root, 10000), "10,000 contacts")
+        except Exception as e:  # noqa: BLE001
+            search_why = "search run failed: %s" % str(e)[:200]
+            log(search_why)
+    else:
+        search_why = "bench_scale_gen not built"
+
     api_why = r.get("api_why")
     # --- the table -----------------------------------------------------------
     if "write" in r:
@@ -419,6 +437,17 @@ def main_set():
             Fig(r["mem_base"], "MiB"))
     else:
         row("lotsd heap, 1,000 idle connections", why=api_why, target="≤ 32 MiB")
+    if r.get("idx_on"):
+        row("durable writes with the search index (POST contacts, %d conns)" % CONNS,
+            Fig([x[0] for x in r["idx_on"]], "req/s"), Fig([x[0] for x in r["idx_off"]], "req/s"),
+            "same, lotsd --no-search-index", "≥ 85 % of ceiling",
+            lambda f, q: q is not None and q >= 0.85)
+    else:
+        row("durable writes with the search index", why=search_why, target="≥ 85 % of unindexed")
+    if search:
+        search_rows(10000, *search)
+    else:
+        row("search: two-word query", why=search_why, target="≥ 10,000 q/s, p99 ≤ 10 ms")
     row("reads at 10,000 vs 10,000,000 contacts", why="run `make bench-scale`",
         target="within 2×")
 
@@ -432,8 +461,11 @@ def scale_dataset(root, contacts):
     d = os.path.join(root, str(contacts))
     if os.path.exists(os.path.join(d, "done")):
         with open(os.path.join(d, "done")) as f:
-            log("reusing %s (%s)" % (d, f.read().strip()))
-        return d
+            done = f.read().strip()
+        if "gen=search1" in done:
+            log("reusing %s (%s)" % (d, done))
+            return d
+        log("%s was generated before the search index and localities: generating again" % d)
     subprocess.run(["rm", "-rf", d], check=True)
     os.makedirs(d)
     with open(os.path.join(d, "admin.pw"), "w") as f:
@@ -448,7 +480,7 @@ def scale_dataset(root, contacts):
     took = time.time() - t0
     print(out.strip())
     with open(os.path.join(d, "done"), "w") as f:
-        f.write("generated in %.1f s: %s\n" % (took, out.strip().splitlines()[-1]))
+        f.write("generated in %.1f s: %s gen=search1\n" % (took, out.strip().splitlines()[-1]))
     log("generated %d contacts in %.1f s" % (contacts, took))
     return d
 
@@ -506,6 +538,69 @@ def scale_reads(d, label):
     return rd, hz
 
 
+def search_runs(d, label):
+    """GET /api/v1/search (bench/search_two_words.lua) and GET /healthz,
+    interleaved, RUNS times, on the data set d; then the index's size."""
+    with open(os.path.join(d, "done")) as f:
+        m = dict(kv.split("=") for kv in re.findall(r"\w+=\d+", f.read()))
+    lt = Served(os.path.join(d, "data"))
+    try:
+        tok = lt.login("admin", "bench-admin-password")
+        url = "http://127.0.0.1:%d" % lt.port
+        env = {"LB_TOKEN": tok, "LB_COMPANIES": m["companies"], "LB_LIMIT": "20"}
+        sr, hz = [], []
+        for i in range(RUNS):
+            hz.append(wrk(url, "get_auth.lua", {"LB_PATH": "/healthz"}))
+            sr.append(wrk(url, "search_two_words.lua", env))
+            log("%s search run %d: %.0f q/s p99 %.2f ms, healthz %.0f/s" %
+                (label, i + 1, sr[-1][0], sr[-1][2], hz[-1][0]))
+            if sr[-1][3]:
+                raise RuntimeError("%d non-200 search answers" % sr[-1][3])
+    finally:
+        lt.close()
+    size = None
+    if have("bench_search_size"):
+        out = bench_prog(["bench_search_size", os.path.join(d, "data")], timeout=3600)
+        size = dict((k, float(v)) for k, v in re.findall(r"(\w+)=([\d.]+)", out))
+        log("%s search index: %s" % (label, out.strip()))
+    return sr, hz, size
+
+
+def search_rows(n, sr, hz, size):
+    row("search: two-word query, %s contacts, %d conns (bench/search_two_words.lua)"
+        % ("{:,}".format(n), CONNS), Fig([x[0] for x in sr], "q/s"),
+        Fig([x[0] for x in hz], "req/s"), "GET /healthz", "≥ 10,000 q/s",
+        lambda f, q: f.med >= 10000)
+    row("  search p99 latency", Fig([x[2] for x in sr], "ms"), Fig([x[2] for x in hz], "ms"),
+        "healthz p99", "≤ 10 ms", lambda f, q: f.med <= 10)
+    if size:
+        row("  search index / text indexed (%s MB text, %s postings)"
+            % ("{:,.1f}".format(size["text_bytes"] / 1e6), "{:,.0f}".format(size["postings"])),
+            Fig([size["ratio"]], "×"))
+
+
+def index_cost(results):
+    """Durable POST /cases/{id}/contacts on two fresh lotsd of the same build,
+    one keeping the search index and one with --no-search-index, runs
+    interleaved so both see the same machine."""
+    with Lotsd(serve_args=["--quiet"]) as on, \
+            Lotsd(serve_args=["--quiet", "--no-search-index"]) as off:
+        setups = []
+        for d in (on, off):
+            admin = d.admin_token()
+            lots = d.user(admin, "bench", "lots")
+            co = d.company(lots)
+            setups.append((d, lots, d.case(lots, co["id"])["id"]))
+        res = {"on": [], "off": []}
+        for i in range(RUNS):
+            for (d, lots, case), key in zip(setups, ("on", "off")):
+                res[key].append(wrk("http://127.0.0.1:%d" % d.port, "post_contact.lua",
+                                    {"LB_CASE": str(case), "LB_TOKEN": lots}))
+            log("index cost run %d: with %.0f/s, without %.0f/s" %
+                (i + 1, res["on"][-1][0], res["off"][-1][0]))
+    results["idx_on"], results["idx_off"] = res["on"], res["off"]
+
+
 def main_scale():
     if not have("bench_scale_gen"):
         row("reads at scale", why="bench_scale_gen not built")
@@ -514,9 +609,11 @@ def main_scale():
                                                                               "bench-scale")))
     sizes = [10000, 100000] if QUICK else [10000, 10000000]
     res = {}
+    srch = {}
     for n in sizes:
         d = scale_dataset(root, n)
         res[n] = scale_reads(d, "%d contacts" % n)
+        srch[n] = search_runs(d, "%d contacts" % n)
     small, big = res[sizes[0]], res[sizes[1]]
     for n in sizes:
         rd, hz = res[n]
@@ -527,6 +624,8 @@ def main_scale():
         Fig([x[0] for x in big[0]], "req/s"), Fig([x[0] for x in small[0]], "req/s"),
         "reads at %s" % "{:,}".format(sizes[0]), "≥ 50 % (within 2×)",
         lambda f, q: q is not None and q >= 0.5)
+    for n in sizes:
+        search_rows(n, *srch[n])
 
 
 def main():

@@ -5,7 +5,9 @@
  *
  * DATA_DIR is made by `lotsd init`. The shape is a municipality's, scaled:
  * one company per 10 cases, 10 contacts per case (so GET /cases/{id} answers
- * the same amount of data at every size). Everything goes through the
+ * the same amount of data at every size), each company in one of 16 localities
+ * (the search benchmark's "<locality> lagerhall"). The search index is written
+ * as by lotsd (lb__put), so the set is the size a real one would be. Everything goes through the
  * store's own write path, lb_store_batch with no_sync, 20 companies (2,220
  * records and as many events) per batch; the map grows by itself. An
  * fsync of data.mdb at the end makes it all reach the disk before the
@@ -25,6 +27,12 @@
 #define CASES_PER_COMPANY 10
 #define CONTACTS_PER_CASE 10
 #define COMPANIES_PER_BATCH 20
+
+static const char *const places[16] = {
+    "Norrtälje",  "Hallstavik", "Grisslehamn", "Älmsta",       "Edsbro", "Herräng",
+    "Bergshamra", "Riala",      "Svanberga",   "Spillersboda", "Blidö",  "Furusund",
+    "Gräddö",     "Köpmanholm", "Östhammar",   "Väddö",
+};
 
 static const char summary[] = "Ringde om bygglov för lagerhall i Rimbo. Behöver situationsplan och "
                               "kontrollansvarig; hänvisade till bygglovshandläggaren.";
@@ -57,6 +65,7 @@ static int op_company(lb_txn *t, void *arg)
     char name[64];
     snprintf(name, sizeof name, "Roslagens Bygg %llu AB", (unsigned long long)g->serial);
     co.name = name;
+    co.locality = (char *)places[g->serial % 16];
     co.anonymized_at = LB_TIME_NONE;
     lb_id existing;
     int rc = lb_company_create(t, &ctx, &co, &existing);

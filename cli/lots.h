@@ -136,6 +136,7 @@ LOTS_CMD(lots_cmd_whoami);
 LOTS_CMD(lots_cmd_company_add);
 LOTS_CMD(lots_cmd_company_show);
 LOTS_CMD(lots_cmd_company_find);
+LOTS_CMD(lots_cmd_search);
 LOTS_CMD(lots_cmd_case_open);
 LOTS_CMD(lots_cmd_case_show);
 LOTS_CMD(lots_cmd_case_list);

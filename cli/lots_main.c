@@ -30,6 +30,10 @@ static const struct lots_cmd commands[] = {
     {"company", "find", lots_cmd_company_find, "lots company find TEXT|ORGNR",
      "Söker företag. Ett organisationsnummer söks exakt, annan text som början av\n"
      "namnet (\"malar\" hittar \"Mälar…\")."},
+    {"search", NULL, lots_cmd_search,
+     "lots search ORD… [--type foretag|arende|kontakt|overlamning] [--limit N] [--after MARKÖR]",
+     "Söker i företag, ärenden, kontakter och överlämningar. Varje ord måste finnas;\n"
+     "det sista får vara början av ett ord. Organisationsnummer i valfri form."},
     {"case", "open", lots_cmd_case_open,
      "lots case open --company ID|ORGNR --subject TEXT --category KATEGORI\n"
      "               [--description TEXT] [--at TID]",

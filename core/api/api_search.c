@@ -124,14 +124,17 @@ static int visible(lb_txn *t, int type, lb_id id, void *arg)
 
 /* --- rendering ------------------------------------------------------------------ */
 
+/* Items are written with the JSON writer (jsonw.h): a page of twenty hits
+ * through jansson trees cost more than the query itself. */
+
 /* The text of field f of a record, for the snippet. */
 struct texts {
     const char *t[8];
 };
 
-/* Sets the snippet and its highlights from the first field of order[]
- * that matched (any text field when none did). */
-static void put_snippet(json_t *o, int type, const struct texts *tx, const unsigned *order,
+/* Writes the snippet and its highlights from the first field of order[]
+ * that matched (any text field when none did), and that field's name. */
+static void put_snippet(struct lb_jw *w, int type, const struct texts *tx, const unsigned *order,
                         size_t norder, unsigned matched, const struct lb_query *q)
 {
     unsigned field = 0;
@@ -144,25 +147,29 @@ static void put_snippet(json_t *o, int type, const struct texts *tx, const unsig
     char buf[SNIPPET_CHARS * 4 + 16];
     struct lb_span sp[LB_SNIPPET_SPANS_MAX];
     size_t n = field ? lb_snippet(tx->t[field], q, SNIPPET_CHARS, buf, sizeof buf, sp) : 0;
-    json_object_set_new(o, "snippet", json_string(field ? buf : ""));
-    json_t *hl = json_array();
-    for (size_t i = 0; hl && i < n; i++)
-        json_array_append_new(hl,
-                              json_pack("[II]", (json_int_t)sp[i].start, (json_int_t)sp[i].len));
-    json_object_set_new(o, "highlights", hl ? hl : json_array());
-    const char *fname = field ? lb_search_field_name(type, field) : NULL;
-    json_object_set_new(o, "field", fname ? json_string(fname) : json_null());
+    LB_JW_KSTR(w, "snippet", field ? buf : "");
+    LB_JW_KEY(w, "highlights");
+    lb_jw_arr_begin(w);
+    for (size_t i = 0; i < n; i++) {
+        lb_jw_arr_begin(w);
+        lb_jw_int(w, (int64_t)sp[i].start);
+        lb_jw_int(w, (int64_t)sp[i].len);
+        lb_jw_arr_end(w);
+    }
+    lb_jw_arr_end(w);
+    LB_JW_KSTR(w, "field", field ? lb_search_field_name(type, field) : NULL);
 }
 
-static json_t *fields_json(int type, unsigned mask)
+static void put_fields(struct lb_jw *w, int type, unsigned mask)
 {
-    json_t *a = json_array();
-    for (unsigned f = 1; a && f <= 8; f++) {
+    LB_JW_KEY(w, "fields");
+    lb_jw_arr_begin(w);
+    for (unsigned f = 1; f <= 8; f++) {
         const char *n = (mask & (1u << (f - 1))) ? lb_search_field_name(type, f) : NULL;
         if (n)
-            json_array_append_new(a, json_string(n));
+            lb_jw_str(w, n);
     }
-    return a;
+    lb_jw_arr_end(w);
 }
 
 static const char *unit_name(struct lb_api_req *r, const char *code)
@@ -171,156 +178,143 @@ static const char *unit_name(struct lb_api_req *r, const char *code)
     return u ? u->name_sv : code;
 }
 
-static int render_company(json_t *o, lb_txn *t, lb_id id, const struct lb_search_hit *h,
+static void title2(struct lb_jw *w, const char *a, const char *b)
+{
+    char buf[1024];
+    snprintf(buf, sizeof buf, "%s %s", a, b ? b : "");
+    LB_JW_KSTR(w, "title", buf);
+}
+
+static int render_company(struct lb_jw *w, lb_txn *t, const struct lb_search_hit *h,
                           const struct lb_query *q)
 {
     struct lb_company c = {0};
-    int rc = lb_company_get(t, id, &c);
+    int rc = lb_company_get(t, h->pos.id, &c);
     if (rc)
         return rc;
     char orgnr[16];
     lb_orgnr_format(c.orgnr, orgnr);
-    json_object_set_new(o, "title", json_string(c.name));
+    LB_JW_KSTR(w, "title", c.name);
     struct texts tx = {{NULL, c.name, c.locality, orgnr}};
     static const unsigned order[] = {1, 2, 3};
-    put_snippet(o, LB_SEARCH_COMPANY, &tx, order, 3, h->fields, q);
-    api_json_str(o, "name", c.name);
-    json_object_set_new(o, "orgnr", json_string(orgnr));
-    api_json_str(o, "locality", c.locality);
+    put_snippet(w, LB_SEARCH_COMPANY, &tx, order, 3, h->fields, q);
+    LB_JW_KSTR(w, "name", c.name);
+    LB_JW_KSTR(w, "orgnr", orgnr);
+    LB_JW_KSTR(w, "locality", c.locality);
     lb_company_clear(&c);
     return 0;
 }
 
-/* Number and subject of a case, and its company's name. */
-static int case_brief(lb_txn *t, lb_id id, struct lb_case *k, char num[24])
-{
-    int rc = lb_case_get(t, id, k);
-    if (rc == 0)
-        lb_case_number(k, num, 24);
-    return rc;
-}
-
-static void title2(json_t *o, const char *a, const char *b)
-{
-    char buf[512];
-    snprintf(buf, sizeof buf, "%s %s", a, b ? b : "");
-    json_object_set_new(o, "title", json_string(buf));
-}
-
-static int render_case(json_t *o, lb_txn *t, lb_id id, const struct lb_search_hit *h,
+static int render_case(struct lb_jw *w, lb_txn *t, const struct lb_search_hit *h,
                        const struct lb_query *q)
 {
     struct lb_case k = {0};
     struct lb_company c = {0};
     char num[24];
-    int rc = case_brief(t, id, &k, num);
+    int rc = lb_case_get(t, h->pos.id, &k);
     if (!rc)
         rc = lb_company_get(t, k.company_id, &c);
     if (!rc) {
-        title2(o, num, k.subject);
+        lb_case_number(&k, num, sizeof num);
+        title2(w, num, k.subject);
         struct texts tx = {{NULL, num, k.subject, k.description, k.close_note, c.name, c.locality}};
         static const unsigned order[] = {3, 4, 2, 5, 6, 1};
-        put_snippet(o, LB_SEARCH_CASE, &tx, order, 6, h->fields, q);
-        json_object_set_new(o, "number", json_string(num));
-        api_json_str(o, "subject", k.subject);
-        json_object_set_new(o, "status", json_string(lb_case_status_str(k.status)));
-        json_object_set_new(o, "company_id", json_integer((json_int_t)k.company_id));
-        api_json_str(o, "company_name", c.name);
+        put_snippet(w, LB_SEARCH_CASE, &tx, order, 6, h->fields, q);
+        LB_JW_KSTR(w, "number", num);
+        LB_JW_KSTR(w, "subject", k.subject);
+        LB_JW_KSTR(w, "status", lb_case_status_str(k.status));
+        LB_JW_KINT(w, "company_id", (int64_t)k.company_id);
+        LB_JW_KSTR(w, "company_name", c.name);
     }
     lb_case_clear(&k);
     lb_company_clear(&c);
     return rc;
 }
 
-static int render_contact(json_t *o, lb_txn *t, lb_id id, const struct lb_search_hit *h,
+static int render_contact(struct lb_jw *w, lb_txn *t, const struct lb_search_hit *h,
                           const struct lb_query *q)
 {
     struct lb_contact ct = {0};
     struct lb_case k = {0};
     char num[24];
-    int rc = lb_contact_get(t, id, &ct);
+    int rc = lb_contact_get(t, h->pos.id, &ct);
     if (!rc)
-        rc = case_brief(t, ct.case_id, &k, num);
+        rc = lb_case_get(t, ct.case_id, &k);
     if (!rc) {
-        title2(o, num, k.subject);
+        lb_case_number(&k, num, sizeof num);
+        title2(w, num, k.subject);
         struct texts tx = {{NULL, ct.summary}};
         static const unsigned order[] = {1};
-        put_snippet(o, LB_SEARCH_CONTACT, &tx, order, 1, h->fields, q);
-        json_object_set_new(o, "case_id", json_integer((json_int_t)ct.case_id));
-        json_object_set_new(o, "case_number", json_string(num));
-        api_json_time(o, "at", ct.at);
-        json_object_set_new(o, "channel", json_string(lb_channel_str(ct.channel)));
-        json_object_set_new(o, "direction", json_string(lb_direction_str(ct.direction)));
+        put_snippet(w, LB_SEARCH_CONTACT, &tx, order, 1, h->fields, q);
+        LB_JW_KINT(w, "case_id", (int64_t)ct.case_id);
+        LB_JW_KSTR(w, "case_number", num);
+        API_JW_TIME(w, "at", ct.at);
+        LB_JW_KSTR(w, "channel", lb_channel_str(ct.channel));
+        LB_JW_KSTR(w, "direction", lb_direction_str(ct.direction));
     }
     lb_contact_clear(&ct);
     lb_case_clear(&k);
     return rc;
 }
 
-static int render_handoff(struct lb_api_req *r, json_t *o, lb_txn *t, lb_id id,
+static int render_handoff(struct lb_api_req *r, struct lb_jw *w, lb_txn *t,
                           const struct lb_search_hit *h, const struct lb_query *q)
 {
     struct lb_handoff ho = {0};
     struct lb_case k = {0};
     char num[24];
-    int rc = lb_handoff_get(t, id, &ho);
+    int rc = lb_handoff_get(t, h->pos.id, &ho);
     if (!rc)
-        rc = case_brief(t, ho.case_id, &k, num);
+        rc = lb_case_get(t, ho.case_id, &k);
     if (!rc) {
+        lb_case_number(&k, num, sizeof num);
         const char *un = unit_name(r, ho.unit);
-        title2(o, num, un);
+        title2(w, num, un);
         struct texts tx = {{NULL, ho.note, ho.reference, ho.decision_note, ho.withdraw_note}};
         static const unsigned order[] = {1, 3, 4, 2};
-        put_snippet(o, LB_SEARCH_HANDOFF, &tx, order, 4, h->fields, q);
-        json_object_set_new(o, "case_id", json_integer((json_int_t)ho.case_id));
-        json_object_set_new(o, "case_number", json_string(num));
-        api_json_str(o, "unit", ho.unit);
-        api_json_str(o, "unit_name", un);
-        json_object_set_new(o, "status", json_string(lb_handoff_status_str(ho.status)));
-        api_json_str(o, "reference", ho.reference);
+        put_snippet(w, LB_SEARCH_HANDOFF, &tx, order, 4, h->fields, q);
+        LB_JW_KINT(w, "case_id", (int64_t)ho.case_id);
+        LB_JW_KSTR(w, "case_number", num);
+        LB_JW_KSTR(w, "unit", ho.unit);
+        LB_JW_KSTR(w, "unit_name", un);
+        LB_JW_KSTR(w, "status", lb_handoff_status_str(ho.status));
+        LB_JW_KSTR(w, "reference", ho.reference);
     }
     lb_handoff_clear(&ho);
     lb_case_clear(&k);
     return rc;
 }
 
-static json_t *render_hit(struct lb_api_req *r, lb_txn *t, const struct lb_search_hit *h,
-                          const struct lb_query *q, int *err)
+/* One item; a record the index names but that is gone is a corrupt index. */
+static int render_hit(struct lb_api_req *r, struct lb_jw *w, lb_txn *t,
+                      const struct lb_search_hit *h, const struct lb_query *q)
 {
-    json_t *o = json_object();
-    if (!o) {
-        *err = LB_ENOMEM;
-        return NULL;
-    }
     int type = h->pos.type;
-    json_object_set_new(o, "type", json_string(lb_search_type_name(type)));
-    json_object_set_new(o, "id", json_integer((json_int_t)h->pos.id));
+    lb_jw_obj_begin(w);
+    LB_JW_KSTR(w, "type", lb_search_type_name(type));
+    LB_JW_KINT(w, "id", (int64_t)h->pos.id);
     int rc;
     switch (type) {
     case LB_SEARCH_COMPANY:
-        rc = render_company(o, t, h->pos.id, h, q);
+        rc = render_company(w, t, h, q);
         break;
     case LB_SEARCH_CASE:
-        rc = render_case(o, t, h->pos.id, h, q);
+        rc = render_case(w, t, h, q);
         break;
     case LB_SEARCH_CONTACT:
-        rc = render_contact(o, t, h->pos.id, h, q);
+        rc = render_contact(w, t, h, q);
         break;
     case LB_SEARCH_HANDOFF:
-        rc = render_handoff(r, o, t, h->pos.id, h, q);
+        rc = render_handoff(r, w, t, h, q);
         break;
     default:
         rc = LB_ECORRUPT;
     }
-    json_object_set_new(o, "fields", fields_json(type, h->fields));
-    json_object_set_new(o, "score", json_integer((json_int_t)h->score));
-    api_json_time(o, "created_at", h->pos.created_at);
-    if (rc) {
-        json_decref(o);
-        *err = rc == LB_ENOTFOUND ? LB_ECORRUPT : rc; /* the index names a missing record */
-        return NULL;
-    }
-    return o;
+    put_fields(w, type, h->fields);
+    LB_JW_KINT(w, "score", (int64_t)h->score);
+    API_JW_TIME(w, "created_at", h->pos.created_at);
+    lb_jw_obj_end(w);
+    return rc == LB_ENOTFOUND ? LB_ECORRUPT : rc;
 }
 
 /* --- the handler ---------------------------------------------------------------------- */
@@ -383,37 +377,36 @@ int api_search(struct lb_api_req *r, lb_txn *t)
         rq.visible_arg = &v;
     }
     struct lb_search_res *res = malloc(sizeof *res);
-    json_t *items = json_array();
-    if (!res || !items) {
-        free(res);
-        json_decref(items);
+    if (!res)
         return LB_ENOMEM;
-    }
     rc = lb_search(t, &rq, res);
     if (rc == LB_EBUSY) {
         free(res);
-        json_decref(items);
         return api_fail(r, 503, "search_unavailable", NULL,
                         "the search index is being built; try again shortly");
     }
-    for (size_t i = 0; rc == 0 && i < res->count; i++) {
-        json_t *o = render_hit(r, t, &res->hits[i], &q, &rc);
-        if (o)
-            json_array_append_new(items, o);
-    }
-    json_t *body = rc ? NULL : json_object();
-    if (rc || !body) {
-        free(res);
-        json_decref(items);
-        return rc ? rc : LB_ENOMEM;
-    }
-    json_object_set_new(body, "items", items);
+    struct lb_jw w;
+    lb_jw_init(&w);
+    lb_jw_obj_begin(&w);
+    LB_JW_KEY(&w, "items");
+    lb_jw_arr_begin(&w);
+    for (size_t i = 0; rc == 0 && i < res->count; i++)
+        rc = render_hit(r, &w, t, &res->hits[i], &q);
+    lb_jw_arr_end(&w);
+    LB_JW_KEY(&w, "next");
     if (res->more) {
         cursor_text(&res->next, buf, sizeof buf);
-        json_object_set_new(body, "next", json_string(buf));
+        lb_jw_str(&w, buf);
     } else {
-        json_object_set_new(body, "next", json_null());
+        lb_jw_null(&w);
     }
+    lb_jw_obj_end(&w);
     free(res);
-    return api_answer(r, 200, body, NULL);
+    if (rc) {
+        lb_jw_free(&w);
+        return rc;
+    }
+    rc = api_answer_jw(r, 200, &w, NULL);
+    lb_jw_free(&w);
+    return rc;
 }

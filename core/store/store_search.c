@@ -752,8 +752,8 @@ struct plcur {
 
 /* A query word within one type: the union of its lists. */
 struct term {
-    struct plcur *lists;
-    size_t n;
+    struct plcur *lists; /* qs->all + first, set once every list is collected */
+    size_t first, n;
     bool live;
     uint8_t head[LB__POST];
     unsigned mask;
@@ -768,12 +768,14 @@ struct tstream {
     bool live;
     uint8_t hit[LB__POST];
     unsigned mask;
+    bool bounded; /* lists start at bound (a later window), else at their newest */
+    uint8_t bound[LB__POST];
 };
 
 struct qstate {
     lb_txn *t;
-    struct plcur *all; /* every list of the query */
-    size_t nall;
+    struct plcur *all; /* every list of the query (grown while collecting) */
+    size_t nall, cap;
     struct tstream ts[LB_SEARCH_TYPES];
     size_t nts;
 };
@@ -958,7 +960,8 @@ static int term_lists(struct qstate *qs, MDB_cursor *scan, int type, const char 
     memcpy(pfx + 1, w, wl);
     pfx[1 + wl] = 0;
     MDB_val k = {pl, pfx}, v;
-    tm->lists = qs->all + qs->nall;
+    tm->lists = NULL;
+    tm->first = qs->nall;
     tm->n = 0;
     int rc = mdb_cursor_get(scan, &k, &v, MDB_SET_RANGE);
     size_t got = 0;
@@ -970,6 +973,14 @@ static int term_lists(struct qstate *qs, MDB_cursor *scan, int type, const char 
             kp[k.mv_size - 1] >= 1 && kp[k.mv_size - 1] <= 31) {
             if (got == LB__PREFIX_LISTS || qs->nall == LB__QUERY_LISTS)
                 break; /* a prefix of very many words: the first ones, in key order */
+            if (qs->nall == qs->cap) {
+                size_t ncap = qs->cap ? qs->cap * 2 : 16;
+                struct plcur *na = realloc(qs->all, ncap * sizeof *na);
+                if (!na)
+                    return LB_ENOMEM;
+                qs->all = na;
+                qs->cap = ncap;
+            }
             struct plcur *c = &qs->all[qs->nall];
             memset(c, 0, sizeof *c);
             if ((rc = mdb_cursor_open(qs->t->txn, lb__dbi(qs->t, LB_DB_SEARCH), &c->cur)))
@@ -1028,24 +1039,27 @@ static int qstate_open(struct qstate *qs, const struct lb_search_req *rq)
         }
         if (rc || empty)
             continue; /* a word no list of this type holds: no hit of it */
-        uint8_t bound[LB__POST];
-        bool any = !rq->after.windowed || type_bound(&rq->after.start, type, bound);
-        if (!any)
-            continue;
+        s->bounded = rq->after.windowed;
+        if (s->bounded && !type_bound(&rq->after.start, type, s->bound))
+            continue; /* nothing of this type is older than the window's start */
+        qs->nts++;
+    }
+    mdb_cursor_close(scan);
+    /* Every list is collected (qs->all no longer moves): start the cursors. */
+    for (size_t k = 0; k < qs->nts && !rc; k++) {
+        struct tstream *s = &qs->ts[k];
         for (size_t i = 0; i < s->nterms && !rc; i++) {
             struct term *tm = &s->terms[i];
+            tm->lists = qs->all + tm->first;
             for (size_t j = 0; j < tm->n && !rc; j++) {
-                rc = cur_start(qs->t, &tm->lists[j], rq->after.windowed ? bound : NULL);
+                rc = cur_start(qs->t, &tm->lists[j], s->bounded ? s->bound : NULL);
                 s->ubits |= tm->lists[j].fbit;
             }
             term_head(tm);
         }
         if (!rc)
             rc = ts_find(qs->t, s);
-        if (!rc && s->live)
-            qs->nts++;
     }
-    mdb_cursor_close(scan);
     return rc;
 }
 
@@ -1111,15 +1125,14 @@ int lb_search(lb_txn *t, const struct lb_search_req *rq, struct lb_search_res *o
     if (!rq->q || rq->q->n == 0 || rq->limit == 0)
         return 0;
     size_t limit = rq->limit > LB_SEARCH_PAGE_MAX ? LB_SEARCH_PAGE_MAX : rq->limit;
+    /* Small first, grown as needed: a query usually has a few lists and
+     * stops after a page of hits (large blocks would be mapped and unmapped
+     * by malloc on every query). */
     struct qstate qs = {.t = t};
-    struct whit *w = NULL;
-    qs.all = malloc(LB__QUERY_LISTS * sizeof *qs.all);
-    w = malloc((LB_SEARCH_WINDOW + 1) * sizeof *w);
-    if (!qs.all || !w) {
-        free(qs.all);
-        free(w);
+    size_t wcap = 64;
+    struct whit *w = malloc(wcap * sizeof *w);
+    if (!w)
         return LB_ENOMEM;
-    }
     rc = qstate_open(&qs, rq);
     unsigned umax = 0;
     for (size_t i = 0; i < qs.nts; i++)
@@ -1146,6 +1159,16 @@ int lb_search(lb_txn *t, const struct lb_search_req *rq, struct lb_search_res *o
             }
             if (!vis)
                 continue;
+        }
+        if (n == wcap) {
+            size_t ncap = wcap * 2 > LB_SEARCH_WINDOW + 1 ? LB_SEARCH_WINDOW + 1 : wcap * 2;
+            struct whit *nw = realloc(w, ncap * sizeof *w);
+            if (!nw) {
+                rc = LB_ENOMEM;
+                break;
+            }
+            w = nw;
+            wcap = ncap;
         }
         w[n].h = h;
         w[n].order = n;

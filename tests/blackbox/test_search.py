@@ -25,7 +25,7 @@ import sys
 import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from lbtest import Lotsd, new_orgnr  # noqa: E402
+from lbtest import LOTSD, Lotsd, new_orgnr  # noqa: E402
 
 
 def search(d, tok, q, **params):
@@ -113,6 +113,20 @@ def main():
         assert it["unit_name"] == "Bygglov" and it["reference"] == "BYGG 2026-1234", it
         it = item(d, lots, "dispens", "contact", contact["id"])
         assert it["case_number"] == num and it["channel"] == "phone", it
+        # lots search: the same in a Swedish table.
+        lots_bin = os.path.join(os.path.dirname(LOTSD), "lots")
+        env = dict(os.environ, LOTS_TOKEN=lots, COLUMNS="200", XDG_CONFIG_HOME=d.dir)
+        url = "http://127.0.0.1:%d" % d.port
+        r = subprocess.run([lots_bin, "--server", url, "search", "grisslehamn", "strandsk"],
+                           env=env, capture_output=True, text=True, timeout=30)
+        assert r.returncode == 0 and "Ärende" in r.stdout and num in r.stdout, r
+        assert "strandskyddat" in r.stdout, r.stdout
+        r = subprocess.run([lots_bin, "--server", url, "search", "--type", "foretag", "grisslehamn"],
+                           env=env, capture_output=True, text=True, timeout=30)
+        assert r.returncode == 0 and "Företag" in r.stdout and "Ärende" not in r.stdout, r
+        r = subprocess.run([lots_bin, "--server", url, "search", "nonsensord"], env=env,
+                           capture_output=True, text=True, timeout=30)
+        assert r.returncode == 0 and r.stdout.strip() == "Inga träffar.", r
         # Every word must match; the last one as a prefix only.
         assert found(d, lots, "strand grisslehamn") == []
         assert found(d, lots, "båtvarvet nonsensord") == []
