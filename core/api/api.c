@@ -100,6 +100,15 @@ struct lb_api {
     struct api_batch *done, *done_tail, *spare;
     bool quit;
     lb_ratelimit *login_limit; /* failed logins per username and per client address */
+    /* Password hashing (api_offload): at most hash_slots requests on libuv's
+     * pool at once, the others waiting in order (linked by next), at most
+     * API_HASH_WAIT_MAX of them; requests slowed down (api_offload_after)
+     * wait in delayed, in order of ready_ms, for delay_timer. */
+    unsigned hash_slots, hash_running;
+    struct lb_api_req *hash_head, *hash_tail;
+    size_t hash_waiting;
+    struct lb_api_req *delayed, *delayed_tail;
+    uv_timer_t delay_timer;
     struct auth_entry *auth_cache[AUTH_CACHE_SLOTS];
     struct api_memo *memo[API_MEMO_SLOTS];
     int closing;
@@ -176,16 +185,19 @@ static const char *route_pattern(int i)
     return i == ROUTE_STATIC ? "static" : "unmatched";
 }
 
-/* The metrics labels: each route's pattern, then the static files and the
- * unmatched requests, in route index order. */
-static const char *route_labels[NROUTES + 2];
+/* The metrics labels, in route index order: each route's method and
+ * pattern (GET and PATCH /api/v1/cases/{id} are two series, not one
+ * twice), then the static files (GET) and the unmatched requests (any). */
+static const char *route_labels[NROUTES + 2], *route_methods[NROUTES + 2];
 _Static_assert(NROUTES + 2 <= LB_METRICS_MAX_ROUTES, "raise LB_METRICS_MAX_ROUTES");
 
 static void metrics_init(void)
 {
-    for (int i = 0; i < (int)NROUTES + 2; i++)
+    for (int i = 0; i < (int)NROUTES + 2; i++) {
         route_labels[i] = route_pattern(i);
-    lb_metrics_init(route_labels, NROUTES + 2);
+        route_methods[i] = i < (int)NROUTES ? routes[i].method : i == ROUTE_STATIC ? "GET" : "any";
+    }
+    lb_metrics_init(route_methods, route_labels, NROUTES + 2);
 }
 
 /* Matches path against pattern segment by segment; "{...}" matches one
@@ -430,13 +442,16 @@ static void req_note_take(const struct lb_api_req *r, struct req_note *n)
 
 static void log_request(struct lb_api_req *r, const struct req_note *n, uint64_t us)
 {
-    char ts[32];
-    lb_time_format_rfc3339(lb_time_now(), ts);
-    fprintf(stderr,
-            "ts=%s level=info msg=\"request\" method=%s route=%s status=%d us=%llu batch=%zu "
-            "user=%s peer=%s\n",
-            ts, n->method, route_pattern(r->route_index), r->status, (unsigned long long)us,
-            r->batch, r->authed ? r->user.username : "-", n->peer);
+    struct lb_logfmt f;
+    lb_logfmt_init(&f);
+    lb_logfmt_str(&f, "method", n->method);
+    lb_logfmt_str(&f, "route", route_pattern(r->route_index));
+    lb_logfmt_int(&f, "status", r->status);
+    lb_logfmt_int(&f, "us", (long long)us);
+    lb_logfmt_int(&f, "batch", (long long)r->batch);
+    lb_logfmt_str(&f, "user", r->authed ? r->user.username : "-");
+    lb_logfmt_str(&f, "peer", n->peer);
+    api_log("request", &f);
 }
 
 /* After the answer went to the server: counts it, logs it and frees r. */
@@ -465,6 +480,10 @@ static void send_answer(struct lb_api_req *r, int rc)
         memcpy(extra + 10 + l, "\r\n", 3);
         n = 10 + l + 2;
     }
+    /* Answers hold personal data: never stored by a browser or a proxy. */
+    memcpy(extra + n, "Cache-Control: no-store\r\n", 25);
+    n += 25;
+    extra[n] = '\0';
     if (r->status == 401)
         n += (size_t)snprintf(extra + n, sizeof extra - n, "WWW-Authenticate: Bearer\r\n");
     if (r->status == 429 && r->err.retry_after)
@@ -491,11 +510,12 @@ void api_finish(struct lb_api_req *r, int rc)
     send_answer(r, rc);
 }
 
-void api_log(const char *msg, const char *kv)
+void api_log(const char *msg, const struct lb_logfmt *fields)
 {
-    char ts[32];
+    char ts[32], line[LB_LOGFMT_MAX + 640];
     lb_time_format_rfc3339(lb_time_now(), ts);
-    fprintf(stderr, "ts=%s level=info msg=\"%s\" %s\n", ts, msg, kv ? kv : "");
+    size_t n = lb_logfmt_line(line, sizeof line, ts, "info", msg, fields);
+    fwrite(line, 1, n, stderr);
 }
 
 /* --- group commit --------------------------------------------------------- */
@@ -798,6 +818,14 @@ int api_queue(struct lb_api_req *r, lb_api_op_fn op, void *arg, void (*arg_free)
 
 /* --- thread-pool work (password hashing) ---------------------------------- */
 
+/* argon2id takes 64 MiB and ~100 ms a run: at most hash_slots run at once
+ * (the cores, by default), so 32 parallel logins cost 2 x 64 MiB on two
+ * cores instead of one per pool thread, and the rest wait in order. Beyond
+ * API_HASH_WAIT_MAX waiting, a request is refused with 503 at once. */
+#define API_HASH_WAIT_MAX 256
+
+static void hash_start_next(lb_api *a);
+
 static void work_cb(uv_work_t *w)
 {
     struct lb_api_req *r = w->data;
@@ -807,8 +835,51 @@ static void work_cb(uv_work_t *w)
 static void after_work_cb(uv_work_t *w, int status)
 {
     struct lb_api_req *r = w->data;
+    lb_api *a = r->api;
+    a->hash_running--;
     int rc = status == 0 ? r->after_work(r) : LB_EINTERNAL;
     api_finish(r, rc);
+    hash_start_next(a);
+}
+
+/* Starts waiting hash jobs while a slot is free. A job that cannot be
+ * queued on the pool is answered 500 at once. */
+static void hash_start_next(lb_api *a)
+{
+    while (a->hash_head && a->hash_running < a->hash_slots) {
+        struct lb_api_req *r = a->hash_head;
+        a->hash_head = r->next;
+        if (!a->hash_head)
+            a->hash_tail = NULL;
+        a->hash_waiting--;
+        r->next = NULL;
+        r->work_req.data = r;
+        if (uv_queue_work(a->loop, &r->work_req, work_cb, after_work_cb) != 0) {
+            send_answer(r, LB_EINTERNAL);
+            continue;
+        }
+        a->hash_running++;
+    }
+}
+
+/* Puts r in the hash queue (or refuses it when the queue is full). */
+static int hash_enqueue(struct lb_api_req *r)
+{
+    lb_api *a = r->api;
+    if (a->hash_waiting >= API_HASH_WAIT_MAX) {
+        api_fail(r, 503, "overloaded", NULL, "too many logins at once; try again");
+        r->err.retry_after = 1;
+        return LB_EBUSY;
+    }
+    r->next = NULL;
+    if (a->hash_tail)
+        a->hash_tail->next = r;
+    else
+        a->hash_head = r;
+    a->hash_tail = r;
+    a->hash_waiting++;
+    hash_start_next(a);
+    return LB_API_QUEUED;
 }
 
 int api_offload(struct lb_api_req *r, void (*work)(struct lb_api_req *r),
@@ -816,9 +887,44 @@ int api_offload(struct lb_api_req *r, void (*work)(struct lb_api_req *r),
 {
     r->work = work;
     r->after_work = after;
-    r->work_req.data = r;
-    if (uv_queue_work(r->api->loop, &r->work_req, work_cb, after_work_cb) != 0)
-        return LB_EINTERNAL;
+    return hash_enqueue(r);
+}
+
+static void on_delay(uv_timer_t *h)
+{
+    lb_api *a = h->data;
+    uint64_t now = uv_now(a->loop);
+    while (a->delayed && a->delayed->ready_ms <= now) {
+        struct lb_api_req *r = a->delayed;
+        a->delayed = r->next;
+        if (!a->delayed)
+            a->delayed_tail = NULL;
+        int rc = hash_enqueue(r);
+        if (rc != LB_API_QUEUED)
+            send_answer(r, rc);
+    }
+    if (a->delayed)
+        uv_timer_start(&a->delay_timer, on_delay, a->delayed->ready_ms - now, 0);
+}
+
+int api_offload_after(struct lb_api_req *r, unsigned delay_ms, void (*work)(struct lb_api_req *r),
+                      int (*after)(struct lb_api_req *r))
+{
+    lb_api *a = r->api;
+    r->work = work;
+    r->after_work = after;
+    if (delay_ms == 0)
+        return hash_enqueue(r);
+    /* Every delay is the same, so appending keeps the list in ready order. */
+    r->ready_ms = uv_now(a->loop) + delay_ms;
+    r->next = NULL;
+    if (a->delayed_tail)
+        a->delayed_tail->next = r;
+    else
+        a->delayed = r;
+    a->delayed_tail = r;
+    if (a->delayed == r)
+        uv_timer_start(&a->delay_timer, on_delay, delay_ms, 0);
     return LB_API_QUEUED;
 }
 
@@ -963,6 +1069,13 @@ int api_str(struct lb_api_req *r, json_t *obj, const char *key, bool required, s
     return 0;
 }
 
+/* The times a request gives (when a contact, an opening, a closing or a
+ * decision happened): from 2000-01-01 to one day ahead of the server's
+ * clock, so a clock a little ahead or an evening entry for the next morning
+ * passes, and a year 0001 or 9999 typo does not reach the indicators. */
+#define API_TIME_MIN 946684800000LL /* 2000-01-01T00:00:00Z */
+#define API_TIME_AHEAD (24LL * 3600 * 1000)
+
 int api_time(struct lb_api_req *r, json_t *obj, const char *key, bool required, lb_time *out)
 {
     const char *s;
@@ -972,6 +1085,11 @@ int api_time(struct lb_api_req *r, json_t *obj, const char *key, bool required, 
         return rc;
     if (lb_time_parse_rfc3339(s, out) != 0)
         return api_fail(r, 422, "invalid_time", key, "%s must be an RFC 3339 time", key);
+    if (*out < API_TIME_MIN || *out > r->ctx.now + API_TIME_AHEAD) {
+        *out = LB_TIME_NONE;
+        return api_fail(r, 422, "out_of_range", key,
+                        "%s must be from 2000-01-01 to one day from now", key);
+    }
     return 0;
 }
 
@@ -1400,9 +1518,8 @@ static void serve_static(struct lb_api_req *r)
     struct req_note note;
     req_note_take(r, &note);
     lb_http_respond(r->http, 200, mime_type(file),
-                    "Content-Security-Policy: default-src 'self'\r\n"
-                    "X-Content-Type-Options: nosniff\r\n",
-                    buf, (size_t)st.st_size);
+                    "Content-Security-Policy: default-src 'self'; frame-ancestors 'none'\r\n", buf,
+                    (size_t)st.st_size);
     free(buf);
     req_done(r, &note);
 }
@@ -1503,6 +1620,9 @@ int lb_api_new(uv_loop_t *loop, const struct lb_api_config *cfg, lb_api **out)
         free(a);
         return LB_ENOMEM;
     }
+    a->hash_slots = a->cfg.hash_concurrency ? a->cfg.hash_concurrency : uv_available_parallelism();
+    if (a->hash_slots < 1)
+        a->hash_slots = 1;
     if (cfg->commit_thread) {
         if (uv_mutex_init(&a->mu) != 0)
             goto fail;
@@ -1524,7 +1644,7 @@ int lb_api_new(uv_loop_t *loop, const struct lb_api_config *cfg, lb_api **out)
         a->threaded = true;
     }
     if (uv_check_init(loop, &a->check) != 0 || uv_idle_init(loop, &a->idle) != 0 ||
-        uv_prepare_init(loop, &a->prepare) != 0 ||
+        uv_prepare_init(loop, &a->prepare) != 0 || uv_timer_init(loop, &a->delay_timer) != 0 ||
         (a->threaded && uv_async_init(loop, &a->committed, on_committed) != 0)) {
         if (a->threaded) { /* init fails only on a broken loop */
             stop_thread(a);
@@ -1533,7 +1653,7 @@ int lb_api_new(uv_loop_t *loop, const struct lb_api_config *cfg, lb_api **out)
         goto fail;
     }
     a->have_async = a->threaded;
-    a->check.data = a->idle.data = a->prepare.data = a->committed.data = a;
+    a->check.data = a->idle.data = a->prepare.data = a->committed.data = a->delay_timer.data = a;
     if (a->threaded)
         uv_unref((uv_handle_t *)&a->committed); /* the connections keep the loop alive */
     uv_prepare_start(&a->prepare, on_prepare);
@@ -1578,7 +1698,8 @@ void lb_api_close(lb_api *a, void (*done)(void *arg), void *arg)
     fflush(stderr);
     a->close_done = done;
     a->close_arg = arg;
-    a->closing = async ? 4 : 3;
+    a->closing = async ? 5 : 4;
+    uv_close((uv_handle_t *)&a->delay_timer, on_handle_closed);
     uv_close((uv_handle_t *)&a->check, on_handle_closed);
     uv_close((uv_handle_t *)&a->idle, on_handle_closed);
     uv_close((uv_handle_t *)&a->prepare, on_handle_closed);

@@ -99,10 +99,10 @@ static int case_path_id(struct lb_api_req *r, lb_txn *t, lb_id *id)
     uint32_t serial;
     const char *p = r->params[0];
     if ((p[0] == 'L' || p[0] == 'l') && lb_case_number_parse(p, &year, &serial) == 0) {
-        int rc = lb_case_by_number(t, year, serial, id);
-        if (rc == LB_ENOTFOUND)
-            return api_fail(r, 404, "not_found", NULL, "no such case");
-        return rc;
+        /* A missing number answers exactly like a case the caller may not
+         * see (LB_ENOTFOUND, "no such record"), so a handler cannot tell
+         * which numbers exist outside its units. */
+        return lb_case_by_number(t, year, serial, id);
     }
     return api_path_id(r, 0, id);
 }

@@ -2,10 +2,12 @@
  *
  * Login (POST /sessions) answers a wrong username and a wrong password the
  * same way, 401 invalid_credentials, and verifies a dummy hash for unknown
- * users so that timing does not tell them apart. At most login_max failures
- * per window per username and per client address (lb_ratelimit); beyond
- * that 429 with Retry-After. argon2id runs on the libuv thread pool
- * (api_offload), never on the loop. A session is stored as its token's hash
+ * users so that timing does not tell them apart. Failed logins are limited
+ * per (username, address) and per address (429 with Retry-After) and slow a
+ * username down globally without refusing it (see "sessions" below).
+ * argon2id runs on the libuv thread pool, a bounded number at once
+ * (api_offload), never on the loop. The log names a failed login's user only
+ * when it exists. A session is stored as its token's hash
  * (lb_session_put) in the same group commit as any write, so it survives a
  * restart. Disabling a user or changing its password deletes its sessions,
  * and a login whose verification overlapped such a change is refused when
@@ -91,13 +93,31 @@ static int copy_display_name(struct lb_api_req *r, struct lb_user *u)
 
 /* --- sessions ------------------------------------------------------------- */
 
+/* Failed-login throttling (lb_ratelimit, login_max failures per window):
+ *   - per (username, address): beyond the limit, 429 for that pair, even
+ *     with the right password;
+ *   - per address, over all usernames: beyond it, 429 (one address trying
+ *     many names);
+ *   - per username, over all addresses: beyond it, every login of that name
+ *     waits LOGIN_SLOW_MS before its verification, but is never refused for
+ *     it, so failures from strangers' addresses cannot lock the user out
+ *     of a clean address.
+ * A successful login clears its pair. */
+#define LOGIN_SLOW_MS 1000
+/* Sessions a user keeps at most; a new login revokes the oldest beyond. */
+#define LOGIN_SESSIONS_MAX 20
+
+enum { KEY_PAIR, KEY_ADDR, KEY_USER, NKEYS };
+
 struct login_arg {
     char username[72];
+    char peer[64];
     char *password;
     char hash[crypto_pwhash_STRBYTES];
-    bool known; /* the user exists and is enabled */
+    bool exists; /* a user of that name exists (enabled or not) */
+    bool known;  /* ... and is enabled, with a hash to verify */
     int verified;
-    char keys[2][160]; /* rate-limit keys: username, client address */
+    char keys[NKEYS][160];
     char token[LB_TOKEN_LEN + 1];
     uint8_t token_hash[32];
     lb_time expires_at;
@@ -124,7 +144,8 @@ static void login_work(struct lb_api_req *r)
 /* Stores the session, after checking again, in the transaction that stores
  * it, that the user is still the one whose hash was verified: a password
  * change or a disabling that committed while argon2id ran has revoked the
- * user's sessions already, and must not be outlived by this one. */
+ * user's sessions already, and must not be outlived by this one. Then keeps
+ * the user's newest LOGIN_SESSIONS_MAX sessions. */
 static int op_session_put(lb_txn *t, struct lb_api_req *r)
 {
     struct login_arg *a = r->arg;
@@ -142,6 +163,8 @@ static int op_session_put(lb_txn *t, struct lb_api_req *r)
     s.created_at = r->ctx.now;
     s.expires_at = a->expires_at;
     rc = lb_session_put(t, &s);
+    if (rc == 0)
+        rc = lb_session_trim_user(t, a->username, LOGIN_SESSIONS_MAX, a->token_hash, r->ctx.now);
     if (rc != 0)
         return rc;
     json_t *o = json_object();
@@ -152,21 +175,33 @@ static int op_session_put(lb_txn *t, struct lb_api_req *r)
     return api_answer(r, 201, o, NULL);
 }
 
+/* The log line of a login: the username only when such a user exists (a
+ * password typed into the username field is never logged). */
+static void login_log(const struct login_arg *a, const char *msg)
+{
+    struct lb_logfmt f;
+    lb_logfmt_init(&f);
+    if (a->exists)
+        lb_logfmt_str(&f, "user", a->username);
+    else
+        lb_logfmt_str(&f, "user_known", "false");
+    lb_logfmt_str(&f, "peer", a->peer);
+    api_log(msg, &f);
+}
+
 static int login_after(struct lb_api_req *r)
 {
     struct login_arg *a = r->arg;
     lb_ratelimit *rl = api_login_limit(r);
     lb_time now = lb_time_now();
-    char kv[256];
-    snprintf(kv, sizeof kv, "user=%s peer=%s", a->username, r->http->peer ? r->http->peer : "-");
     if (a->verified != 0 || !a->known) {
-        lb_ratelimit_fail(rl, a->keys[0], now);
-        lb_ratelimit_fail(rl, a->keys[1], now);
-        api_log("login failed", kv);
+        for (int i = 0; i < NKEYS; i++)
+            lb_ratelimit_fail(rl, a->keys[i], now);
+        login_log(a, "login failed");
         return api_fail(r, 401, "invalid_credentials", NULL, "wrong username or password");
     }
-    lb_ratelimit_reset(rl, a->keys[0]);
-    api_log("login", kv);
+    lb_ratelimit_reset(rl, a->keys[KEY_PAIR]);
+    login_log(a, "login");
     if (lb_token_new(a->token, a->token_hash) != 0)
         return LB_EINTERNAL;
     a->expires_at = r->ctx.now + api_session_ms(r);
@@ -187,13 +222,18 @@ int api_session_create(struct lb_api_req *r, lb_txn *t)
         return LB_ENOMEM;
     }
     snprintf(a->username, sizeof a->username, "%s", username);
-    snprintf(a->keys[0], sizeof a->keys[0], "user:%s", username);
-    snprintf(a->keys[1], sizeof a->keys[1], "addr:%s", r->http->peer ? r->http->peer : "");
+    snprintf(a->peer, sizeof a->peer, "%s", r->http->peer ? r->http->peer : "");
+    /* The username cannot hold a NUL, so "user NUL address" names one pair. */
+    int pl = snprintf(a->keys[KEY_PAIR], sizeof a->keys[KEY_PAIR], "pair:%s", username);
+    if (pl > 0 && (size_t)pl + 1 < sizeof a->keys[KEY_PAIR])
+        snprintf(a->keys[KEY_PAIR] + pl, sizeof a->keys[KEY_PAIR] - (size_t)pl, "\x1f%s", a->peer);
+    snprintf(a->keys[KEY_ADDR], sizeof a->keys[KEY_ADDR], "addr:%s", a->peer);
+    snprintf(a->keys[KEY_USER], sizeof a->keys[KEY_USER], "user:%s", username);
     lb_ratelimit *rl = api_login_limit(r);
     unsigned retry = 0, retry2 = 0;
     lb_time now = lb_time_now();
-    int busy1 = lb_ratelimit_check(rl, a->keys[0], now, &retry);
-    int busy2 = lb_ratelimit_check(rl, a->keys[1], now, &retry2);
+    int busy1 = lb_ratelimit_check(rl, a->keys[KEY_PAIR], now, &retry);
+    int busy2 = lb_ratelimit_check(rl, a->keys[KEY_ADDR], now, &retry2);
     if (busy1 != 0 || busy2 != 0) {
         login_arg_free(a);
         api_fail(r, 429, "too_many_attempts", NULL, "too many failed logins; try again later");
@@ -202,8 +242,10 @@ int api_session_create(struct lb_api_req *r, lb_txn *t)
             r->err.retry_after = 1;
         return LB_EBUSY;
     }
+    bool slow = lb_ratelimit_check(rl, a->keys[KEY_USER], now, NULL) != 0;
     struct lb_user u = {0};
     rc = lb_user_get(t, username, &u);
+    a->exists = rc == 0;
     if (rc == 0 && !u.disabled && u.password_hash && strlen(u.password_hash) < sizeof a->hash) {
         a->known = true;
         memcpy(a->hash, u.password_hash, strlen(u.password_hash) + 1);
@@ -215,7 +257,7 @@ int api_session_create(struct lb_api_req *r, lb_txn *t)
     }
     r->arg = a;
     r->arg_free = login_arg_free;
-    return api_offload(r, login_work, login_after);
+    return api_offload_after(r, slow ? LOGIN_SLOW_MS : 0, login_work, login_after);
 }
 
 static int op_session_delete(lb_txn *t, struct lb_api_req *r)
@@ -450,8 +492,12 @@ static int validate_password(struct lb_api_req *r, bool required, const char **p
     rc = lb_password_policy(*pw, &code, msg, sizeof msg);
     if (rc == LB_EINVAL)
         return api_fail(r, 422, code, "password", "%s", msg);
-    if (rc != 0) /* the cracklib dictionary cannot be read: the installation's fault */
-        api_log("password check failed", "error=cracklib_dictionary");
+    if (rc != 0) { /* the cracklib dictionary cannot be read: the installation's fault */
+        struct lb_logfmt f;
+        lb_logfmt_init(&f);
+        lb_logfmt_str(&f, "error", "cracklib_dictionary");
+        api_log("password check failed", &f);
+    }
     return rc;
 }
 
@@ -514,12 +560,35 @@ int api_user_list(struct lb_api_req *r, lb_txn *t)
     return api_answer_list(r, items, p.next);
 }
 
+/* Whether an enabled admin other than the user `except` exists. */
+static int other_admin(lb_txn *t, lb_id except, bool *found)
+{
+    lb_id ids[500];
+    struct lb_page p = {.after = 0, .limit = 500, .ids = ids};
+    *found = false;
+    for (;;) {
+        int rc = lb_user_list(t, &p);
+        if (rc != 0)
+            return rc;
+        for (size_t i = 0; i < p.count && !*found; i++) {
+            struct lb_user u = {0};
+            if ((rc = lb_user_get_id(t, ids[i], &u)) != 0)
+                return rc;
+            *found = u.meta.id != except && u.role == LB_ROLE_ADMIN && !u.disabled;
+            lb_user_clear(&u);
+        }
+        if (*found || !p.next)
+            return 0;
+        p.after = p.next;
+    }
+}
+
 static int op_user_update(lb_txn *t, struct lb_api_req *r)
 {
     struct user_arg *a = r->arg;
     struct lb_user u = {0};
     int rc = lb_user_get(t, a->username, &u);
-    bool revoke = false;
+    bool revoke = false, was_admin = rc == 0 && u.role == LB_ROLE_ADMIN && !u.disabled;
     if (rc == 0 && a->password) {
         rc = api_strdup(&u.password_hash, a->hash);
         u.password_changed_at = r->ctx.now;
@@ -538,6 +607,15 @@ static int op_user_update(lb_txn *t, struct lb_api_req *r)
         rc = copy_display_name(r, &u);
     if (rc == 0 && u.role == LB_ROLE_HANDLER && u.nunits == 0)
         rc = api_fail(r, 422, "missing_field", "units", "a handler needs at least one unit");
+    /* The last enabled admin stays one: nobody could manage users any more
+     * (lotsd admin-reset is the way back when it happens anyway). */
+    if (rc == 0 && was_admin && (u.role != LB_ROLE_ADMIN || u.disabled)) {
+        bool found;
+        rc = other_admin(t, u.meta.id, &found);
+        if (rc == 0 && !found)
+            rc = api_fail(r, 409, "last_admin", NULL,
+                          "the last enabled admin cannot be disabled or given another role");
+    }
     if (rc == 0)
         rc = lb_user_update(t, &r->ctx, &u, a->if_match);
     if (rc == 0 && revoke)

@@ -2,10 +2,11 @@
  *
  * Counters live in this file, updated from the loop thread only (the API
  * runs on one libuv loop), so they need no locks. One lotsd process serves
- * one API, hence file-level state. Exposed: requests by route pattern and
- * status, a request latency histogram, group-commit batch sizes, and the
- * gauges the caller hands in (open connections, events published, replay
- * requests, the last committed sequence number). */
+ * one API, hence file-level state. Exposed: requests by method, route
+ * pattern and status (each (method, route) one series), a request latency
+ * histogram, group-commit batch sizes, and the gauges the caller hands in
+ * (open connections, events published, replay requests, the last committed
+ * sequence number). */
 #include "lotsbok/metrics.h"
 
 #include <stdarg.h>
@@ -28,6 +29,7 @@ static const size_t batch_bounds[] = {1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 102
 #define NBATCH (sizeof batch_bounds / sizeof batch_bounds[0])
 
 static struct {
+    const char *const *methods;
     const char *const *labels;
     size_t nroutes;
     uint64_t requests[MAX_ROUTES][NSTATUS];
@@ -39,9 +41,10 @@ static struct {
     uint64_t batch_sum, batch_count;
 } m;
 
-void lb_metrics_init(const char *const *labels, size_t nroutes)
+void lb_metrics_init(const char *const *methods, const char *const *labels, size_t nroutes)
 {
     memset(&m, 0, sizeof m);
+    m.methods = methods;
     m.labels = labels;
     m.nroutes = nroutes < MAX_ROUTES ? nroutes : MAX_ROUTES;
 }
@@ -116,16 +119,21 @@ char *lb_metrics_render(const struct lb_metrics_gauges *g)
     struct tbuf b = {.p = malloc(16384), .cap = 16384};
     if (!b.p)
         return NULL;
-    tb_printf(&b, "# HELP lotsd_http_requests_total HTTP requests by route and status.\n"
+    tb_printf(&b, "# HELP lotsd_http_requests_total HTTP requests by method, route and status.\n"
                   "# TYPE lotsd_http_requests_total counter\n");
     for (size_t i = 0; i < m.nroutes; i++) {
         for (size_t s = 0; s + 1 < NSTATUS; s++)
             if (m.requests[i][s])
-                tb_printf(&b, "lotsd_http_requests_total{route=\"%s\",status=\"%d\"} %llu\n",
-                          m.labels[i], statuses[s], (unsigned long long)m.requests[i][s]);
+                tb_printf(&b,
+                          "lotsd_http_requests_total{method=\"%s\",route=\"%s\",status=\"%d\"} "
+                          "%llu\n",
+                          m.methods[i], m.labels[i], statuses[s],
+                          (unsigned long long)m.requests[i][s]);
         if (m.other_status[i])
-            tb_printf(&b, "lotsd_http_requests_total{route=\"%s\",status=\"other\"} %llu\n",
-                      m.labels[i], (unsigned long long)m.other_status[i]);
+            tb_printf(&b,
+                      "lotsd_http_requests_total{method=\"%s\",route=\"%s\",status=\"other\"} "
+                      "%llu\n",
+                      m.methods[i], m.labels[i], (unsigned long long)m.other_status[i]);
     }
     tb_printf(&b, "# HELP lotsd_http_request_duration_seconds Time from first byte to answer.\n"
                   "# TYPE lotsd_http_request_duration_seconds histogram\n");

@@ -1,6 +1,7 @@
-/* lotsd_main.c: the lotsd program: init, serve, backup, check.
+/* lotsd_main.c: the lotsd program: init, serve, backup, check, admin-reset.
  *
  *   lotsd init   --data DIR --admin NAME --password-file FILE
+ *   lotsd admin-reset --data DIR --user NAME --password-file FILE
  *   lotsd serve  --data DIR [--listen 127.0.0.1:8080] [--pub tcp://127.0.0.1:7701]
  *                [--replay tcp://127.0.0.1:7702] [--web DIR] [--units SPEC]
  *                [--session-hours N] [--login-window SECONDS] [--curve-keys DIR]
@@ -19,6 +20,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,23 +39,27 @@
 #include "lotsbok/demo.h"
 #include "lotsbok/error.h"
 #include "lotsbok/http_server.h"
+#include "lotsbok/logfmt.h"
 #include "lotsbok/publisher.h"
 #include "lotsbok/store.h"
 #include "lotsbok/timeutil.h"
 
-static void log_line(const char *level, const char *msg, const char *kv)
+/* One log line; msg and every field escaped (lotsbok/logfmt.h). */
+static void log_line(const char *level, const char *msg, const struct lb_logfmt *fields)
 {
-    char ts[32];
+    char ts[32], line[LB_LOGFMT_MAX + 640];
     lb_time_format_rfc3339(lb_time_now(), ts);
-    fprintf(stderr, "ts=%s level=%s msg=\"%s\"%s%s\n", ts, level, msg, kv ? " " : "", kv ? kv : "");
+    fwrite(line, 1, lb_logfmt_line(line, sizeof line, ts, level, msg, fields), stderr);
     fflush(stderr);
 }
 
 static void die(const char *msg, int err)
 {
-    char kv[256];
-    snprintf(kv, sizeof kv, "error=\"%s\"", err ? lb_strerror(err) : "");
-    log_line("error", msg, err ? kv : NULL);
+    struct lb_logfmt f;
+    lb_logfmt_init(&f);
+    if (err)
+        lb_logfmt_str(&f, "error", lb_strerror(err));
+    log_line("error", msg, &f);
     exit(1);
 }
 
@@ -111,6 +117,17 @@ static int read_password(const char *file, char *buf, size_t len)
     return buf[0] ? 0 : -1;
 }
 
+/* An admin's name: 1-64 of a-z 0-9 . _ - and not the service user's. */
+static bool admin_name_ok(const char *name)
+{
+    size_t l = strlen(name);
+    bool ok = l >= 1 && l <= 64 && strcmp(name, "worker") != 0;
+    for (const char *p = name; *p; p++)
+        ok = ok && ((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '.' ||
+                    *p == '_' || *p == '-');
+    return ok;
+}
+
 static int cmd_init(int argc, char **argv)
 {
     static const struct option opts[] = {{"data", required_argument, 0, 'd'},
@@ -143,13 +160,8 @@ static int cmd_init(int argc, char **argv)
         fputs(usage_init, stderr);
         return 2;
     }
-    size_t al = strlen(admin);
-    bool name_ok = al >= 1 && al <= 64 && strcmp(admin, "worker") != 0;
-    for (const char *p = admin; *p; p++)
-        name_ok = name_ok && ((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '.' ||
-                              *p == '_' || *p == '-');
     int rc;
-    if (!name_ok) {
+    if (!admin_name_ok(admin)) {
         fprintf(stderr, "lotsd init: the admin name must be 1-64 of a-z 0-9 . _ - "
                         "(and not 'worker')\n");
         return 2;
@@ -216,6 +228,127 @@ static int cmd_init(int argc, char **argv)
     return 0;
 }
 
+/* --- admin-reset ----------------------------------------------------------- */
+
+static const char usage_admin_reset[] =
+    "usage: lotsd admin-reset --data DIR --user NAME --password-file FILE\n"
+    "Recovers an installation nobody can administer any more: the user NAME\n"
+    "(created when missing) gets the password in FILE (first line; the password\n"
+    "rules of init) and the role admin, is enabled, and loses its sessions. Meant\n"
+    "for when lotsd is stopped (it is also safe while lotsd serves).\n";
+
+struct reset_arg {
+    const char *user;
+    char hash[256];
+    bool created;
+};
+
+static int op_admin_reset(lb_txn *t, void *p)
+{
+    struct reset_arg *a = p;
+    lb_time now = lb_time_now();
+    struct lb_ctx ctx = {.actor = "admin-reset", .now = now};
+    struct lb_user u = {0};
+    int rc = lb_user_get(t, a->user, &u);
+    a->created = rc == LB_ENOTFOUND;
+    if (a->created) {
+        struct lb_user n = {.username = (char *)a->user,
+                            .password_hash = a->hash,
+                            .role = LB_ROLE_ADMIN,
+                            .password_changed_at = now};
+        return lb_user_create(t, &ctx, &n);
+    }
+    char *hash = rc == 0 ? strdup(a->hash) : NULL;
+    if (rc == 0 && !hash)
+        rc = LB_ENOMEM;
+    if (rc == 0) {
+        free(u.password_hash);
+        u.password_hash = hash;
+        u.role = LB_ROLE_ADMIN;
+        u.disabled = false;
+        u.password_changed_at = now;
+        rc = lb_user_update(t, &ctx, &u, 0);
+    }
+    if (rc == 0)
+        rc = lb_session_delete_user(t, a->user);
+    lb_user_clear(&u);
+    return rc;
+}
+
+static int cmd_admin_reset(int argc, char **argv)
+{
+    static const struct option opts[] = {{"data", required_argument, 0, 'd'},
+                                         {"user", required_argument, 0, 'u'},
+                                         {"password-file", required_argument, 0, 'p'},
+                                         {"help", no_argument, 0, 'h'},
+                                         {0, 0, 0, 0}};
+    const char *data = NULL, *pwfile = NULL;
+    struct reset_arg a = {0};
+    int c;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (c) {
+        case 'd':
+            data = optarg;
+            break;
+        case 'u':
+            a.user = optarg;
+            break;
+        case 'p':
+            pwfile = optarg;
+            break;
+        case 'h':
+            fputs(usage_admin_reset, stdout);
+            return 0;
+        default:
+            fputs(usage_admin_reset, stderr);
+            return 2;
+        }
+    }
+    if (!data || !a.user || !pwfile) {
+        fputs(usage_admin_reset, stderr);
+        return 2;
+    }
+    if (!admin_name_ok(a.user)) {
+        fprintf(stderr, "lotsd admin-reset: the name must be 1-64 of a-z 0-9 . _ - "
+                        "(and not 'worker')\n");
+        return 2;
+    }
+    char password[1100], why[256];
+    const char *code;
+    if (read_password(pwfile, password, sizeof password) != 0) {
+        fprintf(stderr, "lotsd admin-reset: cannot read a password from %s\n", pwfile);
+        return 2;
+    }
+    int rc = lb_password_policy(password, &code, why, sizeof why);
+    if (rc != 0) {
+        fprintf(stderr, "lotsd admin-reset: the password in %s is refused: %s\n", pwfile, why);
+        sodium_memzero(password, sizeof password);
+        return rc == LB_EINVAL ? 2 : 1;
+    }
+    if (lb_auth_init() != 0)
+        die("libsodium failed to initialise", 0);
+    rc = lb_password_hash(password, a.hash, sizeof a.hash);
+    sodium_memzero(password, sizeof password);
+    if (rc != 0)
+        die("cannot hash the password", rc);
+    lb_store *s = NULL;
+    if ((rc = lb_store_open(data, NULL, &s)) != 0) {
+        fprintf(stderr, "lotsd admin-reset: cannot open the environment in %s: %s\n", data,
+                lb_strerror(rc));
+        return 1;
+    }
+    rc = lb_store_run(s, op_admin_reset, &a);
+    lb_store_close(s);
+    sodium_memzero(a.hash, sizeof a.hash);
+    if (rc != 0) {
+        fprintf(stderr, "lotsd admin-reset: %s\n", lb_strerror(rc));
+        return 1;
+    }
+    printf("lotsd: '%s' is %s admin with the new password; its sessions are revoked\n", a.user,
+           a.created ? "a new" : "again an enabled");
+    return 0;
+}
+
 /* --- serve ----------------------------------------------------------------- */
 
 static const char usage_serve[] =
@@ -229,6 +362,10 @@ static const char usage_serve[] =
     "  --login-window SECONDS failed-login window, 10 failures each (default 60)\n"
     "  --curve-keys DIR       CURVE keys for the event sockets (lotsd keygen); required to\n"
     "                         bind --pub or --replay beyond loopback\n"
+    "  --max-conns-per-peer N connections one address (IPv6: one /64) may hold\n"
+    "                         (default 256; 0: no limit, e.g. behind a reverse proxy)\n"
+    "  --hash-concurrency N   password hashes computed at once (default: the cores)\n"
+    "  --first-byte-timeout SECONDS  close a new connection silent this long (default 10)\n"
     "  --no-sync              do not sync commits (benchmarks of the ceiling only)\n"
     "  --no-search-index      writes keep no search index, which is marked missing and\n"
     "                         rebuilt at the next start (benchmarks of its cost only)\n"
@@ -288,9 +425,10 @@ static void on_signal(uv_signal_t *h, int signum)
     struct server *sv = h->data;
     if (sv->stopping)
         return;
-    char kv[32];
-    snprintf(kv, sizeof kv, "signal=%d", signum);
-    log_line("info", "stopping", kv);
+    struct lb_logfmt f;
+    lb_logfmt_init(&f);
+    lb_logfmt_int(&f, "signal", signum);
+    log_line("info", "stopping", &f);
     stop_serving(sv);
 }
 
@@ -316,6 +454,9 @@ static int cmd_serve(int argc, char **argv)
                                          {"units", required_argument, 0, 'u'},
                                          {"session-hours", required_argument, 0, 's'},
                                          {"login-window", required_argument, 0, 'L'},
+                                         {"max-conns-per-peer", required_argument, 0, 'P'},
+                                         {"hash-concurrency", required_argument, 0, 'H'},
+                                         {"first-byte-timeout", required_argument, 0, 'F'},
                                          {"no-sync", no_argument, 0, 'n'},
                                          {"no-search-index", no_argument, 0, 'S'},
                                          {"quiet", no_argument, 0, 'q'},
@@ -324,7 +465,8 @@ static int cmd_serve(int argc, char **argv)
                                          {0, 0, 0, 0}};
     const char *data = NULL, *listen = "127.0.0.1:8080", *pub = "tcp://127.0.0.1:7701",
                *replay = "tcp://127.0.0.1:7702", *web = NULL, *units = NULL, *curve_dir = NULL;
-    long session_hours = 12, login_window = 60;
+    long session_hours = 12, login_window = 60, per_peer = 256, hash_concurrency = 0,
+         first_byte = 10;
     bool no_sync = false, quiet = false, no_search = false;
     int c;
     char *end;
@@ -359,6 +501,27 @@ static int cmd_serve(int argc, char **argv)
             login_window = strtol(optarg, &end, 10);
             if (*end || login_window < 1 || login_window > 86400) {
                 fprintf(stderr, "lotsd serve: --login-window must be 1..86400 seconds\n");
+                return 2;
+            }
+            break;
+        case 'P':
+            per_peer = strtol(optarg, &end, 10);
+            if (*end || per_peer < 0 || per_peer > 1000000) {
+                fprintf(stderr, "lotsd serve: --max-conns-per-peer must be 0..1000000\n");
+                return 2;
+            }
+            break;
+        case 'F':
+            first_byte = strtol(optarg, &end, 10);
+            if (*end || first_byte < 1 || first_byte > 3600) {
+                fprintf(stderr, "lotsd serve: --first-byte-timeout must be 1..3600 seconds\n");
+                return 2;
+            }
+            break;
+        case 'H':
+            hash_concurrency = strtol(optarg, &end, 10);
+            if (*end || hash_concurrency < 1 || hash_concurrency > 64) {
+                fprintf(stderr, "lotsd serve: --hash-concurrency must be 1..64\n");
                 return 2;
             }
             break;
@@ -450,16 +613,21 @@ static int cmd_serve(int argc, char **argv)
     acfg.log_requests = !quiet;
     acfg.data_dir = data;
     acfg.commit_thread = true;
+    acfg.hash_concurrency = (unsigned)hash_concurrency;
     acfg.store_lost = on_store_lost;
     acfg.store_lost_arg = &sv;
     if ((rc = lb_api_new(sv.loop, &acfg, &sv.api)) != 0)
         die("cannot create the API", rc);
     struct lb_http_config hcfg;
     lb_http_config_default(&hcfg);
+    hcfg.max_per_peer = per_peer ? (unsigned)per_peer : UINT_MAX;
+    hcfg.first_byte_timeout_ms = (uint64_t)first_byte * 1000;
     if ((rc = lb_http_server_start(sv.loop, listen, &hcfg, lb_api_handle, sv.api, &sv.http)) != 0) {
-        char kv[300];
-        snprintf(kv, sizeof kv, "listen=%s error=\"%d\"", listen, rc);
-        log_line("error", "cannot listen", kv);
+        struct lb_logfmt f;
+        lb_logfmt_init(&f);
+        lb_logfmt_str(&f, "listen", listen);
+        lb_logfmt_str(&f, "error", lb_strerror(rc));
+        log_line("error", "cannot listen", &f);
         return 1;
     }
     lb_api_set_server(sv.api, sv.http);
@@ -468,12 +636,16 @@ static int cmd_serve(int argc, char **argv)
     sv.sigterm.data = sv.sigint.data = &sv;
     uv_signal_start(&sv.sigterm, on_signal, SIGTERM);
     uv_signal_start(&sv.sigint, on_signal, SIGINT);
-    char kv[512];
-    snprintf(kv, sizeof kv, "port=%d listen=%s pub=%s replay=%s seq=%llu sync=%s curve=%s",
-             lb_http_server_port(sv.http), listen, pub, replay,
-             (unsigned long long)lb_store_last_seq(sv.store), no_sync ? "off" : "on",
-             curve_dir ? "on" : "off");
-    log_line("info", "listening", kv);
+    struct lb_logfmt f;
+    lb_logfmt_init(&f);
+    lb_logfmt_int(&f, "port", lb_http_server_port(sv.http));
+    lb_logfmt_str(&f, "listen", listen);
+    lb_logfmt_str(&f, "pub", pub);
+    lb_logfmt_str(&f, "replay", replay);
+    lb_logfmt_int(&f, "seq", (long long)lb_store_last_seq(sv.store));
+    lb_logfmt_str(&f, "sync", no_sync ? "off" : "on");
+    lb_logfmt_str(&f, "curve", curve_dir ? "on" : "off");
+    log_line("info", "listening", &f);
 
     uv_run(sv.loop, UV_RUN_DEFAULT);
 
@@ -784,7 +956,8 @@ static const char usage_main[] =
     "  check   verify an environment's consistency\n"
     "  keygen  make the CURVE keys of the event sockets\n"
     "  reindex rebuild the search index\n"
-    "  demo    fill a fresh environment with a year of demo data\n";
+    "  demo    fill a fresh environment with a year of demo data\n"
+    "  admin-reset  give a user the role admin and a new password (locked out)\n";
 
 int main(int argc, char **argv)
 {
@@ -808,6 +981,8 @@ int main(int argc, char **argv)
         return cmd_keygen(argc, argv);
     if (strcmp(cmd, "reindex") == 0)
         return cmd_reindex(argc, argv);
+    if (strcmp(cmd, "admin-reset") == 0)
+        return cmd_admin_reset(argc, argv);
     if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
         fputs(usage_main, stdout);
         return 0;

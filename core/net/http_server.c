@@ -23,7 +23,16 @@
  * whose queued, unwritten bytes exceed max_pending_write stops reading and
  * stops parsing until they drain below half of it.
  *
- * The one timer per connection means, by state: idle_timeout_ms while idle
+ * Connections are counted per peer (an IPv4 address, or an IPv6 /64, which
+ * one client usually holds whole) in an open-addressing table keyed by
+ * SipHash with a random key; beyond max_per_peer a new connection is
+ * answered 503 and closed like one beyond max_connections, so one client
+ * cannot take every slot. Refusals are logged at most once per
+ * LB_HTTP_REFUSAL_LOG_MS, with the count since the last line.
+ *
+ * The one timer per connection means, by state: first_byte_timeout_ms from
+ * accepting until the first byte (then close: a connection that sends
+ * nothing holds a slot for no longer), idle_timeout_ms while idle
  * between requests (then close), request_timeout_ms from a request's first
  * byte (then 408 and close), nothing while the request is at the handler, and
  * a short linger after the server's own "close" answer, during which the
@@ -35,8 +44,10 @@
  * the peer is gone, and its answer is dropped. */
 #include "lotsbok/http_server.h"
 #include "lotsbok/error.h"
+#include "lotsbok/logfmt.h"
 
 #include <http_parser.h>
+#include <sodium.h>
 
 #include <stdbool.h>
 #include <stdio.h>
@@ -51,6 +62,7 @@
 #define LB_HTTP_WBLOCK_SMALL 16384     /* size of the pooled write blocks */
 #define LB_HTTP_WBLOCK_POOL 256        /* pooled write blocks kept at most */
 #define LB_HTTP_ARENA_KEEP (64 * 1024) /* arena kept between requests at most */
+#define LB_HTTP_REFUSAL_LOG_MS 10000   /* at most one "refused" log line per this */
 
 enum lb_http_piece { PIECE_NONE, PIECE_URL, PIECE_FIELD, PIECE_VALUE };
 
@@ -79,6 +91,8 @@ struct lb_http_conn {
     http_parser parser;
     lb_http_req req;
     char peer[64];
+    uint8_t peer_key[16]; /* IPv4 as ::ffff:a.b.c.d, IPv6 as its /64 */
+    bool peer_counted;    /* counts in the server's peer table */
 
     /* The request being parsed: URL, header names and values, path, query
      * and body, each NUL-terminated, one after another. */
@@ -118,6 +132,11 @@ struct lb_http_conn {
     bool in_parse;   /* conn_parse is on the stack */
 };
 
+struct lb_http_peer {
+    uint8_t key[16];
+    uint32_t count; /* 0: the slot is free */
+};
+
 struct lb_http_server {
     uv_loop_t *loop;
     uv_tcp_t listen;
@@ -138,6 +157,14 @@ struct lb_http_server {
     unsigned npool;
     char *scratch; /* response heads are formatted here */
     size_t scratch_cap;
+    /* Counted connections per peer: open addressing, linear probing,
+     * backward-shift deletion; peers_cap a power of two, at least twice
+     * max_connections, so the table is never more than half full. */
+    struct lb_http_peer *peers;
+    size_t peers_cap;
+    uint8_t peer_hash_key[crypto_shorthash_KEYBYTES];
+    uint64_t refused;           /* connections refused since the last log line */
+    uint64_t refusal_logged_ms; /* uv_now of that line; 0: none yet */
     time_t date_sec;
     char date[40];
     char rbuf[LB_HTTP_READ_BUF];
@@ -155,7 +182,9 @@ void lb_http_config_default(struct lb_http_config *cfg)
     cfg->max_header = 80 * 1024;
     cfg->request_timeout_ms = 10000;
     cfg->idle_timeout_ms = 60000;
+    cfg->first_byte_timeout_ms = 10000;
     cfg->max_connections = 10000;
+    cfg->max_per_peer = 256;
     cfg->max_pending_write = 1024 * 1024;
 }
 
@@ -318,6 +347,7 @@ static void server_free(lb_http_server *s)
         free(wb);
     }
     free(s->scratch);
+    free(s->peers);
     free(s);
 }
 
@@ -343,6 +373,94 @@ static void listen_close_cb(uv_handle_t *h)
         return;
     }
     server_maybe_done(s);
+}
+
+/* ---- connections per peer ---- */
+
+static size_t peer_home(const lb_http_server *s, const uint8_t key[16])
+{
+    uint8_t h[crypto_shorthash_BYTES];
+    crypto_shorthash(h, key, 16, s->peer_hash_key);
+    uint64_t v;
+    memcpy(&v, h, sizeof v);
+    return (size_t)v & (s->peers_cap - 1);
+}
+
+/* The slot holding key, or the free slot where it would go. */
+static struct lb_http_peer *peer_slot(lb_http_server *s, const uint8_t key[16])
+{
+    size_t i = peer_home(s, key);
+    while (s->peers[i].count && memcmp(s->peers[i].key, key, 16) != 0)
+        i = (i + 1) & (s->peers_cap - 1);
+    return &s->peers[i];
+}
+
+/* Counts c against its peer; false (nothing counted) when the peer is at
+ * max_per_peer already. */
+static bool peer_take(lb_http_server *s, struct lb_http_conn *c)
+{
+    struct lb_http_peer *p = peer_slot(s, c->peer_key);
+    if (p->count >= s->cfg.max_per_peer)
+        return false;
+    if (p->count == 0)
+        memcpy(p->key, c->peer_key, 16);
+    p->count++;
+    c->peer_counted = true;
+    return true;
+}
+
+static void peer_release(lb_http_server *s, struct lb_http_conn *c)
+{
+    if (!c->peer_counted)
+        return;
+    c->peer_counted = false;
+    struct lb_http_peer *p = peer_slot(s, c->peer_key);
+    if (p->count == 0 || --p->count > 0)
+        return;
+    /* Backward-shift deletion: move later entries of the run into the hole
+     * when their home does not lie cyclically in (hole, their slot]. */
+    size_t mask = s->peers_cap - 1, hole = (size_t)(p - s->peers), i = hole;
+    for (;;) {
+        i = (i + 1) & mask;
+        if (!s->peers[i].count)
+            break;
+        size_t home = peer_home(s, s->peers[i].key);
+        bool stays = hole <= i ? (home > hole && home <= i) : (home > hole || home <= i);
+        if (stays)
+            continue;
+        s->peers[hole] = s->peers[i];
+        s->peers[i].count = 0;
+        hole = i;
+    }
+}
+
+/* One log line of the server (logfmt, values escaped). */
+static void srv_log(const char *level, const char *msg, const struct lb_logfmt *f)
+{
+    char ts[32], line[LB_LOGFMT_MAX + 640];
+    time_t t = time(NULL);
+    struct tm tm;
+    if (!gmtime_r(&t, &tm) || !strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tm))
+        snprintf(ts, sizeof ts, "%lld", (long long)t);
+    fwrite(line, 1, lb_logfmt_line(line, sizeof line, ts, level, msg, f), stderr);
+}
+
+/* Logs a refused connection, at most once per LB_HTTP_REFUSAL_LOG_MS with
+ * the number refused since the last line. */
+static void log_refusal(lb_http_server *s, const struct lb_http_conn *c, const char *reason)
+{
+    s->refused++;
+    uint64_t now = uv_now(s->loop);
+    if (s->refusal_logged_ms && now - s->refusal_logged_ms < LB_HTTP_REFUSAL_LOG_MS)
+        return;
+    struct lb_logfmt f;
+    lb_logfmt_init(&f);
+    lb_logfmt_str(&f, "peer", c->peer);
+    lb_logfmt_str(&f, "reason", reason);
+    lb_logfmt_int(&f, "refused", (long long)s->refused);
+    srv_log("warn", "connection refused", &f);
+    s->refused = 0;
+    s->refusal_logged_ms = now ? now : 1;
 }
 
 static void conn_free(struct lb_http_conn *c)
@@ -382,6 +500,7 @@ static void conn_close(struct lb_http_conn *c)
         c->srv->nconns--;
         c->counted = false;
     }
+    peer_release(c->srv, c);
     c->closes_pending = 2;
     uv_close((uv_handle_t *)&c->tcp, conn_close_cb);
     uv_close((uv_handle_t *)&c->timer, conn_close_cb);
@@ -551,7 +670,7 @@ static void conn_send(struct lb_http_conn *c, int status, const char *content_ty
         PUTS("\r\nConnection: close\r\n");
     else
         PUTS("\r\nConnection: keep-alive\r\n");
-    PUTS("X-Content-Type-Options: nosniff\r\n");
+    PUTS("X-Content-Type-Options: nosniff\r\nReferrer-Policy: no-referrer\r\n");
 #undef PUTS
 #undef PUT
     if (exlen) {
@@ -581,7 +700,8 @@ static void conn_error(struct lb_http_conn *c, int status, const char *code, con
     c->in_msg = false;
     c->finishing = true;
     c->inlen = 0;
-    conn_send(c, status, "application/json", NULL, body, (size_t)n, true, false);
+    conn_send(c, status, "application/json", "Cache-Control: no-store\r\n", body, (size_t)n, true,
+              false);
     if (!c->closing)
         conn_timer_start(c, c->srv->cfg.idle_timeout_ms);
 }
@@ -1006,24 +1126,43 @@ static int on_message_complete(http_parser *p)
 
 /* ---- accepting ---- */
 
+/* The peer's address as text, and its key in the peer table: an IPv4
+ * address as ::ffff:a.b.c.d, an IPv6 address by its /64 (an IPv4-mapped
+ * IPv6 address as the IPv4 address it is). */
 static void peer_name(struct lb_http_conn *c)
 {
     struct sockaddr_storage ss;
     int len = sizeof(ss);
     strcpy(c->peer, "unknown");
+    memset(c->peer_key, 0, sizeof c->peer_key);
     if (uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&ss, &len) < 0)
         return;
-    if (ss.ss_family == AF_INET)
-        uv_ip4_name((struct sockaddr_in *)&ss, c->peer, sizeof(c->peer));
-    else if (ss.ss_family == AF_INET6)
-        uv_ip6_name((struct sockaddr_in6 *)&ss, c->peer, sizeof(c->peer));
+    if (ss.ss_family == AF_INET) {
+        struct sockaddr_in *in = (struct sockaddr_in *)&ss;
+        uv_ip4_name(in, c->peer, sizeof(c->peer));
+        c->peer_key[10] = c->peer_key[11] = 0xff;
+        memcpy(c->peer_key + 12, &in->sin_addr, 4);
+    } else if (ss.ss_family == AF_INET6) {
+        struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
+        uv_ip6_name(in6, c->peer, sizeof(c->peer));
+        static const uint8_t v4mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+        if (memcmp(in6->sin6_addr.s6_addr, v4mapped, 12) == 0)
+            memcpy(c->peer_key, in6->sin6_addr.s6_addr, 16);
+        else
+            memcpy(c->peer_key, in6->sin6_addr.s6_addr, 8);
+    }
 }
 
 static void connection_cb(uv_stream_t *server, int status)
 {
     lb_http_server *s = server->data;
-    if (status < 0 || s->stopping) {
-        fprintf(stderr, "level=warn msg=\"accept failed\" err=\"%s\"\n", uv_strerror(status));
+    if (s->stopping)
+        return;
+    if (status < 0) {
+        struct lb_logfmt f;
+        lb_logfmt_init(&f);
+        lb_logfmt_str(&f, "err", uv_strerror(status));
+        srv_log("warn", "accept failed", &f);
         return;
     }
     struct lb_http_conn *c = calloc(1, sizeof(*c));
@@ -1060,9 +1199,12 @@ static void connection_cb(uv_stream_t *server, int status)
     }
     uv_tcp_nodelay(&c->tcp, 1);
     peer_name(c);
-    if (s->nconns >= s->cfg.max_connections) {
+    bool full = s->nconns >= s->cfg.max_connections;
+    if (full || !peer_take(s, c)) {
+        log_refusal(s, c, full ? "max_connections" : "max_per_peer");
         c->rejected = true;
-        conn_error(c, 503, "overloaded", "too many connections");
+        conn_error(c, 503, "overloaded",
+                   full ? "too many connections" : "too many connections from this address");
         conn_update_reading(c);
         conn_pump(c);
         return;
@@ -1071,7 +1213,7 @@ static void connection_cb(uv_stream_t *server, int status)
     c->counted = true;
     http_parser_init(&c->parser, HTTP_REQUEST);
     c->parser.data = c;
-    conn_timer_start(c, s->cfg.idle_timeout_ms);
+    conn_timer_start(c, s->cfg.first_byte_timeout_ms);
     conn_update_reading(c);
 }
 
@@ -1142,7 +1284,20 @@ int lb_http_server_start(uv_loop_t *loop, const char *listen, const struct lb_ht
             s->cfg.max_connections = cfg->max_connections;
         if (cfg->max_pending_write)
             s->cfg.max_pending_write = cfg->max_pending_write;
+        if (cfg->first_byte_timeout_ms)
+            s->cfg.first_byte_timeout_ms = cfg->first_byte_timeout_ms;
+        if (cfg->max_per_peer)
+            s->cfg.max_per_peer = cfg->max_per_peer;
     }
+    s->peers_cap = 16;
+    while (s->peers_cap < 2 * (size_t)s->cfg.max_connections)
+        s->peers_cap *= 2;
+    s->peers = calloc(s->peers_cap, sizeof *s->peers);
+    if (!s->peers) {
+        free(s);
+        return LB_ENOMEM;
+    }
+    randombytes_buf(s->peer_hash_key, sizeof s->peer_hash_key);
     s->loop = loop;
     s->handler = handler;
     s->arg = arg;
@@ -1159,6 +1314,7 @@ int lb_http_server_start(uv_loop_t *loop, const char *listen, const struct lb_ht
         http_parser_set_max_header_size((uint32_t)(s->cfg.max_header + 16384));
 
     if (uv_tcp_init(loop, &s->listen) < 0) {
+        free(s->peers);
         free(s);
         return LB_EIO;
     }
@@ -1171,8 +1327,11 @@ int lb_http_server_start(uv_loop_t *loop, const char *listen, const struct lb_ht
     if (r == 0)
         r = uv_tcp_getsockname(&s->listen, (struct sockaddr *)&bound, &blen);
     if (r < 0) {
-        fprintf(stderr, "level=error msg=\"listen failed\" addr=\"%s\" err=\"%s\"\n", listen,
-                uv_strerror(r));
+        struct lb_logfmt f;
+        lb_logfmt_init(&f);
+        lb_logfmt_str(&f, "addr", listen);
+        lb_logfmt_str(&f, "err", uv_strerror(r));
+        srv_log("error", "listen failed", &f);
         s->start_failed = true;
         uv_close((uv_handle_t *)&s->listen, listen_close_cb);
         if (r == UV_EADDRINUSE || r == UV_EACCES)

@@ -55,6 +55,8 @@
 #include "lotsbok/calendar.h"
 #include "lotsbok/codec.h"
 #include "lotsbok/error.h"
+#include "lotsbok/logfmt.h"
+#include "lotsbok/timeutil.h"
 #include "store_internal.h"
 
 /* LMDB's map is address space, not memory (without MDB_WRITEMAP the file grows only
@@ -313,6 +315,27 @@ static int store_open(const char *dir, const struct lb_store_config *cfg, bool c
     return 0;
 }
 
+/* Creates dir and its missing parents (mode 0700), like mkdir -p. Returns 0
+ * or an lb_err (errno translated). */
+static int mkdir_p(const char *dir)
+{
+    char p[PATH_MAX];
+    size_t n = strlen(dir);
+    if (n == 0 || n >= sizeof p)
+        return LB_ETOOBIG;
+    memcpy(p, dir, n + 1);
+    for (size_t i = 1; i <= n; i++) {
+        if (p[i] != '/' && p[i] != '\0')
+            continue;
+        char c = p[i];
+        p[i] = '\0';
+        if (mkdir(p, 0700) != 0 && errno != EEXIST)
+            return lb__mdb_err(NULL, errno);
+        p[i] = c;
+    }
+    return 0;
+}
+
 int lb_store_create(const char *dir, const struct lb_store_config *cfg, lb_store **out)
 {
     char path[PATH_MAX];
@@ -320,8 +343,9 @@ int lb_store_create(const char *dir, const struct lb_store_config *cfg, lb_store
     *out = NULL;
     if (!dir || !*dir)
         return LB_EINVAL;
-    if (mkdir(dir, 0700) != 0 && errno != EEXIST)
-        return lb__mdb_err(NULL, errno);
+    int rc = mkdir_p(dir);
+    if (rc)
+        return rc;
     if (path_join(path, sizeof path, dir, "data.mdb"))
         return LB_ETOOBIG;
     if (stat(path, &st) == 0)
@@ -363,8 +387,14 @@ uint64_t lb_store_last_seq(lb_store *s)
 /* Logs one line about the store's own state (rare: map growth failing). */
 static void store_log(const char *msg, size_t from, size_t to, int rc)
 {
-    fprintf(stderr, "level=error msg=\"%s\" map_bytes=%zu wanted_bytes=%zu error=\"%s\"\n", msg,
-            from, to, mdb_strerror(rc));
+    char ts[32], line[LB_LOGFMT_MAX + 640];
+    struct lb_logfmt f;
+    lb_logfmt_init(&f);
+    lb_logfmt_int(&f, "map_bytes", (long long)from);
+    lb_logfmt_int(&f, "wanted_bytes", (long long)to);
+    lb_logfmt_str(&f, "error", mdb_strerror(rc));
+    lb_time_format_rfc3339(lb_time_now(), ts);
+    fwrite(line, 1, lb_logfmt_line(line, sizeof line, ts, "error", msg, &f), stderr);
     fflush(stderr);
 }
 

@@ -229,6 +229,79 @@ int lb_session_delete_user(lb_txn *t, const char *username)
     return err ? err : auth_bump(t);
 }
 
+struct user_session {
+    uint8_t hash[32];
+    lb_time created_at;
+};
+
+static int by_created(const void *a, const void *b)
+{
+    const struct user_session *x = a, *y = b;
+    return x->created_at < y->created_at ? -1 : x->created_at > y->created_at;
+}
+
+int lb_session_trim_user(lb_txn *t, const char *username, size_t keep, const uint8_t keep_hash[32],
+                         lb_time now)
+{
+    MDB_cursor *cur;
+    MDB_val k, v;
+    if (!username)
+        return LB_EINVAL;
+    int rc = mdb_cursor_open(t->txn, lb__dbi(t, LB_DB_SESSIONS), &cur);
+    if (rc)
+        return lb__mdb_err(t, rc);
+    struct user_session *live = NULL;
+    size_t n = 0, cap = 0;
+    int err = 0;
+    bool deleted = false;
+    rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
+    while (rc == 0 && !err) {
+        struct lb_session s = {0};
+        bool mine = k.mv_size == 32 && lb_session_decode(v.mv_data, v.mv_size, &s) == 0 &&
+                    s.username && strcmp(s.username, username) == 0;
+        bool kept = mine && memcmp(k.mv_data, keep_hash, 32) == 0;
+        if (mine && !kept && s.expires_at <= now) {
+            if ((rc = mdb_cursor_del(cur, 0)))
+                err = lb__mdb_err(t, rc);
+            deleted = true;
+        } else if (mine && !kept) {
+            if (n == cap) {
+                size_t nc = cap ? cap * 2 : 32;
+                struct user_session *m = realloc(live, nc * sizeof *m);
+                if (!m)
+                    err = LB_ENOMEM;
+                else
+                    live = m, cap = nc;
+            }
+            if (!err) {
+                memcpy(live[n].hash, k.mv_data, 32);
+                live[n++].created_at = s.created_at;
+            }
+        }
+        lb_session_clear(&s);
+        if (!err)
+            rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+    }
+    mdb_cursor_close(cur);
+    if (!err && rc && rc != MDB_NOTFOUND)
+        err = lb__mdb_err(t, rc);
+    /* keep_hash counts as one of the kept. */
+    size_t room = keep > 0 ? keep - 1 : 0;
+    if (!err && n > room) {
+        qsort(live, n, sizeof *live, by_created);
+        for (size_t i = 0; i < n - room && !err; i++) {
+            MDB_val dk = {32, live[i].hash};
+            if ((rc = mdb_del(t->txn, lb__dbi(t, LB_DB_SESSIONS), &dk, NULL)))
+                err = lb__mdb_err(t, rc);
+            deleted = true;
+        }
+    }
+    free(live);
+    if (err)
+        return err;
+    return deleted ? auth_bump(t) : 0;
+}
+
 /* --- idempotency keys ---------------------------------------------------- */
 
 /* The stored key: username NUL key. Sized to LMDB's own key limit (511

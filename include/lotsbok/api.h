@@ -27,6 +27,7 @@
 #include "lotsbok/enums.h"
 #include "lotsbok/http_server.h"
 #include "lotsbok/jsonw.h"
+#include "lotsbok/logfmt.h"
 #include "lotsbok/publisher.h"
 #include "lotsbok/records.h"
 #include "lotsbok/store.h"
@@ -49,6 +50,9 @@ struct lb_api_config {
     /* Commit batches on a thread of their own, so the loop goes on parsing
      * and reading while a commit syncs (lotsd); false: on the loop thread. */
     bool commit_thread;
+    /* Password hashes (argon2id, 64 MiB each) computed at once at most; 0 =
+     * the cores (uv_available_parallelism). Others wait in order. */
+    unsigned hash_concurrency;
     /* Called once, on the loop thread, when a batch failed because the store
      * became unusable (lb_store_broken): lotsd stops, exiting 1. */
     void (*store_lost)(void *arg);
@@ -126,7 +130,10 @@ struct lb_api_req {
     char location[128];
     struct lb_api_error err;
     size_t batch;
+    /* The batch queue (api_queue), or the hash queue / the delayed list
+     * (api_offload, api_offload_after) before that: one at a time. */
     struct lb_api_req *next;
+    uint64_t ready_ms; /* api_offload_after: when it may be hashed (uv_now) */
 };
 
 /* Contact answers memoised by the stored record's exact bytes (GET
@@ -166,10 +173,14 @@ int api_queue(struct lb_api_req *r, lb_api_op_fn op, void *arg, void (*arg_free)
  * r->status / api_queue / api_fail). Returns LB_API_QUEUED. */
 int api_offload(struct lb_api_req *r, void (*work)(struct lb_api_req *r),
                 int (*after)(struct lb_api_req *r));
+/* api_offload after delay_ms (login slowing); the same return. */
+int api_offload_after(struct lb_api_req *r, unsigned delay_ms, void (*work)(struct lb_api_req *r),
+                      int (*after)(struct lb_api_req *r));
 /* After an offloaded step: finishes r the way a handler's return value would. */
 void api_finish(struct lb_api_req *r, int rc);
-/* Logs a login or other notable event (logfmt, level info). */
-void api_log(const char *msg, const char *kv);
+/* Logs a login or other notable event (logfmt, level info): msg and every
+ * field escaped (lotsbok/logfmt.h); fields may be NULL. */
+void api_log(const char *msg, const struct lb_logfmt *fields);
 
 /* JSON building. */
 void api_json_meta(json_t *o, const struct lb_meta *m);

@@ -15,9 +15,12 @@
  * The server answers by itself, in the error shape of DESIGN.md, for: a
  * malformed request (400), a body over the limit (413, from Content-Length
  * before reading, counted for chunked bodies), headers over the limit (431),
- * too many connections (503, then close, without stalling others). It closes
- * a connection whose request has not fully arrived within request_timeout_ms
- * of its first byte, and an idle keep-alive connection after idle_timeout_ms.
+ * too many connections, in all or from one peer (503, then close, without
+ * stalling others; refusals logged, at most a line per 10 s). It closes a
+ * connection that sends no byte within first_byte_timeout_ms of being
+ * accepted, one whose request has not fully arrived within
+ * request_timeout_ms of its first byte, and an idle keep-alive connection
+ * after idle_timeout_ms.
  * It stops reading from a client whose unsent answers exceed
  * max_pending_write bytes, and resumes when they drain. */
 #ifndef LOTSBOK_HTTP_SERVER_H
@@ -56,7 +59,9 @@ struct lb_http_config {
     size_t max_header;        /* all request headers, default 80 KiB */
     uint64_t request_timeout_ms; /* default 10 s */
     uint64_t idle_timeout_ms;    /* default 60 s */
+    uint64_t first_byte_timeout_ms; /* a new connection's first byte; default 10 s */
     unsigned max_connections;    /* default 10,000 */
+    unsigned max_per_peer;       /* per IPv4 address or IPv6 /64; default 256; UINT_MAX: no limit */
     size_t max_pending_write;    /* default 1 MiB */
 };
 

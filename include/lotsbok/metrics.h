@@ -11,11 +11,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Resets every counter and names the routes: labels[i] is route i's label
- * (the table's pattern). At most LB_METRICS_MAX_ROUTES are counted; the
- * labels must outlive the module's use. */
+/* Resets every counter and names the routes: route i is the series
+ * method=methods[i], route=labels[i] (the table's method and pattern; no two
+ * routes may share both). At most LB_METRICS_MAX_ROUTES are counted; the
+ * strings must outlive the module's use. */
 #define LB_METRICS_MAX_ROUTES 128
-void lb_metrics_init(const char *const *labels, size_t nroutes);
+void lb_metrics_init(const char *const *methods, const char *const *labels, size_t nroutes);
 /* One answered request on route index route (outside 0..nroutes-1: only
  * the latency histogram counts it), its status and its time in µs. */
 void lb_metrics_request(int route, int status, uint64_t us);

@@ -271,6 +271,11 @@ int lb_session_get(lb_txn *t, const uint8_t token_hash[32], struct lb_session *o
 int lb_session_delete(lb_txn *t, const uint8_t token_hash[32]);
 /* Deletes every session of a user (disabled, password changed). */
 int lb_session_delete_user(lb_txn *t, const char *username);
+/* Keeps at most `keep` sessions of a user: deletes its expired ones (at now),
+ * then its oldest beyond keep; the session keep_hash is never deleted. O(all
+ * sessions), like lb_session_delete_user. */
+int lb_session_trim_user(lb_txn *t, const char *username, size_t keep, const uint8_t keep_hash[32],
+                         lb_time now);
 /* A number that changes in every transaction writing a user or a session
  * (the five functions above that write): a cache of authenticated sessions
  * is current in a snapshot iff the number read in it is the one it was

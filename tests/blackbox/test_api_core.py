@@ -37,7 +37,8 @@ class ApiCore(unittest.TestCase):
         r = self.req("GET", "/metrics")
         self.assertEqual(r.status, 200)
         self.assertTrue(r.headers["content-type"].startswith("text/plain"))
-        self.assertIn('lotsd_http_requests_total{route="/healthz",status="200"}', r.raw)
+        self.assertIn('lotsd_http_requests_total{method="GET",route="/healthz",status="200"}',
+                      r.raw)
         self.assertIn("lotsd_commit_batch_size_bucket", r.raw)
         self.assertIn("lotsd_open_connections", r.raw)
 

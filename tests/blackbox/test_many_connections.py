@@ -38,7 +38,10 @@ def main():
         return
     resource.setrlimit(resource.RLIMIT_NOFILE, (need, hard))
     socks = []
-    with Lotsd(serve_args=["--quiet"]) as d:
+    # One client holds them all, idle: no per-address limit, and more than
+    # the default 10 s before a silent connection is closed.
+    with Lotsd(serve_args=["--quiet", "--max-conns-per-peer", "0",
+                           "--first-byte-timeout", "600"]) as d:
         try:
             t0 = time.time()
             for i in range(N):

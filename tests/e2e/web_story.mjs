@@ -54,8 +54,9 @@ async function main() {
     const lotsd = await startLotsd();
     ({base: BASE, tmp, data} = lotsd);
     const root = await fetch(`${BASE}/`);
-    check(root.status === 200 && root.headers.get('content-security-policy') === "default-src 'self'",
-        'GET / serves index.html with CSP default-src \'self\'');
+    check(root.status === 200 &&
+        root.headers.get('content-security-policy') === "default-src 'self'; frame-ancestors 'none'",
+        'GET / serves index.html with CSP default-src \'self\'; frame-ancestors \'none\'');
     const mjs = await fetch(`${BASE}/app.mjs`);
     check(/javascript/.test(mjs.headers.get('content-type') || ''), '.mjs served as JavaScript');
 
