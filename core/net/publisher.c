@@ -54,6 +54,7 @@
 #include <sodium.h>
 
 #include "lotsbok/error.h"
+#include "lotsbok/logfmt.h"
 
 #define LB_PUB_SNDHWM_DEFAULT 100000
 #define LB_HEARTBEAT_IVL_DEFAULT 1000
@@ -103,19 +104,42 @@ struct lb_publisher {
 
 /* --- logging -------------------------------------------------------------- */
 
-static void pub_log(const char *level, const char *fmt, ...)
+/* One log line: msg, up to three string fields given as key, value pairs (a
+ * NULL key ends them early), then module=publisher; every value escaped by
+ * lb_logfmt. Numbers are passed as text (pub_u64). */
+static void pub_log(const char *level, const char *msg, const char *k1, const char *v1,
+                    const char *k2, const char *v2, const char *k3, const char *v3)
 {
-    char ts[32];
+    char ts[32], line[LB_LOGFMT_MAX + 640];
     time_t now = time(NULL);
     struct tm tm;
     if (gmtime_r(&now, &tm) == NULL || strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
         snprintf(ts, sizeof ts, "%lld", (long long)now);
-    char msg[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    fprintf(stderr, "ts=%s level=%s module=publisher %s\n", ts, level, msg);
+    struct lb_logfmt f;
+    lb_logfmt_init(&f);
+    if (k1)
+        lb_logfmt_str(&f, k1, v1);
+    if (k1 && k2)
+        lb_logfmt_str(&f, k2, v2);
+    if (k1 && k2 && k3)
+        lb_logfmt_str(&f, k3, v3);
+    lb_logfmt_str(&f, "module", "publisher");
+    fwrite(line, 1, lb_logfmt_line(line, sizeof line, ts, level, msg, &f), stderr);
+}
+
+#define PUB_LOG0(level, msg) pub_log(level, msg, NULL, NULL, NULL, NULL, NULL, NULL)
+#define PUB_LOG1(level, msg, k1, v1) pub_log(level, msg, k1, v1, NULL, NULL, NULL, NULL)
+#define PUB_LOG2(level, msg, k1, v1, k2, v2) pub_log(level, msg, k1, v1, k2, v2, NULL, NULL)
+
+/* Decimal text of v (for a log field). */
+struct pub_num {
+    char s[24];
+};
+static struct pub_num pub_u64(unsigned long long v)
+{
+    struct pub_num n;
+    snprintf(n.s, sizeof n.s, "%llu", v);
+    return n;
 }
 
 /* --- a bounded msgpack reader ---------------------------------------------- */
@@ -440,7 +464,7 @@ static int socket_events(void *sock)
     size_t sz = sizeof ev;
     if (zmq_getsockopt(sock, ZMQ_EVENTS, &ev, &sz) != 0) {
         if (zmq_errno() != ETERM)
-            pub_log("error", "msg=\"ZMQ_EVENTS failed\" err=\"%s\"", zmq_strerror(zmq_errno()));
+            PUB_LOG1("error", "ZMQ_EVENTS failed", "err", zmq_strerror(zmq_errno()));
         return 0;
     }
     return ev;
@@ -476,15 +500,14 @@ static int publish_one(uint64_t seq, const void *env, size_t len, void *arg)
     const char *type;
     size_t tlen;
     if (envelope_type(env, len, &type, &tlen) != 0) {
-        pub_log("error", "msg=\"stored envelope has no type; not published\" seq=%llu",
-                (unsigned long long)seq);
+        PUB_LOG1("error", "stored envelope has no type; not published", "seq", pub_u64(seq).s);
         return 0;
     }
     if (send_frame(p->pub, type, tlen, true) != 0 || send_frame(p->pub, env, len, false) != 0) {
         /* PUB drops at the high-water mark without an error; reaching here
          * means the socket itself failed. Subscribers recover by replay. */
-        pub_log("error", "msg=\"publish failed\" seq=%llu err=\"%s\"", (unsigned long long)seq,
-                zmq_strerror(zmq_errno()));
+        PUB_LOG2("error", "publish failed", "seq", pub_u64(seq).s, "err",
+                 zmq_strerror(zmq_errno()));
         return 0;
     }
     p->published++;
@@ -501,15 +524,15 @@ void lb_publisher_publish(lb_publisher *p, uint64_t first, uint64_t last)
     lb_txn *t;
     int rc = lb_txn_read(p->store, &t);
     if (rc != 0) {
-        pub_log("error", "msg=\"cannot read the outbox\" first=%llu last=%llu err=\"%s\"",
-                (unsigned long long)first, (unsigned long long)last, lb_strerror(rc));
+        pub_log("error", "cannot read the outbox", "first", pub_u64(first).s, "last",
+                pub_u64(last).s, "err", lb_strerror(rc));
         return;
     }
     rc = lb_outbox_read(t, first - 1, count > SIZE_MAX ? SIZE_MAX : (size_t)count, publish_one, p);
     lb_txn_end(t);
     if (rc != 0)
-        pub_log("error", "msg=\"cannot read the outbox\" first=%llu last=%llu err=\"%s\"",
-                (unsigned long long)first, (unsigned long long)last, lb_strerror(rc));
+        pub_log("error", "cannot read the outbox", "first", pub_u64(first).s, "last",
+                pub_u64(last).s, "err", lb_strerror(rc));
     (void)socket_events(p->pub); /* process commands the sends may have left pending */
 }
 
@@ -589,7 +612,7 @@ static void reply_error(lb_publisher *p, zmq_msg_t *frames, size_t nenv, const c
     size_t wlen = strlen(why);
     if (msgpack_pack_map(&pk, 1) != 0 || msgpack_pack_str_with_body(&pk, "message", 7) != 0 ||
         msgpack_pack_str_with_body(&pk, why, wlen) != 0) {
-        pub_log("error", "msg=\"cannot encode a replay error\"");
+        PUB_LOG0("error", "cannot encode a replay error");
         msgpack_sbuffer_destroy(&sb);
         return;
     }
@@ -627,8 +650,7 @@ static void reply_events(lb_publisher *p, zmq_msg_t *frames, size_t nenv, uint64
     if (rc == 0 && msgpack_pack_array(&pk, p->reply_count) != 0)
         rc = LB_EINTERNAL;
     if (rc != 0) {
-        pub_log("error", "msg=\"replay failed\" after=%llu err=\"%s\"", (unsigned long long)after,
-                lb_strerror(rc));
+        PUB_LOG2("error", "replay failed", "after", pub_u64(after).s, "err", lb_strerror(rc));
         reply_error(p, frames, nenv, "the event log could not be read; try again");
         return;
     }
@@ -656,7 +678,7 @@ static bool router_handle_one(lb_publisher *p)
             int e = zmq_errno();
             zmq_msg_close(m);
             if (!(e == EAGAIN && total == 0) && e != ETERM)
-                pub_log("error", "msg=\"replay receive failed\" err=\"%s\"", zmq_strerror(e));
+                PUB_LOG1("error", "replay receive failed", "err", zmq_strerror(e));
             for (size_t i = 0; i < kept; i++)
                 zmq_msg_close(&frames[i]);
             return false;
@@ -791,19 +813,16 @@ static bool zap_handle_one(lb_publisher *p)
         send_frame(p->zap, name ? "OK" : "not authorised", name ? 2 : 14, true) != 0 ||
         send_frame(p->zap, name ? name : "", name ? strlen(name) : 0, true) != 0 ||
         send_frame(p->zap, "", 0, false) != 0)
-        pub_log("error", "msg=\"cannot answer a ZAP request\" err=\"%s\"",
-                zmq_strerror(zmq_errno()));
+        PUB_LOG1("error", "cannot answer a ZAP request", "err", zmq_strerror(zmq_errno()));
     for (int i = 0; i < n; i++)
         zmq_msg_close(&f[i]);
     if (name) {
-        pub_log("info", "msg=\"subscriber let in\" client=%s address=\"%s\"", name, addr);
+        PUB_LOG2("info", "subscriber let in", "client", name, "address", addr);
     } else {
         time_t now = time(NULL);
         if (now != p->zap_refused_at) {
-            pub_log("warn",
-                    "msg=\"subscriber refused: its CURVE key is not in clients/\" address=\"%s\" "
-                    "refused_unlogged=%llu",
-                    addr, (unsigned long long)p->zap_refused_quiet);
+            PUB_LOG2("warn", "subscriber refused: its CURVE key is not in clients/", "address",
+                     addr, "refused_unlogged", pub_u64(p->zap_refused_quiet).s);
             p->zap_refused_at = now;
             p->zap_refused_quiet = 0;
         } else {
@@ -907,13 +926,12 @@ static int open_socket(lb_publisher *p, int type, const char *endpoint,
             rc = zmq_setsockopt(s, ZMQ_ZAP_DOMAIN, domain, sizeof domain - 1);
     }
     if (rc != 0) {
-        pub_log("error", "msg=\"cannot set socket options\" err=\"%s\"", zmq_strerror(zmq_errno()));
+        PUB_LOG1("error", "cannot set socket options", "err", zmq_strerror(zmq_errno()));
         return LB_EINTERNAL;
     }
     if (zmq_bind(s, endpoint) != 0) {
         int e = zmq_errno();
-        pub_log("error", "msg=\"cannot bind\" endpoint=\"%s\" err=\"%s\"", endpoint,
-                zmq_strerror(e));
+        PUB_LOG2("error", "cannot bind", "endpoint", endpoint, "err", zmq_strerror(e));
         return zmq_to_lb(e);
     }
     size_t len = LB_ENDPOINT_LEN;
@@ -959,13 +977,12 @@ int lb_publisher_start_opts(uv_loop_t *loop, lb_store *store, const char *pub_en
                           : beyond_host(replay_endpoint) ? replay_endpoint
                                                          : NULL;
         if (far != NULL) {
-            pub_log("error",
-                    "msg=\"refusing to bind beyond loopback without CURVE keys\" endpoint=\"%s\"",
-                    far);
+            PUB_LOG1("error", "refusing to bind beyond loopback without CURVE keys", "endpoint",
+                     far);
             return LB_EPERM;
         }
     } else if (!lb_curve_available()) {
-        pub_log("error", "msg=\"CURVE keys given but this libzmq has no CURVE\"");
+        PUB_LOG0("error", "CURVE keys given but this libzmq has no CURVE");
         return LB_EINVAL;
     }
 
@@ -1000,8 +1017,7 @@ int lb_publisher_start_opts(uv_loop_t *loop, lb_store *store, const char *pub_en
     if (p->has_curve) { /* the handler must exist before a CURVE socket binds */
         p->zap = zmq_socket(p->ctx, ZMQ_REP);
         if (p->zap == NULL || zmq_bind(p->zap, "inproc://zeromq.zap.01") != 0) {
-            pub_log("error", "msg=\"cannot start the ZAP handler\" err=\"%s\"",
-                    zmq_strerror(zmq_errno()));
+            PUB_LOG1("error", "cannot start the ZAP handler", "err", zmq_strerror(zmq_errno()));
             rc = LB_EINTERNAL;
         }
     }
@@ -1028,7 +1044,7 @@ int lb_publisher_start_opts(uv_loop_t *loop, lb_store *store, const char *pub_en
     /* From here on the handles exist and p is freed by their close callbacks. */
     int uvrc = uv_poll_init(loop, &p->pub_poll, pub_fd);
     if (uvrc != 0) {
-        pub_log("error", "msg=\"uv_poll_init failed\" err=\"%s\"", uv_strerror(uvrc));
+        PUB_LOG1("error", "uv_poll_init failed", "err", uv_strerror(uvrc));
         teardown(p);
         return LB_EINTERNAL;
     }
@@ -1058,7 +1074,7 @@ int lb_publisher_start_opts(uv_loop_t *loop, lb_store *store, const char *pub_en
     if (uvrc == 0 && p->has_curve)
         uvrc = uv_poll_start(&p->zap_poll, UV_READABLE, on_zap_readable);
     if (uvrc != 0) {
-        pub_log("error", "msg=\"cannot watch the sockets\" err=\"%s\"", uv_strerror(uvrc));
+        PUB_LOG1("error", "cannot watch the sockets", "err", uv_strerror(uvrc));
         p->stopping = true;
         int open = p->open_handles;
         uv_close((uv_handle_t *)&p->pub_poll, on_handle_closed);
@@ -1076,8 +1092,21 @@ int lb_publisher_start_opts(uv_loop_t *loop, lb_store *store, const char *pub_en
     router_drain(p);
     if (p->has_curve)
         on_zap_readable(&p->zap_poll, 0, 0);
-    pub_log("info", "msg=\"publishing\" pub=\"%s\" replay=\"%s\" curve=%s clients=%zu",
-            p->pub_endpoint, p->replay_endpoint, p->has_curve ? "on" : "off", p->curve.nclients);
+    {
+        struct lb_logfmt f;
+        char ts[32], line[LB_LOGFMT_MAX + 640];
+        time_t now = time(NULL);
+        struct tm tm;
+        if (!gmtime_r(&now, &tm) || !strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tm))
+            snprintf(ts, sizeof ts, "%lld", (long long)now);
+        lb_logfmt_init(&f);
+        lb_logfmt_str(&f, "pub", p->pub_endpoint);
+        lb_logfmt_str(&f, "replay", p->replay_endpoint);
+        lb_logfmt_str(&f, "curve", p->has_curve ? "on" : "off");
+        lb_logfmt_int(&f, "clients", (long long)p->curve.nclients);
+        lb_logfmt_str(&f, "module", "publisher");
+        fwrite(line, 1, lb_logfmt_line(line, sizeof line, ts, "info", "publishing", &f), stderr);
+    }
     *out = p;
     return 0;
 }
