@@ -573,7 +573,11 @@ static int cmd_serve(int argc, char **argv)
         return 1;
     }
     if (no_search) {
-        log_line("warning", "search index off", "why=\"--no-search-index\" rebuilt=\"next start\"");
+        struct lb_logfmt f;
+        lb_logfmt_init(&f);
+        lb_logfmt_str(&f, "why", "--no-search-index");
+        lb_logfmt_str(&f, "rebuilt", "next start");
+        log_line("warning", "search index off", &f);
     } else if ((rc = search_upgrade(sv.store)) != 0) {
         lb_store_close(sv.store);
         die("cannot build the search index", rc);
@@ -660,9 +664,11 @@ static int cmd_serve(int argc, char **argv)
 static void reindex_progress(const char *type, uint64_t n, void *arg)
 {
     (void)arg;
-    char kv[128];
-    snprintf(kv, sizeof kv, "type=%s records=%llu", type, (unsigned long long)n);
-    log_line("info", "search index built", kv);
+    struct lb_logfmt f;
+    lb_logfmt_init(&f);
+    lb_logfmt_str(&f, "type", type);
+    lb_logfmt_int(&f, "records", (long long)n);
+    log_line("info", "search index built", &f);
 }
 
 /* Builds the search index when the environment has none (one written by an
@@ -678,7 +684,10 @@ static int search_upgrade(lb_store *s)
     lb_txn_end(t);
     if (rc || ready)
         return rc;
-    log_line("info", "building the search index", "why=\"missing\"");
+    struct lb_logfmt f;
+    lb_logfmt_init(&f);
+    lb_logfmt_str(&f, "why", "missing");
+    log_line("info", "building the search index", &f);
     return lb_search_reindex(s, reindex_progress, NULL);
 }
 
