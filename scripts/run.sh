@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # make run: start Lotsbok on this machine with a fresh data directory under var/
-# (KEEP=1 reuses the one there), filled with a year of demo data (lotsd demo,
-# docs/demo.md), print the URL, the logins and a few commands, stop on Ctrl-C.
+# (KEEP=1 reuses the one there), with the action plan (lotsd plan load,
+# docs/plan.md) and a year of demo data (lotsd demo, docs/demo.md), print the URL, the logins and a few commands, stop on Ctrl-C.
 # Environment: BUILD, VAR, PORT, PUB, REPLAY, SEED (the demo's seed, default 1).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,6 +26,8 @@ if [ "${KEEP:-0}" != 1 ] || [ ! -f "$data/data.mdb" ]; then
     printf '%s' "$password" > "$VAR/admin.password"
     chmod 600 "$VAR/admin.password"
     "$BUILD/lotsd" init --data "$data" --admin admin --password-file "$VAR/admin.password"
+    # The municipality's action plan (docs/plan.md), before the demo, which follows it up.
+    "$BUILD/lotsd" plan load --data "$data" data/plan-norrtalje-2025-2030.json
     "$BUILD/lotsd" demo --data "$data" --seed "$SEED" > "$VAR/demo.out"
     head -n 3 "$VAR/demo.out"
 fi

@@ -172,6 +172,15 @@ static const struct api_route routes[] = {
     {"GET", "/api/v1/reports/quarterly", LB_ROUTE_REPORT_GET, api_report_get},
     {"GET", "/api/v1/events", LB_ROUTE_EVENTS, api_events_list},
     {"GET", "/api/v1/search", LB_ROUTE_SEARCH, api_search},
+    {"GET", "/api/v1/plan", LB_ROUTE_PLAN_GET, api_plan_get},
+    {"POST", "/api/v1/plan/actions", LB_ROUTE_PLAN_ACTION_CREATE, api_plan_action_create},
+    {"GET", "/api/v1/plan/actions/{code}", LB_ROUTE_PLAN_ACTION_GET, api_plan_action_get},
+    {"PATCH", "/api/v1/plan/actions/{code}", LB_ROUTE_PLAN_ACTION_UPDATE, api_plan_action_update},
+    {"GET", "/api/v1/plan/actions/{code}/followups/{year}", LB_ROUTE_PLAN_FOLLOWUP_GET,
+     api_plan_followup_get},
+    {"PUT", "/api/v1/plan/actions/{code}/followups/{year}", LB_ROUTE_PLAN_FOLLOWUP_PUT,
+     api_plan_followup_put},
+    {"GET", "/api/v1/plan/indicators/{id}/values", LB_ROUTE_PLAN_VALUES, api_plan_values},
 };
 
 #define NROUTES (sizeof routes / sizeof routes[0])

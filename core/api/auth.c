@@ -67,6 +67,13 @@
  *   GET    /me                          x  x  x  x  x
  *   GET    /units                       x  x  x  x  x
  *   GET    /search                      x  x  x          handler: what their units may see
+ *   GET    /plan                        x  x  x  x  x
+ *   POST   /plan/actions                x
+ *   GET    /plan/actions/{code}         x  x  x  x  x
+ *   PATCH  /plan/actions/{code}         x  x
+ *   GET    /plan/actions/{c}/followups/{y}  x  x  x  x  x
+ *   PUT    /plan/actions/{c}/followups/{y}  x  x  x       handler: an action of their units
+ *   GET    /plan/indicators/{id}/values x  x  x  x  x
  *
  * Decision: the case writes (create, update, contacts, close, reopen, hand-off create
  * and withdraw) are the lots' alone, as DESIGN.md says; admin may read cases but not
@@ -501,6 +508,13 @@ static const unsigned route_roles[LB_ROUTE_COUNT] = {
     [LB_ROUTE_ME] = ALL,
     [LB_ROUTE_UNITS] = ALL,
     [LB_ROUTE_SEARCH] = A | L | H, /* as the list routes: a viewer sees no personal data */
+    [LB_ROUTE_PLAN_GET] = ALL,
+    [LB_ROUTE_PLAN_ACTION_CREATE] = A,
+    [LB_ROUTE_PLAN_ACTION_GET] = ALL,
+    [LB_ROUTE_PLAN_ACTION_UPDATE] = A | L,
+    [LB_ROUTE_PLAN_FOLLOWUP_GET] = ALL,
+    [LB_ROUTE_PLAN_FOLLOWUP_PUT] = A | L | H, /* handler: scoped in api_plan.c */
+    [LB_ROUTE_PLAN_VALUES] = ALL,
 };
 
 #undef A

@@ -57,6 +57,9 @@
  *   idempotency  rh request_hash, s status, loc location, b body, at at
  *                (no meta)
  *   snapshot     q quarter (the period), seq source_seq, js json, pub json_public
+ *   plan_header  js json
+ *   plan_action  cd code, ar area, js json
+ *   plan_followup cd code, yr year, js json
  *
  * The event envelope is a public wire format and uses full key names: seq,
  * type, at, actor, id, data (see lb_event_encode below). */
@@ -289,6 +292,25 @@ static const struct codec_field snapshot_fields[] = {
     F(lb_snapshot, "seq", K_U64, source_seq, 0),
     F(lb_snapshot, "js", K_STR, json, LB_CODEC_DOC_MAX),
     F(lb_snapshot, "pub", K_STR, json_public, LB_CODEC_DOC_MAX),
+};
+
+static const struct codec_field plan_header_fields[] = {
+    META(lb_plan_header),
+    F(lb_plan_header, "js", K_STR, json, LB_CODEC_DOC_MAX),
+};
+
+static const struct codec_field plan_action_fields[] = {
+    META(lb_plan_action),
+    F(lb_plan_action, "cd", K_CHARS, code, sizeof(((struct lb_plan_action *)0)->code)),
+    F(lb_plan_action, "ar", K_U32, area, 0),
+    F(lb_plan_action, "js", K_STR, json, LB_CODEC_DOC_MAX),
+};
+
+static const struct codec_field plan_followup_fields[] = {
+    META(lb_plan_followup),
+    F(lb_plan_followup, "cd", K_CHARS, code, sizeof(((struct lb_plan_followup *)0)->code)),
+    F(lb_plan_followup, "yr", K_U16, year, 0),
+    F(lb_plan_followup, "js", K_STR, json, LB_CODEC_DOC_MAX),
 };
 
 /* ------------------------------------------------------------------------ */
@@ -1052,6 +1074,9 @@ LB_CODEC_DEFINE(user)
 LB_CODEC_DEFINE(session)
 LB_CODEC_DEFINE(idempotency)
 LB_CODEC_DEFINE(snapshot)
+LB_CODEC_DEFINE(plan_header)
+LB_CODEC_DEFINE(plan_action)
+LB_CODEC_DEFINE(plan_followup)
 
 /* ------------------------------------------------------------------------ */
 /* Event envelope */

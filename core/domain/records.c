@@ -151,6 +151,30 @@ void lb_snapshot_clear(struct lb_snapshot *r)
     memset(r, 0, sizeof(*r));
 }
 
+void lb_plan_header_clear(struct lb_plan_header *r)
+{
+    if (r == NULL)
+        return;
+    free(r->json);
+    memset(r, 0, sizeof(*r));
+}
+
+void lb_plan_action_clear(struct lb_plan_action *r)
+{
+    if (r == NULL)
+        return;
+    free(r->json);
+    memset(r, 0, sizeof(*r));
+}
+
+void lb_plan_followup_clear(struct lb_plan_followup *r)
+{
+    if (r == NULL)
+        return;
+    free(r->json);
+    memset(r, 0, sizeof(*r));
+}
+
 void lb_event_clear(struct lb_event *r)
 {
     if (r == NULL)

@@ -1,4 +1,4 @@
-/* lotsd_main.c: the lotsd program: init, serve, backup, check, admin-reset.
+/* lotsd_main.c: the lotsd program: init, serve, backup, check, admin-reset, demo, plan load.
  *
  *   lotsd init   --data DIR --admin NAME --password-file FILE
  *   lotsd admin-reset --data DIR --user NAME --password-file FILE
@@ -10,6 +10,7 @@
  *   lotsd check  --data DIR
  *   lotsd keygen --curve-keys DIR [--client NAME]
  *   lotsd demo   --data DIR --seed N [--today YYYY-MM-DD] [--companies N]
+ *   lotsd plan load --data DIR [--units SPEC] FILE
  *
  * serve runs one libuv loop: the HTTP server (lb_http_server) hands requests
  * to the API (lb_api), whose group commit writes the store and publishes the
@@ -40,6 +41,7 @@
 #include "lotsbok/error.h"
 #include "lotsbok/http_server.h"
 #include "lotsbok/logfmt.h"
+#include "lotsbok/plan.h"
 #include "lotsbok/publisher.h"
 #include "lotsbok/store.h"
 #include "lotsbok/timeutil.h"
@@ -956,6 +958,111 @@ static int cmd_demo(int argc, char **argv)
     free(st);
     return 0;
 }
+/* --- plan load -------------------------------------------------------------- */
+
+static const char usage_plan[] =
+    "usage: lotsd plan load --data DIR [--units SPEC] FILE\n"
+    "Loads an action plan (a JSON transcription such as\n"
+    "data/plan-norrtalje-2025-2030.json; docs/plan.md) into the environment:\n"
+    "the header and areas replaced, each action created or, when its code\n"
+    "exists, updated (keeping its owner and the activities marked done).\n"
+    "Loading the same file again changes nothing. --units must match lotsd\n"
+    "serve's when it is not the default. Events name the actor 'lotsd'.\n";
+
+struct plan_load_arg {
+    const json_t *header, *actions;
+    struct lb_plan_load_stats st;
+};
+
+static int op_plan_load(lb_txn *t, void *p)
+{
+    struct plan_load_arg *a = p;
+    struct lb_ctx ctx = {.actor = "lotsd", .now = lb_time_now()};
+    return lb_plan_load(t, &ctx, a->header, a->actions, &a->st);
+}
+
+static int cmd_plan(int argc, char **argv)
+{
+    static const struct option opts[] = {{"data", required_argument, 0, 'd'},
+                                         {"units", required_argument, 0, 'u'},
+                                         {"help", no_argument, 0, 'h'},
+                                         {0, 0, 0, 0}};
+    if (argc < 2 || strcmp(argv[1], "load") != 0) {
+        bool help = argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0);
+        fputs(usage_plan, help ? stdout : stderr);
+        return help ? 0 : 2;
+    }
+    argc--, argv++;
+    const char *data = NULL, *units_spec = NULL;
+    int c;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (c) {
+        case 'd':
+            data = optarg;
+            break;
+        case 'u':
+            units_spec = optarg;
+            break;
+        case 'h':
+            fputs(usage_plan, stdout);
+            return 0;
+        default:
+            fputs(usage_plan, stderr);
+            return 2;
+        }
+    }
+    if (!data || optind != argc - 1) {
+        fputs(usage_plan, stderr);
+        return 2;
+    }
+    const char *file = argv[optind];
+    struct lb_units units;
+    if (units_spec ? lb_units_parse(&units, units_spec) != 0 : (lb_units_default(&units), 0)) {
+        fprintf(stderr, "lotsd plan load: --units: expected 'code=Name;code2=Name 2'\n");
+        return 2;
+    }
+    json_error_t jerr;
+    json_t *doc = json_load_file(file, JSON_REJECT_DUPLICATES, &jerr);
+    if (!doc) {
+        fprintf(stderr, "lotsd plan load: %s:%d:%d: %s\n", file, jerr.line, jerr.column, jerr.text);
+        return 1;
+    }
+    json_t *actions = NULL;
+    struct lb_plan_err perr = {0};
+    int rc = lb_plan_check_file(doc, &units, &actions, &perr);
+    if (rc != 0) {
+        if (perr.code)
+            fprintf(stderr, "lotsd plan load: %s: %s: %s (%s)\n", file,
+                    perr.field[0] ? perr.field : "(top)", perr.message, perr.code);
+        else
+            fprintf(stderr, "lotsd plan load: %s\n", lb_strerror(rc));
+        json_decref(doc);
+        return 1;
+    }
+    lb_store *s = NULL;
+    struct lb_store_config scfg = {0};
+    rc = lb_store_open(data, &scfg, &s);
+    if (rc != 0) {
+        fprintf(stderr, "lotsd plan load: cannot open the environment in %s: %s\n", data,
+                lb_strerror(rc));
+        json_decref(doc);
+        json_decref(actions);
+        return 1;
+    }
+    struct plan_load_arg a = {.header = doc, .actions = actions};
+    rc = lb_store_run(s, op_plan_load, &a);
+    lb_store_close(s);
+    json_decref(doc);
+    json_decref(actions);
+    if (rc != 0) {
+        fprintf(stderr, "lotsd plan load: %s\n", lb_strerror(rc));
+        return 1;
+    }
+    printf("lotsd plan load: %zu actions: %zu created, %zu updated, %zu unchanged; header %s\n",
+           a.st.created + a.st.updated + a.st.unchanged, a.st.created, a.st.updated, a.st.unchanged,
+           a.st.header_changed ? "written" : "unchanged");
+    return 0;
+}
 
 static const char usage_main[] =
     "usage: lotsd COMMAND [options]   (lotsd COMMAND --help for each)\n"
@@ -966,7 +1073,8 @@ static const char usage_main[] =
     "  keygen  make the CURVE keys of the event sockets\n"
     "  reindex rebuild the search index\n"
     "  demo    fill a fresh environment with a year of demo data\n"
-    "  admin-reset  give a user the role admin and a new password (locked out)\n";
+    "  admin-reset  give a user the role admin and a new password (locked out)\n"
+    "  plan    load an action plan (plan load)\n";
 
 int main(int argc, char **argv)
 {
@@ -992,6 +1100,8 @@ int main(int argc, char **argv)
         return cmd_reindex(argc, argv);
     if (strcmp(cmd, "admin-reset") == 0)
         return cmd_admin_reset(argc, argv);
+    if (strcmp(cmd, "plan") == 0)
+        return cmd_plan(argc, argv);
     if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
         fputs(usage_main, stdout);
         return 0;

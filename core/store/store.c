@@ -80,6 +80,9 @@ static const char *const db_names[LB_DB_COUNT] = {
     [LB_DB_SESSIONS] = "sessions",
     [LB_DB_IDEMPOTENCY] = "idempotency",
     [LB_DB_SEARCH] = "search",
+    [LB_DB_PLAN] = "plan",
+    [LB_DB_PLAN_ACTIONS] = "plan_actions",
+    [LB_DB_PLAN_FOLLOWUPS] = "plan_followups",
     [LB_IX_COMPANY_ORGNR] = "ix_company_orgnr",
     [LB_IX_COMPANY_NAME] = "ix_company_name",
     [LB_IX_CASE_STATUS] = "ix_case_status",
@@ -94,11 +97,14 @@ static const char *const db_names[LB_DB_COUNT] = {
     [LB_IX_FOLLOWUP_STATUS] = "ix_followup_status",
     [LB_IX_FOLLOWUP_CASE] = "ix_followup_case",
     [LB_IX_USER_NAME] = "ix_user_name",
+    [LB_IX_PLAN_ACTION_CODE] = "ix_plan_action_code",
+    [LB_IX_PLAN_FOLLOWUP] = "ix_plan_followup",
 };
 
 bool lb__db_unique(enum lb__db db)
 {
-    return db == LB_IX_COMPANY_ORGNR || db == LB_IX_CASE_NUMBER || db == LB_IX_USER_NAME;
+    return db == LB_IX_COMPANY_ORGNR || db == LB_IX_CASE_NUMBER || db == LB_IX_USER_NAME ||
+           db == LB_IX_PLAN_ACTION_CODE || db == LB_IX_PLAN_FOLLOWUP;
 }
 
 static bool db_is_dup(enum lb__db db)
@@ -1549,8 +1555,9 @@ DECODES(snapshot)
 int lb_store_check(lb_store *s, FILE *report)
 {
     static const struct lb__rtype *const types[] = {
-        &lb__company_type,  &lb__case_type,        &lb__contact_type, &lb__handoff_type,
-        &lb__followup_type, &lb__improvement_type, &lb__user_type,
+        &lb__company_type,     &lb__case_type,          &lb__contact_type, &lb__handoff_type,
+        &lb__followup_type,    &lb__improvement_type,   &lb__user_type,    &lb__plan_header_type,
+        &lb__plan_action_type, &lb__plan_followup_type,
     };
     struct check ck = {.report = report};
     int rc = lb_txn_read(s, &ck.t);

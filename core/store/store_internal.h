@@ -42,6 +42,9 @@ enum lb__db {
     LB_DB_IDEMPOTENCY,
     /* the search index (store_search.c): MDB_DUPSORT|MDB_DUPFIXED postings */
     LB_DB_SEARCH,
+    LB_DB_PLAN, /* the plan's header: one record */
+    LB_DB_PLAN_ACTIONS,
+    LB_DB_PLAN_FOLLOWUPS,
     LB_IX_COMPANY_ORGNR,         /* unique: 10 digits -> id */
     LB_IX_COMPANY_NAME,          /* folded name (truncated) -> ids */
     LB_IX_CASE_STATUS,           /* 1 byte status -> ids */
@@ -56,6 +59,8 @@ enum lb__db {
     LB_IX_FOLLOWUP_STATUS,       /* 1 byte status -> ids */
     LB_IX_FOLLOWUP_CASE,         /* be64 case of an item -> ids */
     LB_IX_USER_NAME,             /* unique: username -> id */
+    LB_IX_PLAN_ACTION_CODE,      /* unique: action code -> id */
+    LB_IX_PLAN_FOLLOWUP,         /* unique: action code, NUL, be16 year -> id */
     LB_DB_COUNT
 };
 
@@ -169,7 +174,8 @@ struct lb__rtype {
         #t, dbv, sizeof(struct lb_##t), t##_dec, t##_enc, t##_clr, keysfn, t##_meta}
 
 extern const struct lb__rtype lb__company_type, lb__case_type, lb__contact_type, lb__handoff_type,
-    lb__followup_type, lb__improvement_type, lb__user_type;
+    lb__followup_type, lb__improvement_type, lb__user_type, lb__plan_header_type,
+    lb__plan_action_type, lb__plan_followup_type;
 
 /* Whether s is a stored orgnr: exactly 10 digits (store_companies.c). */
 bool lb__orgnr10_ok(const char *s);

@@ -313,6 +313,28 @@ int api_improvement_update(struct lb_api_req *r, lb_txn *t);
 int api_indicators_get(struct lb_api_req *r, lb_txn *t);
 int api_indicators_put(struct lb_api_req *r, lb_txn *t);
 int api_report_get(struct lb_api_req *r, lb_txn *t);
+/* The action plan (api_plan.c, docs/plan.md). api_plan_load reads the header,
+ * every action and (when followups) every follow-up, each a document with its
+ * record's id, version, created_at and updated_at; LB_ENOTFOUND when no plan
+ * is loaded. */
+struct api_plan {
+    json_t *header;    /* title, municipality, period, followup_from, summary, areas */
+    json_t *actions;   /* in creation order */
+    json_t *followups; /* every action's, every year's */
+};
+int api_plan_load(lb_txn *t, bool followups, struct api_plan *p);
+void api_plan_free(struct api_plan *p);
+/* The follow-up of an action for a year in p, or NULL. */
+const json_t *api_plan_followup(const struct api_plan *p, const char *code, int year);
+/* The Stockholm year of now, clamped into the plan's period. */
+int api_plan_year(const struct api_plan *p, lb_time now);
+int api_plan_get(struct lb_api_req *r, lb_txn *t);
+int api_plan_action_create(struct lb_api_req *r, lb_txn *t);
+int api_plan_action_get(struct lb_api_req *r, lb_txn *t);
+int api_plan_action_update(struct lb_api_req *r, lb_txn *t);
+int api_plan_followup_get(struct lb_api_req *r, lb_txn *t);
+int api_plan_followup_put(struct lb_api_req *r, lb_txn *t);
+int api_plan_values(struct lb_api_req *r, lb_txn *t);
 /* GET /events?after=&limit= (admin, service): the outbox envelopes as JSON. */
 int api_events_list(struct lb_api_req *r, lb_txn *t);
 

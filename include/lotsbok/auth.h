@@ -101,6 +101,13 @@ enum lb_route {
     LB_ROUTE_ME,               /* GET /me: the caller's own user */
     LB_ROUTE_UNITS,            /* GET /units: the configured units and their names */
     LB_ROUTE_SEARCH,           /* GET /search */
+    LB_ROUTE_PLAN_GET,         /* GET /plan */
+    LB_ROUTE_PLAN_ACTION_CREATE, /* POST /plan/actions */
+    LB_ROUTE_PLAN_ACTION_GET,    /* GET /plan/actions/{code} */
+    LB_ROUTE_PLAN_ACTION_UPDATE, /* PATCH /plan/actions/{code} */
+    LB_ROUTE_PLAN_FOLLOWUP_GET,  /* GET /plan/actions/{code}/followups/{year} */
+    LB_ROUTE_PLAN_FOLLOWUP_PUT,  /* PUT /plan/actions/{code}/followups/{year} */
+    LB_ROUTE_PLAN_VALUES,        /* GET /plan/indicators/{id}/values */
     LB_ROUTE_COUNT
 };
 

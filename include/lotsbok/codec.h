@@ -31,6 +31,9 @@ LB_CODEC_DECLARE(user);
 LB_CODEC_DECLARE(session);
 LB_CODEC_DECLARE(idempotency);
 LB_CODEC_DECLARE(snapshot);
+LB_CODEC_DECLARE(plan_header);
+LB_CODEC_DECLARE(plan_action);
+LB_CODEC_DECLARE(plan_followup);
 
 /* A stored case's company id without decoding the rest: the record must be
  * a map with "v"; "co" absent or nil gives 0. For the contact write path,

@@ -186,6 +186,28 @@ struct lb_snapshot {
     char *json_public; /* the published document (viewers, handlers, reports); NULL: json */
 };
 
+/* The action plan (plan.h, docs/plan.md). Each record keeps its document as
+ * the JSON text core/domain/plan.c validated (the plan's documents are nested
+ * and shaped by the municipality's file), beside the fields its indexes need. */
+struct lb_plan_header {
+    struct lb_meta meta; /* one record, id 1 */
+    char *json;          /* title, municipality, period, followup_from, summary, areas */
+};
+
+struct lb_plan_action {
+    struct lb_meta meta;
+    char code[16]; /* "1.2" */
+    uint32_t area;
+    char *json; /* the action document (plan.h) */
+};
+
+struct lb_plan_followup {
+    struct lb_meta meta;
+    char code[16]; /* the action's */
+    uint16_t year;
+    char *json; /* the follow-up document (plan.h) */
+};
+
 /* An outbox event, decoded. The wire form (codec.h) is a msgpack map with
  * string keys seq, type, at, actor, id, data; data is kept here as the raw
  * msgpack bytes of the map so that it round-trips byte for byte. */
@@ -209,6 +231,9 @@ void lb_user_clear(struct lb_user *r);
 void lb_session_clear(struct lb_session *r);
 void lb_idempotency_clear(struct lb_idempotency *r);
 void lb_snapshot_clear(struct lb_snapshot *r);
+void lb_plan_header_clear(struct lb_plan_header *r);
+void lb_plan_action_clear(struct lb_plan_action *r);
+void lb_plan_followup_clear(struct lb_plan_followup *r);
 void lb_event_clear(struct lb_event *r);
 
 /* Formats a case number "L2026-0042" into buf (at least 16 bytes). */

@@ -26,6 +26,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include <jansson.h>
+
 #include "lotsbok/records.h"
 #include "lotsbok/tokenizer.h"
 
@@ -296,6 +298,52 @@ int lb_idempotency_put(lb_txn *t, const char *username, const char *key,
  * "quarter" or "year". LB_EINVAL for another period string. */
 int lb_snapshot_put(lb_txn *t, const struct lb_ctx *c, struct lb_snapshot *rec);
 int lb_snapshot_get(lb_txn *t, const char *quarter, struct lb_snapshot *out);
+/* --- the action plan (plan.h, docs/plan.md) ----------------------------- */
+
+/* The records keep their documents as JSON text; validation is the caller's
+ * (core/domain/plan.c), so these check only what their indexes need. */
+
+/* Creates or replaces the plan's header (one record, id 1): event
+ * plan.updated, unless rec->json equals the stored text (then nothing is
+ * written and *changed is false). Updates rec->meta. */
+int lb_plan_header_put(lb_txn *t, const struct lb_ctx *c, struct lb_plan_header *rec,
+                       bool *changed);
+int lb_plan_header_get(lb_txn *t, struct lb_plan_header *out); /* LB_ENOTFOUND: none loaded */
+
+/* rec: code, area, json. LB_EEXIST when the code is taken. Event
+ * plan.action.created. */
+int lb_plan_action_create(lb_txn *t, const struct lb_ctx *c, struct lb_plan_action *rec);
+int lb_plan_action_get(lb_txn *t, lb_id id, struct lb_plan_action *out);
+int lb_plan_action_by_code(lb_txn *t, const char *code, struct lb_plan_action *out);
+/* Replaces the document of action rec->code (the code never changes; the
+ * area may); if_match as for every update. Event plan.action.updated. */
+int lb_plan_action_update(lb_txn *t, const struct lb_ctx *c, struct lb_plan_action *rec,
+                          uint64_t if_match);
+int lb_plan_action_list(lb_txn *t, struct lb_page *p); /* creation order */
+
+/* Creates or replaces the follow-up of (rec->code, rec->year); if_match 0 is
+ * unconditional, else LB_ESTALE unless it is the stored version (a follow-up
+ * not yet written has none). LB_ENOTFOUND when no action has the code. Event
+ * plan.followup.updated (the status and the number of values in its data).
+ * Updates rec->meta. */
+int lb_plan_followup_put(lb_txn *t, const struct lb_ctx *c, struct lb_plan_followup *rec,
+                         uint64_t if_match);
+int lb_plan_followup_get(lb_txn *t, const char *code, int year, struct lb_plan_followup *out);
+int lb_plan_followup_get_id(lb_txn *t, lb_id id, struct lb_plan_followup *out);
+int lb_plan_followup_list(lb_txn *t, struct lb_page *p); /* every action's, creation order */
+
+/* What lb_plan_load did. */
+struct lb_plan_load_stats {
+    size_t created, updated, unchanged;
+    bool header_changed;
+};
+/* Loads a checked plan file (lb_plan_check_file: the header and its actions)
+ * in t: the header replaced, each action created or, when its code exists,
+ * updated with lb_plan_merge_reload's document; an action whose document is
+ * already the stored one is not written, so loading the same file twice
+ * appends no event. Actions in the store but not in the file stay. */
+int lb_plan_load(lb_txn *t, const struct lb_ctx *c, const json_t *header, const json_t *actions,
+                 struct lb_plan_load_stats *st);
 
 /* --- search ------------------------------------------------------------ */
 

@@ -68,6 +68,14 @@ static const struct {
     {LB_ROUTE_ME, "GET /me", {1, 1, 1, 1, 1}},
     {LB_ROUTE_UNITS, "GET /units", {1, 1, 1, 1, 1}},
     {LB_ROUTE_SEARCH, "GET /search", {1, 1, 1, 0, 0}},
+    {LB_ROUTE_PLAN_GET, "GET /plan", {1, 1, 1, 1, 1}},
+    {LB_ROUTE_PLAN_ACTION_CREATE, "POST /plan/actions", {1, 0, 0, 0, 0}},
+    {LB_ROUTE_PLAN_ACTION_GET, "GET /plan/actions/{code}", {1, 1, 1, 1, 1}},
+    {LB_ROUTE_PLAN_ACTION_UPDATE, "PATCH /plan/actions/{code}", {1, 1, 0, 0, 0}},
+    {LB_ROUTE_PLAN_FOLLOWUP_GET, "GET /plan/actions/{code}/followups/{year}", {1, 1, 1, 1, 1}},
+    /* handler: only an action of their units (api_plan.c) */
+    {LB_ROUTE_PLAN_FOLLOWUP_PUT, "PUT /plan/actions/{code}/followups/{year}", {1, 1, 1, 0, 0}},
+    {LB_ROUTE_PLAN_VALUES, "GET /plan/indicators/{id}/values", {1, 1, 1, 1, 1}},
 };
 
 static const enum lb_role role_column[5] = {LB_ROLE_ADMIN, LB_ROLE_LOTS, LB_ROLE_HANDLER,
@@ -100,13 +108,15 @@ static void test_authz_matrix(void **state)
 static void test_authz_viewer_reads_only_and_out_of_range(void **state)
 {
     (void)state;
-    /* A viewer sees no personal data: of the data routes, only indicators, reports and
-     * improvements (plus its own session and /me). */
+    /* A viewer sees no personal data: of the data routes, only indicators, reports,
+     * improvements and the action plan (plus its own session and /me). */
     for (int r = 0; r < LB_ROUTE_COUNT; r++) {
         bool ok = lb_authz_allowed((enum lb_route)r, LB_ROLE_VIEWER);
         bool expect = r == LB_ROUTE_SESSION_CREATE || r == LB_ROUTE_SESSION_DELETE ||
                       r == LB_ROUTE_IMPROVEMENT_LIST || r == LB_ROUTE_INDICATORS_GET ||
-                      r == LB_ROUTE_REPORT_GET || r == LB_ROUTE_ME || r == LB_ROUTE_UNITS;
+                      r == LB_ROUTE_REPORT_GET || r == LB_ROUTE_ME || r == LB_ROUTE_UNITS ||
+                      r == LB_ROUTE_PLAN_GET || r == LB_ROUTE_PLAN_ACTION_GET ||
+                      r == LB_ROUTE_PLAN_FOLLOWUP_GET || r == LB_ROUTE_PLAN_VALUES;
         assert_int_equal(ok, expect);
     }
     assert_false(lb_authz_allowed(LB_ROUTE_COUNT, LB_ROLE_ADMIN));
