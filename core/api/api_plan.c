@@ -227,7 +227,9 @@ int api_plan_get(struct lb_api_req *r, lb_txn *t)
 
 /* --- GET /plan/actions/{code} ----------------------------------------------- */
 
-/* Loads the period's snapshot ("2026", "2026-Q3") or NULL. */
+/* Loads the period's published snapshot ("2026", "2026-Q3"; its json_public, the
+ * live json when there is none) or NULL: every role and the report read what is
+ * published, so the open period follows one rule (docs/indicators.md). */
 static int load_snapshot(lb_txn *t, const char *period, json_t **out)
 {
     struct lb_snapshot s = {0};
@@ -236,7 +238,7 @@ static int load_snapshot(lb_txn *t, const char *period, json_t **out)
     if (rc == LB_ENOTFOUND)
         return 0;
     if (rc == 0)
-        *out = json_loads(s.json, 0, NULL);
+        *out = json_loads(s.json_public ? s.json_public : s.json, 0, NULL);
     lb_snapshot_clear(&s);
     return rc;
 }

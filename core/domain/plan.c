@@ -106,14 +106,14 @@ static const struct {
     const char *source, *path;
 } sources[] = {
     {"companies_guided", "lots.companies_guided"},
-    {"followups_done", "lots.followups.done"},
+    {"followups_done", "lots.calls.done"},
     {"easy_contact_share", "lots.easy_contact"},
     {"usefulness_index", "lots.questions.usefulness"},
     {"reached_right_person_index", "lots.questions.reached_right_person"},
     {"treatment_index", "lots.questions.treatment"},
     {"website_information_index", "lots.questions.website_information"},
-    {"nki_total", "nki_total"},
-    {"clear_and_lawful_share", "clear_and_lawful"},
+    {"nki_total", "total.nki"},
+    {"clear_and_lawful_share", "total.clear_and_lawful"},
     {"improvements_identified", "improvements.identified"},
     {"improvements_implemented", "improvements.implemented"},
 };

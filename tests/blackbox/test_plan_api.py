@@ -324,6 +324,19 @@ class PlanApi(unittest.TestCase):
                      token=self.viewer)
         self.assertEqual(r.json["items"], [{"period": "2026-Q3", "value": 71.5, "origin": "auto",
                                             "n": 22, "ci95": [66.0, 77.0], "suppressed": False}])
+        # The published document when there is one (json_public), for every role:
+        # the plan and its report read what viewers read.
+        live = {"quarter": "2026-Q4", "source_seq": 2, "computed_at": NOW,
+                "lots": {"companies_guided": 50}, "units": {},
+                "published": {"quarter": "2026-Q4", "lots": {"companies_guided": 44},
+                              "units": {}}}
+        r = self.req("PUT", "/api/v1/indicators/2026-Q4", live, token=self.worker)
+        self.assertEqual(r.status, 200, r)
+        for tok in (self.viewer, self.lots):
+            r = self.req("GET", "/api/v1/plan/indicators/1.1-1/values?from=2026-Q4&to=2026-Q4",
+                         token=tok)
+            self.assertEqual(r.json["items"], [{"period": "2026-Q4", "value": 44,
+                                                "origin": "auto"}])
         # Meetings are not recorded yet: null with a reason, never a number.
         r = self.req("GET", "/api/v1/plan/indicators/3.1-1/values?from=2026&to=2026",
                      token=self.viewer)

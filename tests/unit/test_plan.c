@@ -341,10 +341,10 @@ static void test_values(void **state)
     json_t *h = header(), *a = action(NULL);
     struct lb_plan_err err = {0};
     assert_int_equal(lb_plan_check_action(a, h, NULL, &err), 0);
-    json_t *snap = J("{\"year\": \"2026\", \"nki_total\": {\"index\": 68.4, \"n\": 212,"
-                     " \"ci95\": [66.1, 70.7], \"suppressed\": false}}");
-    json_t *small = J("{\"nki_total\": {\"index\": null, \"n\": 6, \"ci95\": null,"
-                      " \"suppressed\": true}}");
+    json_t *snap = J("{\"year\": \"2026\", \"total\": {\"nki\": {\"index\": 68.4, \"n\": 212,"
+                     " \"ci95\": [66.1, 70.7], \"suppressed\": false}}}");
+    json_t *small = J("{\"total\": {\"nki\": {\"index\": null, \"n\": 6, \"ci95\": null,"
+                      " \"suppressed\": true}}}");
     json_t *fu = J("{\"values\": [{\"indicator\": \"1.2-2\", \"period\": \"2026\", \"value\": 41},"
                    " {\"indicator\": \"1.2-4\", \"period\": \"2026\", \"done\": \"2026-02-20\"}]}");
     json_t *item;
