@@ -152,7 +152,8 @@ class Curve(unittest.TestCase):
                 seen = {name: 0 for name in subs}
 
                 def live():
-                    d.user(admin, "u%d" % time.monotonic_ns(), "viewer")  # one user.created
+                    d.user(admin, "u%d" % time.monotonic_ns(), "viewer",
+                           password="ljungheden-kvitto-sommar")  # one user.created
                     for name, s in subs.items():
                         while s.poll(100):
                             s.recv_multipart()
