@@ -324,7 +324,48 @@ int api_fail(struct lb_api_req *r, int status, const char *code, const char *fie
     vsnprintf(r->err.message, sizeof r->err.message, fmt, ap);
     va_end(ap);
     snprintf(r->err.field, sizeof r->err.field, "%s", field ? field : "");
+    r->err.allowed[0] = '\0';
+    r->err.state[0] = '\0';
     return LB_EINVAL;
+}
+
+void api_allowed_add(char *buf, size_t len, const char *value)
+{
+    size_t used = strlen(buf);
+    if (!value)
+        return;
+    int n = snprintf(buf + used, len - used, "%s%s", used ? "," : "", value);
+    if (n < 0 || (size_t)n >= len - used)
+        buf[used] = '\0'; /* does not fit: the list stays as it was */
+}
+
+int api_fail_allowed(struct lb_api_req *r, int status, const char *code, const char *field,
+                     const char *allowed)
+{
+    char shown[sizeof r->err.allowed];
+    size_t j = 0;
+    for (size_t i = 0; allowed[i] && j + 2 < sizeof shown; i++) {
+        shown[j++] = allowed[i];
+        if (allowed[i] == ',')
+            shown[j++] = ' ';
+    }
+    shown[j] = '\0';
+    api_fail(r, status, code, field, "%s must be one of: %s", field ? field : "the value", shown);
+    snprintf(r->err.allowed, sizeof r->err.allowed, "%s", allowed);
+    return LB_EINVAL;
+}
+
+/* The comma-separated list s as a JSON array of strings. */
+static json_t *csv_array(const char *s)
+{
+    json_t *a = json_array();
+    while (a && *s) {
+        const char *end = strchr(s, ',');
+        size_t n = end ? (size_t)(end - s) : strlen(s);
+        json_array_append_new(a, json_stringn(s, n));
+        s += n + (end != NULL);
+    }
+    return a;
 }
 
 /* Fills r->status and r->resp_body with the error answer for rc. */
@@ -355,6 +396,10 @@ static void build_error(struct lb_api_req *r, int rc)
             json_object_set_new(e, "field", json_string(r->err.field));
         if (r->err.existing_id)
             json_object_set_new(e, "existing_id", json_integer((json_int_t)r->err.existing_id));
+        if (r->err.allowed[0])
+            json_object_set_new(e, "allowed", csv_array(r->err.allowed));
+        if (r->err.state[0])
+            json_object_set_new(e, "state", json_string(r->err.state));
         json_object_set_new(o, "error", e);
         e = NULL;
     }
@@ -1244,6 +1289,22 @@ int api_page(struct lb_api_req *r, struct lb_page *p, lb_id *ids)
     return 0;
 }
 
+int api_order(struct lb_api_req *r, struct lb_page *p, bool newest_default)
+{
+    char buf[16];
+    p->desc = newest_default;
+    int rc = api_query(r, "order", buf, sizeof buf);
+    if (rc <= 0)
+        return rc;
+    if (strcmp(buf, "newest") == 0)
+        p->desc = true;
+    else if (strcmp(buf, "oldest") == 0)
+        p->desc = false;
+    else
+        return api_fail_allowed(r, 400, "bad_query", "order", "newest,oldest");
+    return 0;
+}
+
 int api_path_id(struct lb_api_req *r, int idx, lb_id *out)
 {
     uint64_t x;
@@ -1294,7 +1355,6 @@ static bool handler_has_handoff(struct lb_api_req *r, lb_txn *t, lb_id case_id, 
     struct lb_handoff_filter f = {
         .units = (const char *const *)r->user.units,
         .nunits = r->user.nunits,
-        .status = -1,
         .overdue = -1,
         .case_id = case_id,
         .company_id = company_id,

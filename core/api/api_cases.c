@@ -239,14 +239,14 @@ int api_case_list(struct lb_api_req *r, lb_txn *t)
     char status[32], owner[128], company[32];
     struct lb_case_filter f = {.status = -1};
     int rc = api_page(r, &p, ids);
-    if (rc != 0)
+    if (rc != 0 || (rc = api_order(r, &p, true)) != 0)
         return rc;
     if ((rc = api_query(r, "status", status, sizeof status)) < 0)
         return rc;
     enum lb_case_status st;
     if (rc == 1) {
         if (lb_case_status_from_str(status, &st) != 0)
-            return api_fail(r, 400, "bad_query", "status", "status must be open or closed");
+            return api_enum_case_status_fail(r, 400, "bad_query", "status");
         f.status = (int)st;
     }
     if ((rc = api_query(r, "owner", owner, sizeof owner)) < 0)
@@ -363,7 +363,7 @@ static int embed_json(struct lb_jw *w, json_t *j)
 static int embed_handoffs(struct lb_api_req *r, lb_txn *t, lb_id case_id, struct lb_jw *w)
 {
     lb_id ids[500];
-    struct lb_handoff_filter f = {.status = -1, .overdue = -1, .case_id = case_id};
+    struct lb_handoff_filter f = {.overdue = -1, .case_id = case_id};
     if (r->user.role == LB_ROLE_HANDLER) {
         f.units = (const char *const *)r->user.units;
         f.nunits = r->user.nunits;

@@ -135,7 +135,7 @@ int api_followup_list(struct lb_api_req *r, lb_txn *t)
     enum lb_followup_status st;
     if (rc == 1) {
         if (lb_followup_status_from_str(status, &st) != 0)
-            return api_fail(r, 400, "bad_query", "status", "status is not a follow-up status");
+            return api_enum_followup_status_fail(r, 400, "bad_query", "status");
         f.status = (int)st;
     }
     if ((rc = api_query(r, "assignee", assignee, sizeof assignee)) < 0)

@@ -1,6 +1,8 @@
 /* api_handoffs.c: a unit's inbox and the hand-off transitions.
  *
- * GET /handoffs, GET /handoffs/{id}, POST /handoffs/{id}/acknowledge,
+ * GET /handoffs (newest first unless order=oldest; status a comma-separated
+ * list; each item with the case number and subject and the company's name an
+ * inbox row shows), GET /handoffs/{id}, POST /handoffs/{id}/acknowledge,
  * /decide, /withdraw and /overdue (the worker's flag). A handler lists and
  * acts on hand-offs of their own units only; another unit's hand-off answers
  * 404, never 403, so its existence does not leak. The unit check happens
@@ -36,15 +38,94 @@ json_t *api_handoff_json(const struct lb_handoff *h)
     return o;
 }
 
+/* A list of statuses "sent,acknowledged" into a bit mask; 400 naming the
+ * statuses for an unknown one. */
+static int query_statuses(struct lb_api_req *r, const char *list, unsigned *mask)
+{
+    char one[32];
+    *mask = 0;
+    for (const char *s = list; *s;) {
+        const char *end = strchr(s, ',');
+        size_t n = end ? (size_t)(end - s) : strlen(s);
+        enum lb_handoff_status st;
+        snprintf(one, sizeof one, "%.*s", (int)(n < sizeof one ? n : sizeof one - 1), s);
+        if (n >= sizeof one || lb_handoff_status_from_str(one, &st) != 0)
+            return api_enum_handoff_status_fail(r, 400, "bad_query", "status");
+        *mask |= 1u << st;
+        s += n + (end != NULL);
+    }
+    if (*mask == 0)
+        return api_enum_handoff_status_fail(r, 400, "bad_query", "status");
+    return 0;
+}
+
+/* The case and company a list row shows, read once per case (hand-offs of
+ * one case often come together). */
+struct row_names {
+    lb_id case_id;
+    struct lb_case c;
+    char *company_name;
+};
+
+static int row_names_load(lb_txn *t, struct row_names *n, lb_id case_id)
+{
+    if (n->case_id == case_id)
+        return 0;
+    lb_case_clear(&n->c);
+    free(n->company_name);
+    memset(n, 0, sizeof *n);
+    int rc = lb_case_get(t, case_id, &n->c);
+    if (rc == LB_ENOTFOUND) { /* never in a consistent store: the row goes without names */
+        n->case_id = case_id;
+        return 0;
+    }
+    if (rc != 0)
+        return rc;
+    struct lb_company co = {0};
+    rc = lb_company_get(t, n->c.company_id, &co);
+    if (rc == 0) {
+        n->company_name = co.name;
+        co.name = NULL;
+    }
+    lb_company_clear(&co);
+    n->case_id = case_id;
+    return rc == LB_ENOTFOUND ? 0 : rc;
+}
+
+static void row_names_clear(struct row_names *n)
+{
+    lb_case_clear(&n->c);
+    free(n->company_name);
+    memset(n, 0, sizeof *n);
+}
+
+/* The hand-off with what an inbox row shows beside it: case_number,
+ * case_subject, company_name. */
+static json_t *handoff_row_json(lb_txn *t, const struct lb_handoff *h, struct row_names *n, int *rc)
+{
+    json_t *o = api_handoff_json(h);
+    *rc = o ? row_names_load(t, n, h->case_id) : LB_ENOMEM;
+    if (*rc != 0) {
+        json_decref(o);
+        return NULL;
+    }
+    char number[16];
+    lb_case_number(&n->c, number, sizeof number);
+    json_object_set_new(o, "case_number", n->c.meta.id ? json_string(number) : json_null());
+    api_json_str(o, "case_subject", n->c.subject);
+    api_json_str(o, "company_name", n->company_name);
+    return o;
+}
+
 int api_handoff_list(struct lb_api_req *r, lb_txn *t)
 {
     lb_id ids[500];
     struct lb_page p;
-    char unit[64], status[32], overdue[16];
+    char unit[64], status[128], overdue[16];
     const char *one[1];
-    struct lb_handoff_filter f = {.status = -1, .overdue = -1};
+    struct lb_handoff_filter f = {.overdue = -1};
     int rc = api_page(r, &p, ids);
-    if (rc != 0)
+    if (rc != 0 || (rc = api_order(r, &p, true)) != 0)
         return rc;
     if ((rc = api_query(r, "unit", unit, sizeof unit)) < 0)
         return rc;
@@ -61,12 +142,8 @@ int api_handoff_list(struct lb_api_req *r, lb_txn *t)
     }
     if ((rc = api_query(r, "status", status, sizeof status)) < 0)
         return rc;
-    enum lb_handoff_status st;
-    if (rc == 1) {
-        if (lb_handoff_status_from_str(status, &st) != 0)
-            return api_fail(r, 400, "bad_query", "status", "status is not a hand-off status");
-        f.status = (int)st;
-    }
+    if (rc == 1 && (rc = query_statuses(r, status, &f.statuses)) != 0)
+        return rc;
     if ((rc = api_query(r, "overdue", overdue, sizeof overdue)) < 0)
         return rc;
     if (rc == 1) {
@@ -75,25 +152,29 @@ int api_handoff_list(struct lb_api_req *r, lb_txn *t)
         else if (strcmp(overdue, "false") == 0)
             f.overdue = 0;
         else
-            return api_fail(r, 400, "bad_query", "overdue", "overdue must be true or false");
+            return api_fail_allowed(r, 400, "bad_query", "overdue", "true,false");
     }
     if (r->user.role == LB_ROLE_HANDLER && f.nunits == 0)
         return api_answer_list(r, json_array(), 0);
     if ((rc = lb_handoff_list(t, &f, &p)) != 0)
         return rc;
     json_t *items = json_array();
+    struct row_names names = {0};
     for (size_t i = 0; items && i < p.count; i++) {
         struct lb_handoff h = {0};
         rc = lb_handoff_get(t, ids[i], &h);
         if (rc == LB_ENOTFOUND)
             continue;
+        json_t *row = rc == 0 ? handoff_row_json(t, &h, &names, &rc) : NULL;
+        lb_handoff_clear(&h);
         if (rc != 0) {
+            row_names_clear(&names);
             json_decref(items);
             return rc;
         }
-        json_array_append_new(items, api_handoff_json(&h));
-        lb_handoff_clear(&h);
+        json_array_append_new(items, row);
     }
+    row_names_clear(&names);
     return api_answer_list(r, items, p.next);
 }
 
@@ -110,9 +191,11 @@ int api_handoff_get(struct lb_api_req *r, lb_txn *t)
         lb_handoff_clear(&h);
         return LB_ENOTFOUND;
     }
-    json_t *j = api_handoff_json(&h);
+    struct row_names names = {0};
+    json_t *j = handoff_row_json(t, &h, &names, &rc);
+    row_names_clear(&names);
     lb_handoff_clear(&h);
-    return j ? api_answer(r, 200, j, NULL) : LB_ENOMEM;
+    return j ? api_answer(r, 200, j, NULL) : rc;
 }
 
 /* One transition: which, with its validated inputs. */

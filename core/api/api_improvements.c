@@ -1,6 +1,7 @@
 /* api_improvements.c: improvement actions (action 1.2 of the plan).
  *
- * GET /improvements, POST /improvements and PATCH /improvements/{id}:
+ * GET /improvements (status= filters; order=newest|oldest, oldest first
+ * by default), POST /improvements and PATCH /improvements/{id}:
  * {unit?, title, description?, followup_id?, status}; status defaults to
  * identified on creation. The unit, when given, must be a configured one;
  * null clears it on PATCH (the action then belongs to the lots function).
@@ -33,8 +34,20 @@ int api_improvement_list(struct lb_api_req *r, lb_txn *t)
 {
     lb_id ids[500];
     struct lb_page p;
+    char status[32];
+    int st = -1;
     int rc = api_page(r, &p, ids);
-    if (rc != 0 || (rc = lb_improvement_list(t, &p)) != 0)
+    if (rc != 0 || (rc = api_order(r, &p, false)) != 0)
+        return rc;
+    if ((rc = api_query(r, "status", status, sizeof status)) < 0)
+        return rc;
+    if (rc == 1) {
+        enum lb_improvement_status e;
+        if (lb_improvement_status_from_str(status, &e) != 0)
+            return api_enum_improvement_status_fail(r, 400, "bad_query", "status");
+        st = (int)e;
+    }
+    if ((rc = lb_improvement_list_by_status(t, st, &p)) != 0)
         return rc;
     json_t *items = json_array();
     for (size_t i = 0; items && i < p.count; i++) {

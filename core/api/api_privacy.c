@@ -299,7 +299,7 @@ static int export_case(lb_txn *t, lb_id id, json_t *cases)
     lb_case_clear(&k);
     lb_id *ids = NULL;
     size_t n = 0;
-    struct lb_handoff_filter hf = {.status = -1, .overdue = -1, .case_id = id};
+    struct lb_handoff_filter hf = {.overdue = -1, .case_id = id};
     if (!o || !contacts || !handoffs)
         rc = LB_ENOMEM;
     if (rc == 0 && (rc = collect(t, contacts_of, &id, &ids, &n)) == 0) {
@@ -497,7 +497,7 @@ static int case_mentions(lb_txn *t, const struct person_query *q, lb_id cid, jso
         }
         free(ids);
     }
-    struct lb_handoff_filter hf = {.status = -1, .overdue = -1, .case_id = cid};
+    struct lb_handoff_filter hf = {.overdue = -1, .case_id = cid};
     if (rc == 0 && (rc = collect(t, handoffs_of, &hf, &ids, &n)) == 0) {
         for (size_t i = 0; rc == 0 && i < n; i++) {
             struct lb_handoff x = {0};

@@ -338,7 +338,7 @@ int api_me(struct lb_api_req *r, lb_txn *t)
             json_object_set_new(counts, "followups_due", json_integer(n));
     }
     if (rc == 0 && (role == LB_ROLE_LOTS || role == LB_ROLE_ADMIN || role == LB_ROLE_HANDLER)) {
-        struct lb_handoff_filter f = {.status = LB_HANDOFF_SENT, .overdue = -1};
+        struct lb_handoff_filter f = {.statuses = 1u << LB_HANDOFF_SENT, .overdue = -1};
         if (role == LB_ROLE_HANDLER) {
             f.units = (const char *const *)r->user.units;
             f.nunits = r->user.nunits;

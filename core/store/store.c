@@ -1182,12 +1182,73 @@ int lb__src_open(lb_txn *t, struct lb__src *src, enum lb__db db, const void *key
     return rc == 0 || rc == MDB_NOTFOUND ? 0 : lb__mdb_err(t, rc);
 }
 
+/* Descending positioning: the largest id below after (the largest of all
+ * when after is 0). LMDB positions at the first entry >= after, so step back
+ * one, or start from the end when there is none. */
+static int src_seek_desc(lb_txn *t, struct lb__src *src, lb_id after)
+{
+    uint8_t ab[8];
+    MDB_val k = {src->keylen, src->key}, v = {8, ab};
+    int rc;
+    lb__be64(ab, after);
+    if (src->dup) {
+        rc = after ? mdb_cursor_get(src->cur, &k, &v, MDB_GET_BOTH_RANGE) : MDB_NOTFOUND;
+        if (rc == 0) {
+            rc = mdb_cursor_get(src->cur, &k, &v, MDB_PREV_DUP);
+        } else if (rc == MDB_NOTFOUND) {
+            k.mv_size = src->keylen;
+            k.mv_data = src->key;
+            rc = mdb_cursor_get(src->cur, &k, &v, MDB_SET);
+            if (rc == 0)
+                rc = mdb_cursor_get(src->cur, &k, &v, MDB_LAST_DUP);
+        }
+    } else {
+        k.mv_size = 8;
+        k.mv_data = ab;
+        rc = after ? mdb_cursor_get(src->cur, &k, &v, MDB_SET_RANGE) : MDB_NOTFOUND;
+        if (rc == 0)
+            rc = mdb_cursor_get(src->cur, &k, &v, MDB_PREV);
+        else if (rc == MDB_NOTFOUND)
+            rc = mdb_cursor_get(src->cur, &k, &v, MDB_LAST);
+    }
+    if (rc == MDB_NOTFOUND)
+        return 0;
+    if (rc)
+        return lb__mdb_err(t, rc);
+    const MDB_val *idv = src->dup ? &v : &k;
+    if (idv->mv_size != 8)
+        return LB_ECORRUPT;
+    src->next = lb__rd64(idv->mv_data);
+    return 0;
+}
+
+int lb__src_open_page(lb_txn *t, struct lb__src *src, enum lb__db db, const void *key, size_t len,
+                      const struct lb_page *p)
+{
+    if (!p->desc)
+        return lb__src_open(t, src, db, key, len, p->after);
+    memset(src, 0, sizeof *src);
+    if (len > LB__KEY_MAX)
+        return LB_ETOOBIG;
+    int rc = mdb_cursor_open(t->txn, lb__dbi(t, db), &src->cur);
+    if (rc)
+        return lb__mdb_err(t, rc);
+    src->dup = key != NULL;
+    src->desc = true;
+    src->keylen = len;
+    if (key)
+        memcpy(src->key, key, len);
+    return src_seek_desc(t, src, p->after);
+}
+
 int lb__src_advance(struct lb__src *src)
 {
     MDB_val k, v;
     if (!src->next)
         return 0;
-    int rc = mdb_cursor_get(src->cur, &k, &v, src->dup ? MDB_NEXT_DUP : MDB_NEXT);
+    MDB_cursor_op op =
+        src->dup ? (src->desc ? MDB_PREV_DUP : MDB_NEXT_DUP) : (src->desc ? MDB_PREV : MDB_NEXT);
+    int rc = mdb_cursor_get(src->cur, &k, &v, op);
     src->next = 0;
     if (rc == MDB_NOTFOUND)
         return 0;
@@ -1213,9 +1274,9 @@ int lb__page_merge(lb_txn *t, struct lb__src *srcs, size_t nsrc,
     p->count = 0;
     p->next = 0;
     for (;;) {
-        lb_id min = 0;
+        lb_id min = 0; /* the next id in p's direction: the smallest, or the largest */
         for (size_t i = 0; i < nsrc; i++)
-            if (srcs[i].next && (!min || srcs[i].next < min))
+            if (srcs[i].next && (!min || (p->desc ? srcs[i].next > min : srcs[i].next < min)))
                 min = srcs[i].next;
         if (!min)
             return 0;
@@ -1243,8 +1304,10 @@ void lb__page_from_sorted(const lb_id *ids, size_t n, struct lb_page *p)
 {
     p->count = 0;
     p->next = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (ids[i] <= p->after || (i > 0 && ids[i] == ids[i - 1]))
+    for (size_t j = 0; j < n; j++) {
+        size_t i = p->desc ? n - 1 - j : j;
+        if (p->desc ? (p->after && ids[i] >= p->after) || (j > 0 && ids[i] == ids[i + 1])
+                    : ids[i] <= p->after || (j > 0 && ids[i] == ids[i - 1]))
             continue;
         if (p->count == p->limit) {
             p->next = p->count ? p->ids[p->count - 1] : 0;

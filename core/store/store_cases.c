@@ -262,19 +262,19 @@ int lb_case_list(lb_txn *t, const struct lb_case_filter *f, struct lb_page *p)
     if (f->company_id) {
         uint8_t kb[8];
         lb__be64(kb, f->company_id);
-        rc = lb__src_open(t, &src, LB_IX_CASE_COMPANY, kb, 8, p->after);
+        rc = lb__src_open_page(t, &src, LB_IX_CASE_COMPANY, kb, 8, p);
     } else if (f->owner) {
         if (!*f->owner || strlen(f->owner) > LB__KEY_MAX) {
             p->count = 0;
             p->next = 0;
             return 0;
         }
-        rc = lb__src_open(t, &src, LB_IX_CASE_OWNER, f->owner, strlen(f->owner), p->after);
+        rc = lb__src_open_page(t, &src, LB_IX_CASE_OWNER, f->owner, strlen(f->owner), p);
     } else if (f->status >= 0) {
         uint8_t st = (uint8_t)f->status;
-        rc = lb__src_open(t, &src, LB_IX_CASE_STATUS, &st, 1, p->after);
+        rc = lb__src_open_page(t, &src, LB_IX_CASE_STATUS, &st, 1, p);
     } else {
-        rc = lb__src_open(t, &src, LB_DB_CASES, NULL, 0, p->after);
+        rc = lb__src_open_page(t, &src, LB_DB_CASES, NULL, 0, p);
     }
     /* One index filter and nothing else: the index is the answer. */
     bool exact = nfilters == 1 && (f->company_id || f->owner || f->status >= 0);

@@ -3,8 +3,9 @@
  * States: sent -> acknowledged -> decided, sent|acknowledged -> withdrawn;
  * overdue is a flag set once on a sent hand-off. Indexes: unit+status (a
  * unit's inbox), status, and case. lb_handoff_list merges the inbox lists of
- * the requested units (and statuses) in id order, or walks the case or status
- * list, and checks the rest of the filter on each record. */
+ * the requested units and statuses (or the status lists) in id order, oldest
+ * or newest first, or walks the case list, and checks the rest of the filter
+ * on each record. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -265,7 +266,7 @@ static int handoff_accept(lb_txn *t, lb_id id, void *arg)
     if (rc)
         return rc == LB_ENOTFOUND ? LB_ECORRUPT : rc;
     int ok = 1;
-    if (f->status >= 0 && (int)h.status != f->status)
+    if (f->statuses && !(f->statuses & (1u << h.status)))
         ok = 0;
     if (f->overdue >= 0 && (int)h.overdue != f->overdue)
         ok = 0;
@@ -284,6 +285,12 @@ static int handoff_accept(lb_txn *t, lb_id id, void *arg)
     return ok;
 }
 
+/* Whether status st is wanted by the filter. */
+static bool status_wanted(const struct lb_handoff_filter *f, int st)
+{
+    return !f->statuses || (f->statuses & (1u << st));
+}
+
 int lb_handoff_list(lb_txn *t, const struct lb_handoff_filter *f, struct lb_page *p)
 {
     struct lb__src *srcs = NULL;
@@ -299,36 +306,36 @@ int lb_handoff_list(lb_txn *t, const struct lb_handoff_filter *f, struct lb_page
         srcs = calloc(1, sizeof *srcs);
         if (!srcs)
             return LB_ENOMEM;
-        rc = lb__src_open(t, &srcs[nsrc++], LB_IX_HANDOFF_CASE, kb, 8, p->after);
+        rc = lb__src_open_page(t, &srcs[nsrc++], LB_IX_HANDOFF_CASE, kb, 8, p);
     } else if (f->units) {
-        int s0 = f->status >= 0 ? f->status : 0;
-        int s1 = f->status >= 0 ? f->status : LB_HANDOFF_STATUS_COUNT - 1;
-        srcs = calloc(f->nunits * (size_t)(s1 - s0 + 1), sizeof *srcs);
+        srcs = calloc(f->nunits * (size_t)LB_HANDOFF_STATUS_COUNT, sizeof *srcs);
         if (!srcs)
             return LB_ENOMEM;
         for (size_t i = 0; i < f->nunits && rc == 0; i++) {
-            for (int st = s0; st <= s1 && rc == 0; st++) {
+            for (int st = 0; st < LB_HANDOFF_STATUS_COUNT && rc == 0; st++) {
                 uint8_t key[LB__KEY_MAX];
                 size_t len;
-                if (unit_status_key(f->units[i], st, key, &len))
-                    continue; /* no such unit can have hand-offs */
-                rc = lb__src_open(t, &srcs[nsrc++], LB_IX_HANDOFF_UNIT_STATUS, key, len, p->after);
+                if (!status_wanted(f, st) || unit_status_key(f->units[i], st, key, &len))
+                    continue; /* not wanted, or no such unit can have hand-offs */
+                rc = lb__src_open_page(t, &srcs[nsrc++], LB_IX_HANDOFF_UNIT_STATUS, key, len, p);
             }
         }
-    } else if (f->status >= 0) {
-        uint8_t st = (uint8_t)f->status;
-        srcs = calloc(1, sizeof *srcs);
+    } else if (f->statuses) {
+        srcs = calloc(LB_HANDOFF_STATUS_COUNT, sizeof *srcs);
         if (!srcs)
             return LB_ENOMEM;
-        rc = lb__src_open(t, &srcs[nsrc++], LB_IX_HANDOFF_STATUS, &st, 1, p->after);
+        for (int st = 0; st < LB_HANDOFF_STATUS_COUNT && rc == 0; st++) {
+            uint8_t key = (uint8_t)st;
+            if (status_wanted(f, st))
+                rc = lb__src_open_page(t, &srcs[nsrc++], LB_IX_HANDOFF_STATUS, &key, 1, p);
+        }
     } else {
         srcs = calloc(1, sizeof *srcs);
         if (!srcs)
             return LB_ENOMEM;
-        rc = lb__src_open(t, &srcs[nsrc++], LB_DB_HANDOFFS, NULL, 0, p->after);
+        rc = lb__src_open_page(t, &srcs[nsrc++], LB_DB_HANDOFFS, NULL, 0, p);
     }
-    bool need_check =
-        f->overdue >= 0 || f->company_id || (f->case_id && (f->units || f->status >= 0));
+    bool need_check = f->overdue >= 0 || f->company_id || (f->case_id && (f->units || f->statuses));
     if (rc == 0)
         rc = lb__page_merge(t, srcs, nsrc, need_check ? handoff_accept : NULL, (void *)f, p);
     for (size_t i = 0; i < nsrc; i++)

@@ -98,10 +98,29 @@ out:
 
 int lb_improvement_list(lb_txn *t, struct lb_page *p)
 {
+    return lb_improvement_list_by_status(t, -1, p);
+}
+
+static int improvement_accept(lb_txn *t, lb_id id, void *arg)
+{
+    const int *status = arg;
+    struct lb_improvement m = {0};
+    int rc = lb_improvement_get(t, id, &m);
+    if (rc)
+        return rc == LB_ENOTFOUND ? LB_ECORRUPT : rc;
+    int ok = (int)m.status == *status;
+    lb_improvement_clear(&m);
+    return ok;
+}
+
+/* The actions are few (a handful a quarter), so a status is checked on each
+ * record rather than kept in an index. */
+int lb_improvement_list_by_status(lb_txn *t, int status, struct lb_page *p)
+{
     struct lb__src src;
-    int rc = lb__src_open(t, &src, LB_DB_IMPROVEMENTS, NULL, 0, p->after);
+    int rc = lb__src_open_page(t, &src, LB_DB_IMPROVEMENTS, NULL, 0, p);
     if (rc == 0)
-        rc = lb__page_merge(t, &src, 1, NULL, NULL, p);
+        rc = lb__page_merge(t, &src, 1, status >= 0 ? improvement_accept : NULL, &status, p);
     lb__src_close(&src);
     return rc;
 }

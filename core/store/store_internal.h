@@ -201,24 +201,32 @@ int lb__meta_put(lb_txn *t, const void *key, size_t len, uint64_t v);
 int lb__touch(struct lb_meta *m, const struct lb_ctx *c, uint64_t if_match);
 void lb__meta_new(struct lb_meta *m, lb_id id, const struct lb_ctx *c);
 
-/* Page walking. A source of ascending ids; lists merge several sources. */
+/* Page walking. A source of ids in ascending order (or descending for a
+ * page with desc set); lists merge several sources. */
 struct lb__src {
     MDB_cursor *cur;
-    bool dup; /* a dup list under key; else the keys of a primary db */
+    bool dup;  /* a dup list under key; else the keys of a primary db */
+    bool desc; /* walks down: the next candidate is the next smaller id */
     uint8_t key[LB__KEY_MAX];
     size_t keylen;
     lb_id next; /* the next candidate, 0 when exhausted */
 };
+/* An ascending source of the ids after `after`. */
 int lb__src_open(lb_txn *t, struct lb__src *src, enum lb__db db, const void *key, size_t len,
                  lb_id after);
+/* A source for page p: ascending after p->after, or, when p->desc, descending
+ * from the id below p->after (from the largest when p->after is 0). */
+int lb__src_open_page(lb_txn *t, struct lb__src *src, enum lb__db db, const void *key, size_t len,
+                      const struct lb_page *p);
 int lb__src_advance(struct lb__src *src);
 void lb__src_close(struct lb__src *src);
 
-/* Fills p from the merge of nsrc sources (ascending, duplicates removed),
- * keeping ids for which accept returns 1 (0 skips; < 0 is an error). */
+/* Fills p from the merge of nsrc sources (in p's direction, duplicates
+ * removed), keeping ids for which accept returns 1 (0 skips; < 0 is an
+ * error). The sources must all walk in p's direction. */
 int lb__page_merge(lb_txn *t, struct lb__src *srcs, size_t nsrc,
                    int (*accept)(lb_txn *t, lb_id id, void *arg), void *arg, struct lb_page *p);
-/* Fills p from a sorted array of ids. */
+/* Fills p from an ascending array of ids (walked from its end when p->desc). */
 void lb__page_from_sorted(const lb_id *ids, size_t n, struct lb_page *p);
 
 /* Event data building: a msgpack map written by the caller through pk. */

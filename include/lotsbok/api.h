@@ -97,7 +97,9 @@ struct lb_api_error {
     char field[128];
     lb_id existing_id;
     unsigned retry_after;
-    char allow[64]; /* 405: the methods the path takes */
+    char allow[64];    /* 405: the methods the path takes */
+    char allowed[512]; /* the values field takes, comma-separated: "allowed" in the answer */
+    char state[32];    /* 409 invalid_transition: the record's status, "state" in the answer */
 };
 
 struct lb_api_req {
@@ -165,6 +167,12 @@ int api_answer_jw(struct lb_api_req *r, int status, struct lb_jw *w, const char 
  * return from the handler). field may be NULL. */
 int api_fail(struct lb_api_req *r, int status, const char *code, const char *field, const char *fmt,
              ...) __attribute__((format(printf, 5, 6)));
+/* api_fail with the values the field takes (allowed: comma-separated); the
+ * message names them and the answer carries them as "allowed": [...]. */
+int api_fail_allowed(struct lb_api_req *r, int status, const char *code, const char *field,
+                     const char *allowed);
+/* Appends value to a comma-separated list in buf (len bytes); NULL is skipped. */
+void api_allowed_add(char *buf, size_t len, const char *value);
 /* Queues op for the group commit; arg is freed with arg_free after the
  * answer. Returns LB_API_QUEUED. */
 int api_queue(struct lb_api_req *r, lb_api_op_fn op, void *arg, void (*arg_free)(void *));
@@ -208,8 +216,23 @@ int api_id(struct lb_api_req *r, json_t *obj, const char *key, bool required, lb
 int api_int(struct lb_api_req *r, json_t *obj, const char *key, bool required, long long min,
             long long max, bool *present, long long *out);
 int api_bool(struct lb_api_req *r, json_t *obj, const char *key, bool *present, bool *out);
-/* Enum field: api_enum_<name>(r, obj, key, required, &value, &present). */
-#define API_ENUM_DEFINE(name)                                                                      \
+/* Enum field: api_enum_<name>(r, obj, key, required, &value, &present); an
+ * unknown value is 422 invalid_enum naming the values
+ * (api_enum_<name>_fail). api_enum_<name>_values lists them. */
+#define API_ENUM_DEFINE(name, COUNT)                                                               \
+    static inline void api_enum_##name##_values(char *buf, size_t len)                             \
+    {                                                                                              \
+        buf[0] = '\0';                                                                             \
+        for (int v_ = 0; v_ < (COUNT); v_++)                                                       \
+            api_allowed_add(buf, len, lb_##name##_str((enum lb_##name)v_));                        \
+    }                                                                                              \
+    static inline int api_enum_##name##_fail(struct lb_api_req *r, int status, const char *code,   \
+                                             const char *key)                                      \
+    {                                                                                              \
+        char vals[sizeof r->err.allowed];                                                          \
+        api_enum_##name##_values(vals, sizeof vals);                                               \
+        return api_fail_allowed(r, status, code, key, vals);                                       \
+    }                                                                                              \
     static inline int api_enum_##name(struct lb_api_req *r, json_t *obj, const char *key,          \
                                       bool required, enum lb_##name *out, bool *present)           \
     {                                                                                              \
@@ -220,20 +243,20 @@ int api_bool(struct lb_api_req *r, json_t *obj, const char *key, bool *present, 
         if (rc != 0 || s == NULL)                                                                  \
             return rc;                                                                             \
         if (lb_##name##_from_str(s, out) != 0)                                                     \
-            return api_fail(r, 422, "invalid_enum", key, "%s: unknown value", key);                \
+            return api_enum_##name##_fail(r, 422, "invalid_enum", key);                            \
         return 0;                                                                                  \
     }
-API_ENUM_DEFINE(category)
-API_ENUM_DEFINE(channel)
-API_ENUM_DEFINE(direction)
-API_ENUM_DEFINE(case_status)
-API_ENUM_DEFINE(outcome)
-API_ENUM_DEFINE(handoff_status)
-API_ENUM_DEFINE(decision)
-API_ENUM_DEFINE(followup_kind)
-API_ENUM_DEFINE(followup_status)
-API_ENUM_DEFINE(improvement_status)
-API_ENUM_DEFINE(role)
+API_ENUM_DEFINE(category, LB_CATEGORY_COUNT)
+API_ENUM_DEFINE(channel, LB_CHANNEL_COUNT)
+API_ENUM_DEFINE(direction, LB_DIRECTION_COUNT)
+API_ENUM_DEFINE(case_status, LB_CASE_STATUS_COUNT)
+API_ENUM_DEFINE(outcome, LB_OUTCOME_COUNT)
+API_ENUM_DEFINE(handoff_status, LB_HANDOFF_STATUS_COUNT)
+API_ENUM_DEFINE(decision, LB_DECISION_COUNT)
+API_ENUM_DEFINE(followup_kind, LB_FOLLOWUP_KIND_COUNT)
+API_ENUM_DEFINE(followup_status, LB_FOLLOWUP_STATUS_COUNT)
+API_ENUM_DEFINE(improvement_status, LB_IMPROVEMENT_STATUS_COUNT)
+API_ENUM_DEFINE(role, LB_ROLE_COUNT)
 
 /* Characters (code points) in a UTF-8 string. */
 size_t api_utf8_len(const char *s);
@@ -243,6 +266,9 @@ size_t api_utf8_len(const char *s);
 int api_query(struct lb_api_req *r, const char *key, char *buf, size_t len);
 /* limit and after of a list into p (ids storage of 500 is the caller's). */
 int api_page(struct lb_api_req *r, struct lb_page *p, lb_id *ids);
+/* order=newest|oldest of a list into p->desc (newest_default when absent);
+ * 400 bad_query naming the two otherwise. */
+int api_order(struct lb_api_req *r, struct lb_page *p, bool newest_default);
 /* {"items": items, "next": next|null} (items consumed). */
 int api_answer_list(struct lb_api_req *r, json_t *items, lb_id next);
 /* Path parameter idx as a record id; 404 when not a positive integer. */

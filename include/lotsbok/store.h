@@ -110,13 +110,15 @@ int lb_store_run(lb_store *s, int (*run)(lb_txn *t, void *arg), void *arg);
 /* Every list returns ids in ascending id order (creation order), starting
  * after `after` (0 = from the start), at most `limit` of them into ids[].
  * *next is the cursor for the next page (the last id returned) or 0 when
- * there are no more. */
+ * there are no more. Lists that say so also walk newest first when `desc`
+ * is set: ids in descending order, below `after` (0 = from the newest). */
 struct lb_page {
     lb_id after;
     size_t limit;
     lb_id *ids; /* caller's array of at least limit */
     size_t count;
     lb_id next;
+    bool desc; /* newest first (lb_case_list, lb_handoff_list, lb_improvement_list) */
 };
 
 /* --- companies --------------------------------------------------------- */
@@ -172,6 +174,7 @@ struct lb_case_filter {
     lb_id company_id;  /* 0 any */
     lb_date opened_from, opened_to; /* LB_DATE_NONE = unbounded; Stockholm dates, inclusive */
 };
+/* Newest first when p->desc. */
 int lb_case_list(lb_txn *t, const struct lb_case_filter *f, struct lb_page *p);
 
 /* --- contacts ---------------------------------------------------------- */
@@ -208,11 +211,12 @@ int lb_handoff_flag_overdue(lb_txn *t, const struct lb_ctx *c, lb_id id, struct 
 struct lb_handoff_filter {
     const char *const *units; /* NULL = any unit; else only these (a handler's units) */
     size_t nunits;
-    int status;   /* -1 any, else enum lb_handoff_status */
+    unsigned statuses; /* 0 any, else a bit (1u << status) per enum lb_handoff_status wanted */
     int overdue;  /* -1 any, 0 not flagged, 1 flagged */
     lb_id case_id; /* 0 any */
     lb_id company_id; /* 0 any */
 };
+/* Newest first when p->desc. */
 int lb_handoff_list(lb_txn *t, const struct lb_handoff_filter *f, struct lb_page *p);
 
 /* --- follow-ups -------------------------------------------------------- */
@@ -257,6 +261,8 @@ int lb_improvement_get(lb_txn *t, lb_id id, struct lb_improvement *out);
 int lb_improvement_update(lb_txn *t, const struct lb_ctx *c, struct lb_improvement *rec,
                           uint64_t if_match);
 int lb_improvement_list(lb_txn *t, struct lb_page *p);
+/* Those with status (enum lb_improvement_status; -1 any); newest first when p->desc. */
+int lb_improvement_list_by_status(lb_txn *t, int status, struct lb_page *p);
 
 /* --- users and sessions ------------------------------------------------ */
 

@@ -162,7 +162,7 @@ class ApiCore(unittest.TestCase):
             after = r.json["next"]
             if after is None:
                 break
-        self.assertEqual(seen, ids)
+        self.assertEqual(seen, ids[::-1])  # newest first
         for bad in ("limit=0", "limit=501", "limit=x", "after=-1"):
             r = self.req("GET", "/api/v1/cases?" + bad, token=self.lots)
             self.assertEqual(r.status, 400, (bad, r))
