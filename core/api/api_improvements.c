@@ -35,7 +35,7 @@ int api_improvement_list(struct lb_api_req *r, lb_txn *t)
     lb_id ids[500];
     struct lb_page p;
     char status[32];
-    int st = -1;
+    struct lb_improvement_filter f = {.status = -1};
     int rc = api_page(r, &p, ids);
     if (rc != 0 || (rc = api_order(r, &p, false)) != 0)
         return rc;
@@ -45,9 +45,15 @@ int api_improvement_list(struct lb_api_req *r, lb_txn *t)
         enum lb_improvement_status e;
         if (lb_improvement_status_from_str(status, &e) != 0)
             return api_enum_improvement_status_fail(r, 400, "bad_query", "status");
-        st = (int)e;
+        f.status = (int)e;
     }
-    if ((rc = lb_improvement_list_by_status(t, st, &p)) != 0)
+    /* A handler reads their own units' actions (the Kvartal screen); the
+     * lots function's and other units' are left out before the page is cut. */
+    if (r->user.role == LB_ROLE_HANDLER) {
+        f.units = (const char *const *)r->user.units;
+        f.nunits = r->user.nunits;
+    }
+    if ((rc = lb_improvement_list_filtered(t, &f, &p)) != 0)
         return rc;
     json_t *items = json_array();
     for (size_t i = 0; items && i < p.count; i++) {
@@ -59,10 +65,7 @@ int api_improvement_list(struct lb_api_req *r, lb_txn *t)
             json_decref(items);
             return rc;
         }
-        /* A handler reads their own units' actions (the Kvartal screen); the
-         * lots function's and other units' are left out. */
-        if (r->user.role != LB_ROLE_HANDLER || (m.unit && api_unit_allowed(r, m.unit)))
-            json_array_append_new(items, api_improvement_json(&m));
+        json_array_append_new(items, api_improvement_json(&m));
         lb_improvement_clear(&m);
     }
     return api_answer_list(r, items, p.next);

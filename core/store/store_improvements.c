@@ -98,29 +98,37 @@ out:
 
 int lb_improvement_list(lb_txn *t, struct lb_page *p)
 {
-    return lb_improvement_list_by_status(t, -1, p);
+    struct lb_improvement_filter f = {.status = -1};
+    return lb_improvement_list_filtered(t, &f, p);
 }
 
 static int improvement_accept(lb_txn *t, lb_id id, void *arg)
 {
-    const int *status = arg;
+    const struct lb_improvement_filter *f = arg;
     struct lb_improvement m = {0};
     int rc = lb_improvement_get(t, id, &m);
     if (rc)
         return rc == LB_ENOTFOUND ? LB_ECORRUPT : rc;
-    int ok = (int)m.status == *status;
+    int ok = f->status < 0 || (int)m.status == f->status;
+    if (ok && f->units) {
+        ok = 0;
+        for (size_t i = 0; i < f->nunits && !ok; i++)
+            ok = m.unit && f->units[i] && strcmp(m.unit, f->units[i]) == 0;
+    }
     lb_improvement_clear(&m);
     return ok;
 }
 
-/* The actions are few (a handful a quarter), so a status is checked on each
- * record rather than kept in an index. */
-int lb_improvement_list_by_status(lb_txn *t, int status, struct lb_page *p)
+/* The actions are few (a handful a quarter), so status and unit are checked
+ * on each record rather than kept in an index. */
+int lb_improvement_list_filtered(lb_txn *t, const struct lb_improvement_filter *f,
+                                 struct lb_page *p)
 {
     struct lb__src src;
+    bool any = f->status < 0 && !f->units;
     int rc = lb__src_open_page(t, &src, LB_DB_IMPROVEMENTS, NULL, 0, p);
     if (rc == 0)
-        rc = lb__page_merge(t, &src, 1, status >= 0 ? improvement_accept : NULL, &status, p);
+        rc = lb__page_merge(t, &src, 1, any ? NULL : improvement_accept, (void *)f, p);
     lb__src_close(&src);
     return rc;
 }

@@ -261,8 +261,14 @@ int lb_improvement_get(lb_txn *t, lb_id id, struct lb_improvement *out);
 int lb_improvement_update(lb_txn *t, const struct lb_ctx *c, struct lb_improvement *rec,
                           uint64_t if_match);
 int lb_improvement_list(lb_txn *t, struct lb_page *p);
-/* Those with status (enum lb_improvement_status; -1 any); newest first when p->desc. */
-int lb_improvement_list_by_status(lb_txn *t, int status, struct lb_page *p);
+struct lb_improvement_filter {
+    int status;               /* -1 any, else enum lb_improvement_status */
+    const char *const *units; /* NULL = any; else only actions of these units (a handler's) */
+    size_t nunits;
+};
+/* Those f accepts, filtered before the page is cut; newest first when p->desc. */
+int lb_improvement_list_filtered(lb_txn *t, const struct lb_improvement_filter *f,
+                                 struct lb_page *p);
 
 /* --- users and sessions ------------------------------------------------ */
 

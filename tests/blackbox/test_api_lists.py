@@ -140,6 +140,24 @@ class ApiLists(unittest.TestCase):
         self.assertEqual(r.status, 400, r)
         self.assertEqual(r.json["error"]["allowed"], ["identified", "implemented", "dropped"])
 
+    def test_improvements_of_a_handler_paged_honestly(self):
+        # runs after test_improvements_filtered_by_status (name order): its
+        # three actions have no unit, so the handler sees none of them
+        mine = []
+        for i in range(6):
+            body = {"title": "Åtgärd %d" % i}
+            if i % 2:
+                body["unit"] = "miljo"
+            r = self.d.req("POST", "/api/v1/improvements", body, token=self.lots)
+            self.assertEqual(r.status, 201, r)
+            if i % 2:
+                mine.append(r.json["id"])
+        items, sizes = all_pages(self.d, "/api/v1/improvements", self.miljo, 2)
+        self.assertEqual([x["id"] for x in items], mine)
+        self.assertEqual(sizes, [2, 1])
+        items, _ = all_pages(self.d, "/api/v1/improvements", self.bygg, 2)
+        self.assertEqual(items, [])
+
     def test_invalid_enum_in_a_body_names_the_values(self):
         r = self.d.req("POST", "/api/v1/cases/%d/contacts" % self.case["id"],
                        {"channel": "fax", "direction": "inbound", "summary": "x"},
