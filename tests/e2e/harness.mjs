@@ -44,9 +44,22 @@ export function fatal(what) {
 
 const cleanups = [];
 
+// A free TCP port on loopback (for the ZeroMQ endpoints a worker must know).
+async function freePort() {
+    const net = await import('node:net');
+    return new Promise((resolve, reject) => {
+        const srv = net.createServer();
+        srv.once('error', reject);
+        srv.listen(0, '127.0.0.1', () => { const {port} = srv.address(); srv.close(() => resolve(port)); });
+    });
+}
+
 // Starts `lotsd init` + `lotsd serve` on loopback ports with a temp data directory and
-// the admin `admin`/ADMIN_PW; extra serve arguments in opts.args. Answers
-// {base, data, tmp, adminPassword, process, serviceToken()}.
+// the admin `admin`/ADMIN_PW; extra serve arguments in opts.args. opts.demo: fill the
+// environment with `lotsd demo --seed 1` first (docs/demo.md; its logins in `logins`,
+// username → password). opts.worker: also run lots-worker against it (the follow-ups
+// and the quarterly indicators; stopped with everything else). Answers
+// {base, data, tmp, adminPassword, process, logins, serviceToken()}.
 export const ADMIN_PW = 'admin-lösen-1';
 export async function startLotsd(opts = {}) {
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'lotsbok-e2e-'));
@@ -56,10 +69,21 @@ export async function startLotsd(opts = {}) {
     const init = spawnSync(path.join(BUILD, 'lotsd'), ['init', '--data', data, '--admin', 'admin',
         '--password-file', path.join(tmp, 'admin.pw')], {env, encoding: 'utf8'});
     if (init.status !== 0) fatal(`lotsd init: ${init.stderr}`);
+    const logins = {};
+    if (opts.demo) {
+        const demo = spawnSync(path.join(BUILD, 'lotsd'), ['demo', '--data', data, '--seed', '1'], {env, encoding: 'utf8'});
+        if (demo.status !== 0) fatal(`lotsd demo: ${demo.stderr}`);
+        for (const line of fs.readFileSync(path.join(data, 'demo-logins.txt'), 'utf8').split('\n')) {
+            const m = line.match(/^([a-z0-9._-]+)\s+(\S+)\s+(lots|handler|viewer)\b/);
+            if (m) logins[m[1]] = m[2];
+        }
+    }
+    const pub = opts.worker ? `tcp://127.0.0.1:${await freePort()}` : 'tcp://127.0.0.1:0';
+    const replay = opts.worker ? `tcp://127.0.0.1:${await freePort()}` : 'tcp://127.0.0.1:0';
     const logPath = path.join(tmp, 'lotsd.log');
     const log = fs.openSync(logPath, 'a');
     const proc = spawn(path.join(BUILD, 'lotsd'), ['serve', '--data', data, '--listen', '127.0.0.1:0',
-        '--pub', 'tcp://127.0.0.1:0', '--replay', 'tcp://127.0.0.1:0', '--web', WEB, '--quiet',
+        '--pub', pub, '--replay', replay, '--web', WEB, '--quiet',
         ...(opts.args || [])], {env, stdio: ['ignore', log, log]});
     cleanups.push(() => {
         if (proc.exitCode === null) proc.kill('SIGTERM');
@@ -74,7 +98,14 @@ export async function startLotsd(opts = {}) {
     }
     if (!port) fatal(`lotsd did not start:\n${fs.readFileSync(logPath, 'utf8')}`);
     const base = `http://127.0.0.1:${port}`;
-    return {base, data, tmp, env, process: proc, adminPassword: ADMIN_PW,
+    if (opts.worker) {
+        const wlog = fs.openSync(path.join(tmp, 'worker.log'), 'a');
+        const worker = spawn(path.join(BUILD, 'lots-worker'), ['--data', path.join(tmp, 'worker'), '--server', base,
+            '--token-file', path.join(data, 'worker.token'), '--sub', pub, '--replay', replay],
+        {env, stdio: ['ignore', wlog, wlog]});
+        cleanups.unshift(() => { if (worker.exitCode === null) worker.kill('SIGTERM'); });
+    }
+    return {base, data, tmp, env, process: proc, adminPassword: ADMIN_PW, logins,
         serviceToken: () => fs.readFileSync(path.join(data, 'worker.token'), 'utf8').trim()};
 }
 
@@ -121,15 +152,15 @@ export function luhnNine(nine) {
 let browser = null;
 export const problems = [];
 
-// A fresh context and page (1280 × 900 unless opts.viewport), Swedish locale and
-// Stockholm time; dialogs, page errors and console errors are collected in `problems`.
+// A fresh context and page (1280 × 900 unless opts.viewport; opts.colorScheme 'dark'
+// for dark mode), Swedish locale and Stockholm time; dialogs, page errors and console errors are collected in `problems`.
 export async function newPage(opts = {}) {
     if (!browser)
         browser = await chromium.launch({executablePath: CHROMIUM, headless: true,
             args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
                 '--disable-background-networking', '--disable-component-update', '--disable-sync']});
     const context = await browser.newContext({viewport: opts.viewport || {width: 1280, height: 900},
-        locale: 'sv-SE', timezoneId: 'Europe/Stockholm', acceptDownloads: true,
+        locale: 'sv-SE', timezoneId: 'Europe/Stockholm', acceptDownloads: true, colorScheme: opts.colorScheme || 'light',
         javaScriptEnabled: opts.javaScriptEnabled !== false});
     const page = await context.newPage();
     page.setDefaultTimeout(10000);
@@ -141,21 +172,59 @@ export async function newPage(opts = {}) {
     return page;
 }
 
-// A full-page screenshot under tests/e2e/screenshots/NAME.png and an axe-core run
-// (WCAG 2.1 A/AA and best practice): no violation of at least opts.impact
-// ('serious' unless given: serious and critical fail; 'minor' fails every violation).
+// A screenshot under tests/e2e/screenshots/NAME.png (the whole page unless
+// opts.fullPage === false) and an axe-core run (WCAG 2.1 A/AA and best practice): no
+// violation of at least opts.impact ('serious' unless given: serious and critical fail;
+// 'minor' fails every violation).
 export async function screen(page, name, opts = {}) {
     await page.waitForLoadState('networkidle');
     fs.mkdirSync(SHOTS, {recursive: true});
-    await page.screenshot({path: path.join(SHOTS, `${name}.png`), fullPage: true});
-    await page.evaluate(axe.source);
+    await page.screenshot({path: path.join(SHOTS, `${name}.png`), fullPage: opts.fullPage !== false});
+    const t = Date.now();
+    if (!await page.evaluate(() => Boolean(window.axe))) await page.evaluate(axe.source); // once per document
     const r = await page.evaluate(() => window.axe.run(document, {
         runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']}}));
     const order = ['minor', 'moderate', 'serious', 'critical'];
     const floor = order.indexOf(opts.impact || 'serious');
     const bad = r.violations.filter(v => order.indexOf(v.impact) >= floor);
+    if (process.env.LB_E2E_TIMES) console.log(`# axe ${name}: ${Date.now() - t} ms`);
     check(bad.length === 0, `${name}: no axe violation of impact ${order[floor]} or worse` +
         (bad.length ? `\n  ${bad.map(v => `${v.id}: ${v.nodes.map(n => n.target.join(' ')).join(', ')}`).join('\n  ')}` : ''));
+}
+
+// Shows a screen of the web interface by running `action` (a click, or
+// `() => page.evaluate(...)` setting location.hash), waits until the app has put the new
+// screen in <main> and the network is idle, and answers {requests, ms}: the API requests
+// made meanwhile ("GET /cases?…", from Playwright's request log) and the app's own
+// measure of navigation → content ("lotsbok:screen", User Timing, web/app.mjs).
+export async function timedScreen(page, action) {
+    const requests = [];
+    const seen = r => {
+        const u = new URL(r.url());
+        if (u.pathname.startsWith('/api/v1/')) requests.push(`${r.method()} ${u.pathname.slice(7)}${u.search}`);
+    };
+    const before = await page.evaluate(() => document.getElementById('main').dataset.screen || '');
+    page.on('request', seen);
+    try {
+        await action();
+        await page.waitForFunction(b => {
+            const m = document.getElementById('main');
+            return (m.dataset.screen || '') !== b && !m.hasAttribute('aria-busy');
+        }, before);
+        await page.waitForLoadState('networkidle');
+    } finally {
+        page.off('request', seen);
+    }
+    const ms = await page.evaluate(() => {
+        const m = performance.getEntriesByName('lotsbok:screen').pop();
+        return m ? m.duration : null;
+    });
+    return {requests, ms};
+}
+
+// Whether the page is wider than the window (a horizontal scrollbar): the pixels too wide.
+export async function overflow(page) {
+    return page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
 }
 
 export async function login(page, user, pw) {

@@ -3,11 +3,12 @@
 // The session token lives in sessionStorage (gone when the tab closes, cleared at
 // logout). Any 401 on a call other than the login itself means the session ended:
 // onUnauthorized (set by app.mjs) sends the user to the login page; the forms'
-// drafts are already in sessionStorage (drafts.mjs) and are restored after login.
+// drafts are already in sessionStorage (forms.mjs) and are restored after login.
 
 const TOKEN = 'lotsbok.token';
 const ME = 'lotsbok.me';
 let unauthorizedHandler = null;
+const writeHandlers = [];
 
 export class ApiError extends Error {
     constructor(status, code, message, field, body) {
@@ -20,6 +21,10 @@ export class ApiError extends Error {
 }
 
 export function onUnauthorized(fn) { unauthorizedHandler = fn; }
+// fn() after every successful write (not GET), e.g. to refresh the menu counts.
+export function onWrite(fn) { writeHandlers.push(fn); }
+// Replaces the stored user record (GET /me: role, units, counts).
+export function setMe(u) { sessionStorage.setItem(ME, JSON.stringify(u)); }
 export function token() { return sessionStorage.getItem(TOKEN); }
 export function me() {
     try { return JSON.parse(sessionStorage.getItem(ME) || 'null'); } catch { return null; }
@@ -59,6 +64,7 @@ export async function api(method, path, body, opts) {
         if (unauthorizedHandler) unauthorizedHandler();
         throw new ApiError(401, 'unauthorized');
     }
+    if (res.ok && method !== 'GET' && path !== '/sessions') for (const fn of writeHandlers) fn();
     if (res.ok && o.raw) return res;
     if (res.status === 204) return null;
     let data = null;

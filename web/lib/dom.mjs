@@ -68,7 +68,7 @@ export function field(spec) {
     }
     const div = h('div', {class: 'field'},
         h('label', {for: id}, spec.label, spec.required ? h('span', {class: 'req'}, ' (obligatoriskt)') : null),
-        spec.hint ? h('p', {class: 'hint', id: hintId}, spec.hint) : null,
+        spec.hint ? h('p', {class: `hint ${spec.hintClass || ''}`, id: hintId}, spec.hint) : null,
         control,
         h('p', {class: 'field-msg', id: msgId}));
     div.control = control;
@@ -83,14 +83,16 @@ export function dl(rows) {
 }
 
 // A table: headers [text…], rows [[cell…]…]; a row may carry {cells, class}.
+// Stacked as cards on narrow screens (app.css), each cell labelled by its header.
 export function table(caption, headers, rows, empty) {
     if (!rows.length) return h('p', {class: 'empty'}, empty || 'Inget att visa.');
-    return h('table', null,
+    return h('table', {class: 'stack'},
         caption ? h('caption', null, caption) : null,
-        h('thead', null, h('tr', null, headers.map(t => h('th', {scope: 'col'}, t)))),
+        h('thead', null, h('tr', null, headers.map(t => h('th', {scope: 'col'}, t || h('span', {class: 'visually-hidden'}, 'Åtgärd'))))),
         h('tbody', null, rows.map(r => {
             const cells = Array.isArray(r) ? r : r.cells;
-            return h('tr', {class: Array.isArray(r) ? null : r.class}, cells.map(c => h('td', null, c)));
+            return h('tr', {class: Array.isArray(r) ? null : r.class},
+                cells.map((c, i) => h('td', {'data-label': headers[i] || null}, c)));
         })));
 }
 

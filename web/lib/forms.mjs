@@ -68,7 +68,8 @@ export function form(opts, children) {
             if (el.type === 'radio') { if (el.checked) values[el.name] = el.value; continue; }
             values[el.name] = el.value;
         }
-        const missing = [...f.elements].find(el => el.required && !el.value.trim());
+        const missing = [...f.elements].find(el => el.required && !(el.type === 'radio' || el.type === 'checkbox'
+            ? f.querySelector(`[name="${el.name}"]:checked`) : el.value.trim()));
         if (missing) {
             showError(f, err, {code: 'missing_field', field: missing.name});
             return;
@@ -96,19 +97,24 @@ function clearErrors(f, err) {
     for (const el of f.querySelectorAll('.field-msg')) el.textContent = '';
 }
 
-// Shows an ApiError (or {code, field}) in the form: the message in the alert
-// box, and when a field is at fault, next to it, marked invalid and focused.
+// Shows an ApiError (or {code, field}) in the form once: when a field is at
+// fault, next to it (marked invalid, tied by aria-describedby, focused, so a
+// screen reader reads it once with the field); otherwise in the alert box.
 export function showError(f, err, e) {
-    const text = errorText(e.code);
-    err.textContent = text;
-    const name = e.field ? String(e.field).replace(/[.[].*$/, '') : null;
-    const el = name ? f.elements.namedItem(name) : null;
-    if (el && el.setAttribute) {
+    const exact = e.field ? f.elements.namedItem(String(e.field)) : null; // "contacts[0].phone"
+    const name = e.field ? (exact ? String(e.field) : String(e.field).replace(/[.[].*$/, '')) : null;
+    let el = exact || (name ? f.elements.namedItem(name) : null);
+    if (el && !el.setAttribute && el.length) el = el[0]; // a group of checkboxes or radios
+    const text = errorText(e.code, name, el);
+    const box = el && el.closest ? el.closest('fieldset, .field') : null;
+    const msg = box ? box.querySelector('.field-msg') : null;
+    if (el && el.setAttribute && msg) {
+        msg.textContent = text;
         el.setAttribute('aria-invalid', 'true');
-        const msg = el.parentElement.querySelector('.field-msg');
-        if (msg) msg.textContent = text;
         el.focus();
+        return;
     }
+    err.textContent = text;
 }
 
 // Ctrl+Enter (or Cmd+Enter) submits the form the focus is in.

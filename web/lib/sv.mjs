@@ -2,11 +2,10 @@
 // the follow-up questions as they are read aloud — and date formatting in
 // Europe/Stockholm. The API speaks English codes; only this file translates.
 
-export const UNITS = {
-    bygglov: 'Bygglov', miljo: 'Miljö- och hälsoskydd', livsmedel: 'Livsmedel',
-    serveringstillstand: 'Serveringstillstånd', raddningstjanst: 'Räddningstjänst (brandskydd)',
-    gata_park: 'Gata och park (markupplåtelse)', upphandling: 'Upphandling',
-};
+// The configured units' display names, filled from GET /units by ref.mjs (one
+// list for every screen and the report); the lots function is LOTS.
+export const UNITS = {};
+export const LOTS = 'Företagslotsen';
 export const CATEGORIES = {
     establishment: 'Etablering', expansion: 'Expansion', permit: 'Tillstånd',
     premises_land: 'Lokaler och mark', procurement: 'Upphandling', recruitment: 'Rekrytering',
@@ -65,6 +64,7 @@ const ERRORS = {
     unknown_unit: 'Okänd enhet.',
     unknown_company: 'Företaget finns inte.',
     unknown_question: 'Okänd fråga.',
+    unknown_user: 'Användaren finns inte eller är avstängd.',
     invalid_username: 'Användarnamnet får bara innehålla a–z, 0–9, punkt, bindestreck och understreck.',
     password_too_short: 'Lösenordet måste ha minst 8 tecken.',
     password_weak: 'Lösenordet är för lätt att gissa. Välj ett längre, gärna en fras av flera ord.',
@@ -83,8 +83,20 @@ const ERRORS = {
     invalid_orgnr: 'Ogiltigt organisationsnummer.',
 };
 
-// The Swedish message for an API error code.
-export function errorText(code) {
+// Messages that depend on the field at fault ("code:field").
+const FIELD_ERRORS = {
+    'missing_field:units': 'Välj minst en enhet – en handläggare hör till en eller flera enheter.',
+    'missing_field:note': 'Skriv ett meddelande till enheten: vad gäller ärendet och vad behöver de veta?',
+    'unknown_user:owner': 'Välj en aktiv företagslots.',
+};
+
+// The Swedish message for an API error code (field: the field's name; el: the
+// control, so that an empty choice reads "Välj …" rather than "fyll i").
+export function errorText(code, field, el) {
+    if (field && FIELD_ERRORS[`${code}:${field}`]) return FIELD_ERRORS[`${code}:${field}`];
+    if (code === 'missing_field' && el && (el.tagName === 'SELECT' || el.type === 'radio' || el.type === 'checkbox')) {
+        return 'Välj ett av alternativen.';
+    }
     return ERRORS[code] || `Något gick fel (${code || 'okänt fel'}).`;
 }
 

@@ -7,11 +7,19 @@
 // 0 is "vet ej"; the focus then moves to the next question, so a whole call can
 // be recorded with the number keys. Arrow keys move within a question as usual.
 // "vet ej" is sent as a left-out answer, as the API wants.
+//
+// The screen says which cases and units the call is about and whom to call
+// (the company's contact persons; a link to add one when there is none).
+// "Inget svar" and "Företaget avböjde" ask for a confirmation first. Something
+// the municipality should improve can be written down here and becomes an
+// improvement action linked to the call. Two requests: the call (with its
+// company name and case numbers) and the company (contact persons).
 
-import {h, append, dl, announce} from '../lib/dom.mjs';
-import {api, cached} from '../lib/api.mjs';
+import {h, append, clear, dl, announce} from '../lib/dom.mjs';
+import {api} from '../lib/api.mjs';
 import {form, field} from '../lib/forms.mjs';
-import {QUESTIONS, SCALE_TOP, UNITS, FOLLOWUP_STATUS, label} from '../lib/sv.mjs';
+import {unitName, unitOptions} from '../lib/ref.mjs';
+import {QUESTIONS, SCALE_TOP, FOLLOWUP_STATUS, LOTS, label} from '../lib/sv.mjs';
 
 function question(item, [key, kind, text], n) {
     const name = `${item}.${key}`;
@@ -50,16 +58,26 @@ function onDigit(ev) {
 
 export async function render(main, params, ctx) {
     const f = await api('GET', `/followups/${params[0]}`);
-    const company = await cached(`/companies/${f.company_id}`);
-    const head = [
+    const company = await api('GET', `/companies/${f.company_id}`);
+    const about = [];
+    for (const it of f.items) {
+        const who = it.kind === 'lots' ? LOTS : unitName(it.unit);
+        const c = about.find(x => x.case_id === it.case_id);
+        if (c) c.units.push(who);
+        else about.push({case_id: it.case_id, number: it.case_number, subject: it.case_subject, units: [who]});
+    }
+    const phones = (company.contacts || []).filter(p => p.phone);
+    append(main,
         h('p', {class: 'crumbs'}, h('a', {href: '#/'}, 'Min dag'), ' / Uppföljningssamtal'),
         h('h1', {tabindex: -1}, `Uppföljningssamtal: ${company.name}`),
-        dl([['Organisationsnummer', company.orgnr_formatted], ['Förfallodag', f.due], ['Status', label(FOLLOWUP_STATUS, f.status)],
-            ['Tidigare försök', String(f.attempts)]]),
-    ];
-    const phones = (company.contacts || []).filter(p => p.phone);
-    if (phones.length) head.push(h('p', null, 'Ring: ', phones.map(p => `${p.name} ${p.phone}`).join(', ')));
-    append(main, head);
+        dl([['Ring', phones.length ? h('ul', {class: 'plain'}, phones.map(p => h('li', null,
+            `${p.name}${p.role ? ` (${p.role})` : ''}: `, h('a', {href: `tel:${p.phone.replace(/[^\d+]/g, '')}`}, p.phone))))
+            : h('span', null, 'Inget telefonnummer registrerat. ', h('a', {href: `#/foretag/${company.id}`}, 'Lägg till en kontaktperson'), '.')],
+        ['Gäller', h('ul', {class: 'plain'}, about.map(a => h('li', null,
+            h('a', {href: `#/arende/${a.case_id}`}, a.number || `ärende ${a.case_id}`), a.subject ? `: ${a.subject}` : '',
+            ` – ${a.units.join(', ')}`)))],
+        ['Organisationsnummer', company.orgnr_formatted], ['Förfallodag', f.due], ['Status', label(FOLLOWUP_STATUS, f.status)],
+        ['Tidigare försök', String(f.attempts)]]));
     if (f.status !== 'scheduled') {
         append(main, h('p', null, 'Samtalet är redan registrerat.'));
         return;
@@ -74,10 +92,10 @@ export async function render(main, params, ctx) {
     }
     let n = 0;
     const sections = items.map(it => h('section', {class: 'qset', 'aria-labelledby': `qs-${it.key}`},
-        h('h2', {id: `qs-${it.key}`}, it.kind === 'lots' ? 'Om företagslotsen' : `Om ${label(UNITS, it.key)}`),
+        h('h2', {id: `qs-${it.key}`}, it.kind === 'lots' ? 'Om företagslotsen' : `Om ${unitName(it.key)}`),
         h('p', {class: 'read'}, it.kind === 'lots'
             ? 'Läs upp: "Du fick hjälp av kommunens företagslots. Svara på en skala från 1 till 6, där 1 är mycket missnöjd och 6 mycket nöjd."'
-            : `Läs upp: "Nu några frågor om ditt ärende hos ${label(UNITS, it.key).toLowerCase()}."`),
+            : `Läs upp: "Nu några frågor om ditt ärende hos ${unitName(it.key).toLowerCase()}."`),
         QUESTIONS[it.kind].map(q => question(it.key, q, ++n))));
 
     const record = async (status, v, key) => {
@@ -96,7 +114,13 @@ export async function render(main, params, ctx) {
         }
         if (v.comment && v.comment.trim()) body.comment = v.comment.trim();
         await api('POST', `/followups/${f.id}/result`, body, {key});
-        announce(status === 'done' ? 'Svaren är sparade.' : 'Samtalet är registrerat.');
+        if (v.improvement && v.improvement.trim()) {
+            const imp = {title: v.improvement.trim().slice(0, 200), followup_id: f.id};
+            if (v.improvement_unit) imp.unit = v.improvement_unit;
+            await api('POST', '/improvements', imp, {key: `${key}-imp`});
+        }
+        announce(status === 'done' ? 'Svaren är sparade.' : status === 'no_answer'
+            ? 'Inget svar är registrerat. Samtalet är planerat igen.' : 'Samtalet är registrerat.');
         ctx.go('');
     };
     const done = form({
@@ -104,16 +128,37 @@ export async function render(main, params, ctx) {
         onSubmit: (v, _f, key) => record('done', v, key),
     }, [h('p', {class: 'hint'}, 'Tangentbord: siffrorna 1–6 svarar på frågan du står i (ja/nej: 1 = ja, 2 = nej), 0 = vet ej. Ctrl+Enter sparar.'),
         sections,
-        field({label: 'Kommentar (skriv inte in personuppgifter)', name: 'comment', type: 'textarea', rows: 3, maxlength: 10000})]);
+        field({label: 'Kommentar (skriv inte in personuppgifter)', name: 'comment', type: 'textarea', rows: 3, maxlength: 10000}),
+        h('fieldset', null, h('legend', null, 'Förbättringsförslag (frivilligt)'),
+            h('p', {class: 'hint'}, 'Kom det fram något kommunen borde göra bättre? Det blir en förbättringsåtgärd, kopplad till samtalet, som arbetsgruppen följer upp.'),
+            field({label: 'Förbättringsåtgärd', name: 'improvement', maxlength: 200}),
+            field({label: 'Gäller', name: 'improvement_unit', options: [['', LOTS], ...unitOptions()],
+                value: items.find(i => i.kind === 'unit') ? items.find(i => i.kind === 'unit').key : ''}))]);
     done.addEventListener('keydown', onDigit);
     const first = done.querySelector('fieldset.question input:checked');
     if (first) first.setAttribute('data-autofocus', '');
 
-    const other = (status, text) => form({
-        label: text, submit: text, className: 'form inline',
-        onSubmit: (_v, _f, key) => record(status, {}, key),
-    }, []);
+    // "Inget svar" and "Företaget avböjde" record at once once confirmed; the
+    // confirmation says what will happen and can be cancelled.
+    const confirmBox = h('div', {class: 'confirm-slot'});
+    const ask = (status, text, what) => h('button', {type: 'button', onclick: () => {
+        clear(confirmBox);
+        const cancel = h('button', {type: 'button', onclick: () => { clear(confirmBox); btn.focus(); }}, 'Avbryt');
+        const ok = form({
+            label: `Bekräfta: ${text}`, submit: `Ja, registrera ${text.toLowerCase()}`, className: 'form inline', extra: cancel,
+            onSubmit: (_v, _f, key) => record(status, {}, key),
+        }, []);
+        append(confirmBox, h('div', {class: 'confirm', role: 'group', 'aria-labelledby': 'confirm-q'},
+            h('p', {id: 'confirm-q'}, h('strong', null, `${text}? `), what), ok));
+        ok.querySelector('button[type=submit]').focus();
+    }}, text);
+    const tries = f.attempts + 1;
+    const btn = ask('no_answer', 'Inget svar', tries >= 3
+        ? 'Det här är tredje försöket: företaget räknas som ej nåbart och samtalet avslutas.'
+        : `Försök ${tries} av 3. Samtalet planeras om två arbetsdagar fram.`);
     append(main, done, h('section', {'aria-labelledby': 'na-h'}, h('h2', {id: 'na-h'}, 'Fick du inget svar?'),
         h('p', null, 'Inget svar: samtalet planeras om två arbetsdagar fram. Tredje gången räknas företaget som ej nåbart.'),
-        h('div', {class: 'actions'}, other('no_answer', 'Inget svar'), other('declined', 'Företaget avböjde'))));
+        h('div', {class: 'actions'}, btn,
+            ask('declined', 'Företaget avböjde', 'Samtalet avslutas utan svar och räknas som avböjt.')),
+        confirmBox));
 }

@@ -1,0 +1,93 @@
+// screens.mjs: what day_story.mjs (1280 px and dark mode) and phone_story.mjs (390 px)
+// share — a lotsd with the demo data (`lotsd demo --seed 1`) and a real lots-worker
+// computing the quarterly indicators, the records to open, every screen of each role,
+// and one visit of a screen: shown by a hash change, at most three API requests
+// (DESIGN.md "The bar", from Playwright's request log), no horizontal overflow,
+// axe-core with no violation of any impact, and the time to content the app
+// measures itself (printed; the 150 ms bar is a benchmark figure — TEAM.md).
+
+import {ADMIN_PW, call, check, fatal, login, logout, newPage, overflow, previousQuarter, quarterOf, screen,
+    startLotsd, stockholmToday, timedScreen, token} from './harness.mjs';
+
+async function waitFor(what, fn, ms = 60000) {
+    const end = Date.now() + ms;
+    for (;;) {
+        const v = await fn();
+        if (v) return v;
+        if (Date.now() > end) fatal(`timed out waiting for ${what}`);
+        await new Promise(r => setTimeout(r, 250));
+    }
+}
+
+// The demo environment and, per role, [route, name] of every screen it has.
+export async function setup() {
+    const lotsd = await startLotsd({demo: true, worker: true});
+    const BASE = lotsd.base;
+    const pw = u => (u === 'admin' ? ADMIN_PW : lotsd.logins[u]);
+    const quarter = quarterOf(stockholmToday());
+    const prev = previousQuarter(quarter);
+    const lotsTok = await token(BASE, 'anna.lots', pw('anna.lots'));
+    const admin = await token(BASE, 'admin', ADMIN_PW);
+    await waitFor('the worker\'s indicators', async () =>
+        (await call(BASE, 'GET', `/indicators?quarter=${prev}`, admin)).status === 200);
+    // A case of the lots's with a hand-off to bygglov, its company, a scheduled call.
+    const cases = (await call(BASE, 'GET', '/cases?owner=anna.lots&limit=500', lotsTok)).json.items;
+    const hos = (await call(BASE, 'GET', '/handoffs?unit=bygglov&limit=500', lotsTok)).json.items;
+    const ho = hos.find(x => cases.some(c => c.id === x.case_id)) || fatal('no bygglov hand-off of anna.lots');
+    const kase = cases.find(c => c.id === ho.case_id);
+    const calls = (await call(BASE, 'GET', '/followups?status=scheduled&assignee=anna.lots&limit=500', lotsTok)).json.items;
+    const fu = calls[0] || fatal('no scheduled call of anna.lots');
+    const roles = [
+        ['anna.lots', [['', 'min-dag'], ['foretag', 'foretag'], [`foretag/${kase.company_id}`, 'foretaget'],
+            [`arende/${kase.id}`, 'arende'], [`arende/${kase.id}/utskrift`, 'utskrift'], [`uppfoljning/${fu.id}`, 'uppfoljning'],
+            ['inkorg', 'inkorg'], [`overlamning/${ho.id}`, 'overlamning'], [`kvartal/${prev}`, 'kvartal'],
+            ['forbattringar', 'forbattringar'], ['handledning', 'handledning']]],
+        ['bygglov.handl', [['inkorg', 'inkorg'], [`overlamning/${ho.id}`, 'overlamning'], [`arende/${kase.id}`, 'arende'],
+            [`foretag/${kase.company_id}`, 'foretaget'], [`kvartal/${prev}`, 'kvartal'], ['handledning', 'handledning']]],
+        ['arbetsgrupp', [[`kvartal/${prev}`, 'kvartal'], [`kvartal/${quarter}`, 'kvartal-nu'], ['forbattringar', 'forbattringar']]],
+        ['admin', [['anvandare', 'anvandare'], ['foretag', 'foretag'], ['inkorg', 'inkorg'], [`kvartal/${prev}`, 'kvartal']]],
+    ];
+    return {lotsd, BASE, pw, roles, kase, fu, prev};
+}
+
+// One screen, shown by a hash change: its requests, time, overflow and (opts.axe) axe.
+export async function visit(page, who, width, route, name, opts = {}) {
+    const t = await timedScreen(page, () => page.evaluate(r => {
+        if (location.hash === `#/${r}`) window.dispatchEvent(new HashChangeEvent('hashchange'));
+        else location.hash = `#/${r}`;
+    }, route));
+    const h1 = await page.locator('main h1').first().innerText();
+    check(!/Något gick fel|Ingen behörighet|Sidan finns inte/.test(h1), `${who} ${name} (${width}): shows "${h1}"`);
+    check(t.requests.length <= 3, `${who} ${name} (${width}): ${t.requests.length} API requests ≤ 3` +
+        (t.requests.length > 3 ? `\n  ${t.requests.join('\n  ')}` : ''));
+    const over = await overflow(page);
+    check(over <= 0, `${who} ${name} (${width}): no horizontal overflow (${over} px too wide)`);
+    if (opts.axe !== false) {
+        await screen(page, `day-${who}-${name}-${width}${opts.dark ? '-dark' : ''}`, {impact: 'minor', fullPage: false});
+    }
+    return t;
+}
+
+// Every screen of every role at one width; axe where axeFor(who) says. Answers the
+// [what, requests, ms] of each screen.
+export async function tour(env, width, axeFor) {
+    const out = [];
+    for (const [who, routes] of env.roles) {
+        const page = await newPage({viewport: {width, height: width < 500 ? 844 : 900}});
+        await page.goto(`${env.BASE}/`);
+        await login(page, who, env.pw(who));
+        await page.waitForLoadState('networkidle');
+        for (const [route, name] of routes) {
+            const t = await visit(page, who, width, route, name, {axe: axeFor(who)});
+            out.push([`${who} ${name}`, t.requests.length, t.ms]);
+        }
+        await logout(page);
+        await page.context().close();
+    }
+    return out;
+}
+
+export function printTimes(title, rows) {
+    console.log(title);
+    for (const [what, n, ms] of rows) console.log(`  ${what.padEnd(34)} ${n} req  ${ms === null ? '?' : ms.toFixed(0)} ms`);
+}
