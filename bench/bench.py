@@ -39,6 +39,7 @@ QUICK = "--quick" in sys.argv
 RUNS = 1 if QUICK else max(3, int(os.environ.get("LB_BENCH_RUNS", "3")))
 SECONDS = "1" if QUICK else os.environ.get("LB_BENCH_SECONDS", "4")
 CONNS = 64
+WRITE_CONNS = (1, 8, 64)
 
 
 def log(msg):
@@ -78,6 +79,80 @@ def fmt_num(v):
 ROWS = []
 
 
+class Note:
+    """A row's measured column that is text (the write breakdown)."""
+
+    def __init__(self, text):
+        self._text = text
+        self.med = 0
+
+    def text(self):
+        return self._text
+
+
+def pairs(ratios):
+    """The spread of per-run ratios (each run against its own ceiling)."""
+    return "pairs %.0f–%.0f %%" % (100 * min(ratios), 100 * max(ratios))
+
+
+def write_rows(r):
+    """The durable write rows at 1, 8 and 64 connections (write_runs): the
+    figure beside its plain loop, latency, and where the time went."""
+    for conns in WRITE_CONNS:
+        runs = r.get("write%d" % conns)
+        if not runs:
+            continue
+        w = [x["wrk"] for x in runs]
+        mb = statistics.mean(x["mean_batch"] for x in runs)
+        batches = "/".join(str(x["batch"]) for x in runs)
+        rate = Fig([x[0] for x in w], "req/s")
+        plain = Fig([x["plain"] for x in runs], "rec/s")
+        tp = pairs([x[0] / p["plain"] for x, p in zip(w, runs)])
+        label = "durable writes POST /cases/{id}/contacts, %d conn%s (mean batch %.1f; %s)" % (
+            conns, "" if conns == 1 else "s", mb, tp)
+        if conns == 1:
+            row(label, rate, plain, "plain LMDB loop, batch 1")
+            p50s = [x["plain_p50"] for x in runs]
+            if all(p50s):
+                row("  p50 latency, 1 conn (%s)" % pairs([x[1] / p for x, p in zip(w, p50s)]),
+                    Fig([x[1] for x in w], "ms"), Fig(p50s, "ms"),
+                    "plain loop: one synced commit, p50", "≤ 130 % of ceiling",
+                    lambda f, q: q is not None and q <= 1.3)
+            else:
+                row("  p50 latency, 1 conn", why="bench_lmdb_plain gave no txn_p50_ms")
+        elif conns == 8:
+            row(label, rate, plain, "plain LMDB loop, batch %s" % batches, "≥ 80 % of ceiling",
+                lambda f, q: q is not None and q >= 0.8)
+        else:
+            row(label, rate, plain, "plain LMDB loop, batch %s" % batches,
+                "≥ 20,000/s and ≥ 80 % of ceiling",
+                lambda f, q: f.med >= 20000 and q is not None and q >= 0.8)
+        if conns != 1:
+            row("  p50 latency, %d conns" % conns, Fig([x[1] for x in w], "ms"))
+        row("  p99 latency, %d conn%s" % (conns, "" if conns == 1 else "s"),
+            Fig([x[2] for x in w], "ms"), target="≤ 10 ms" if conns == 64 else "",
+            holds=(lambda f, q: f.med <= 10) if conns == 64 else None)
+        # Where a write's time went in lotsd, summed over the runs.
+        tot = {k: sum(x["diff"][k] or 0 for x in runs) for k in runs[0]["diff"]}
+        nw = tot.get("lotsd_write_stage_writes_total") or 0
+        if nw and tot.get("stage_commit") is not None:
+            per = {st: 1e6 * tot["stage_" + st] / nw for st in STAGES}
+            means = [x["wrk"][4] for x in runs if x["wrk"][4] is not None]
+            busy = (tot["commit_ops"] + tot["commit_commit"]) / sum(x["wall"] for x in runs)
+            row("  time per write in lotsd, %d conn%s (µs, /metrics)" %
+                (conns, "" if conns == 1 else "s"),
+                Note(", ".join("%s %.0f" % (st, per[st]) for st in STAGES) +
+                     "; sum %.0f (wrk mean %s); commit thread busy %.0f %%" %
+                     (sum(per.values()),
+                      "%.0f" % (1000 * statistics.mean(means)) if means else "?", 100 * busy)))
+        else:
+            row("  time per write in lotsd, %d conns" % conns,
+                why="no lotsd_write_stage_* counters on /metrics")
+        errs = sum(x[3] for x in w)
+        if errs:
+            log("WARNING: %d non-201 answers in the %d-connection write runs" % (errs, conns))
+
+
 def row(what, fig=None, ceiling=None, ceiling_name="", target="", holds=None, why=None):
     """One table row. holds: a function of (fig, ratio) -> bool, or None."""
     ROWS.append((what, fig, ceiling, ceiling_name, target, holds, why))
@@ -114,8 +189,9 @@ def have(prog):
 
 
 def wrk(url, script, env, seconds=None, conns=CONNS):
-    """One wrk run; returns (req/s, p50 ms, p99 ms, non-2xx count)."""
-    cmd = ["wrk", "-t2", "-c%d" % conns, "-d%ss" % (seconds or SECONDS), "--latency", "-s",
+    """One wrk run; returns (req/s, p50 ms, p99 ms, non-2xx count, mean ms or
+    None when the script does not print it)."""
+    cmd = ["wrk", "-t%d" % min(2, conns), "-c%d" % conns, "-d%ss" % (seconds or SECONDS), "--latency", "-s",
            os.path.join(HERE, script), url]
     p = subprocess.run(cmd, env=dict(os.environ, **env), capture_output=True, text=True,
                        timeout=120)
@@ -124,17 +200,66 @@ def wrk(url, script, env, seconds=None, conns=CONNS):
     errs = re.search(r"non-20\d answers: (\d+)", p.stdout)
     if not (m and lat and errs):
         raise RuntimeError("wrk output not understood:\n" + p.stdout + p.stderr)
-    return float(m.group(1)), float(lat.group(1)), float(lat.group(2)), int(errs.group(1))
+    mean = re.search(r"^mean ([\d.]+) ms", p.stdout, re.M)
+    return (float(m.group(1)), float(lat.group(1)), float(lat.group(2)), int(errs.group(1)),
+            float(mean.group(1)) if mean else None)
+
+
+STAGES = ("parse", "queue", "ops", "commit", "wake", "answer")
 
 
 def metrics(port):
+    """The counters of /metrics the write rows use: batch sizes, the commit
+    thread's time (lotsd_commit_seconds_total) and the durable writes' time
+    by stage (lotsd_write_stage_seconds_total, _writes_total)."""
     with urllib.request.urlopen("http://127.0.0.1:%d/metrics" % port, timeout=10) as r:
         text = r.read().decode()
     vals = {}
-    for name in ("lotsd_commit_batch_size_sum", "lotsd_commit_batch_size_count"):
+    for name in ("lotsd_commit_batch_size_sum", "lotsd_commit_batch_size_count",
+                 "lotsd_write_stage_writes_total"):
         m = re.search(r"^%s (\d+)" % name, text, re.M)
         vals[name] = int(m.group(1)) if m else None
+    for part in ("ops", "commit"):
+        m = re.search(r'^lotsd_commit_seconds_total\{part="%s"\} ([\d.]+)' % part, text, re.M)
+        vals["commit_" + part] = float(m.group(1)) if m else None
+    for st in STAGES:
+        m = re.search(r'^lotsd_write_stage_seconds_total\{stage="%s"\} ([\d.]+)' % st, text,
+                      re.M)
+        vals["stage_" + st] = float(m.group(1)) if m else None
     return vals
+
+
+def write_runs(d, url, case, token, conns, results):
+    """RUNS write runs at `conns` connections, each followed at once by its
+    ceiling, the plain loop (bench_lmdb_plain --batch N), so both see the
+    same moment of a shared machine. N is the connections for 1 and 8 (all
+    of them in one commit is what the plain loop can do; the targets name
+    batch 1 and batch 8) and the mean batch lotsd committed in that run for
+    more. Keeps per run: wrk's figures, the plain loop's rate and single
+    transaction p50, N, and the /metrics counters' differences."""
+    runs = []
+    for i in range(RUNS):
+        m0 = metrics(d.port)
+        t0 = time.monotonic()
+        w = wrk(url, "post_contact.lua", {"LB_CASE": str(case), "LB_TOKEN": token}, conns=conns)
+        wall = time.monotonic() - t0
+        m1 = metrics(d.port)
+        diff = {k: (m1[k] - m0[k]) if m1[k] is not None and m0[k] is not None else None
+                for k in m1}
+        n = diff["lotsd_commit_batch_size_count"] or 0
+        mean_batch = diff["lotsd_commit_batch_size_sum"] / n if n else 0
+        b = conns if conns <= 8 else max(1, int(round(mean_batch)))
+        out = bench_prog(["bench_lmdb_plain", "--batch", str(b), "--runs", "1",
+                          "--secs", "1" if QUICK else "2"])
+        p50 = re.search(r"txn_p50_ms=([\d.]+)", out)
+        runs.append({"wrk": w, "plain": float(re.search(r"median=(\d+)", out).group(1)),
+                     "plain_p50": float(p50.group(1)) if p50 else None, "batch": b,
+                     "mean_batch": mean_batch, "diff": diff, "wall": wall})
+        log("POST %d conns run %d: %.0f/s p50 %.3f ms p99 %.2f ms, mean batch %.1f; "
+            "plain loop batch %d %.0f/s, txn p50 %s ms" %
+            (conns, i + 1, w[0], w[1], w[2], mean_batch, b, runs[-1]["plain"],
+             p50.group(1) if p50 else "?"))
+    results["write%d" % conns] = runs
 
 
 def anon_kib(pid):
@@ -199,33 +324,8 @@ def api_set(results):
             if r.status >= 300:
                 raise RuntimeError("closing a case: %r" % r)
         write_case = d.case(lots, co["id"])
-        before = metrics(d.port)
-        wr, plain, batches = [], [], []
-        for i in range(RUNS):
-            # Each write run is followed at once by its ceiling, the plain
-            # loop at the batch size lotsd committed in that run, so both
-            # see the same moment of a shared machine.
-            m0 = metrics(d.port)
-            wr.append(wrk(url, "post_contact.lua", {"LB_CASE": str(write_case["id"]),
-                                                    "LB_TOKEN": lots}))
-            m1 = metrics(d.port)
-            n = m1["lotsd_commit_batch_size_count"] - m0["lotsd_commit_batch_size_count"]
-            b = max(1, int(round((m1["lotsd_commit_batch_size_sum"] -
-                                  m0["lotsd_commit_batch_size_sum"]) / n))) if n else 1
-            out = bench_prog(["bench_lmdb_plain", "--batch", str(b), "--runs", "1",
-                              "--secs", "1" if QUICK else "2"])
-            plain.append(float(re.search(r"median=(\d+)", out).group(1)))
-            batches.append(b)
-            log("POST run %d: %.0f/s p99 %.2f ms, batch %d; plain loop %.0f/s" %
-                (i + 1, wr[-1][0], wr[-1][2], b, plain[-1]))
-        after = metrics(d.port)
-        results["write"] = wr
-        results["plain"] = plain
-        results["plain_batches"] = batches
-        dn = after["lotsd_commit_batch_size_count"] - before["lotsd_commit_batch_size_count"]
-        ds = after["lotsd_commit_batch_size_sum"] - before["lotsd_commit_batch_size_sum"]
-        results["batch_mean"] = ds / dn if dn else None
-        results["commits"] = dn
+        for conns in WRITE_CONNS:
+            write_runs(d, url, write_case["id"], lots, conns, results)
 
         worker_catchup(d, results)
         idle_memory(d, results)
@@ -314,8 +414,6 @@ def main_set():
         log(r["api_why"])
     log("API, worker and memory done in %.0f s" % (time.time() - t0))
 
-    batch = "/".join(str(b) for b in r.get("plain_batches", [])) or None
-
     ev_lat, ev_rep, ev_scan = [], [], []
     ev_why = None
     if have("bench_events"):
@@ -374,22 +472,8 @@ def main_set():
 
     api_why = r.get("api_why")
     # --- the table -----------------------------------------------------------
-    if "write" in r:
-        w = r["write"]
-        plain = Fig(r["plain"], "rec/s") if r.get("plain") else None
-        row("durable writes POST /cases/{id}/contacts, %d conns (mean batch %.1f over %d commits)"
-            % (CONNS, r["batch_mean"] or 0, r["commits"]),
-            Fig([x[0] for x in w], "req/s"), plain, "plain LMDB loop, batch %s" % batch,
-            "≥ 20,000/s and ≥ 80 % of ceiling",
-            lambda f, q: f.med >= 20000 and q is not None and q >= 0.8)
-        if plain is None:
-            ROWS[-1] = ROWS[-1][:6] + (None,)
-        row("  durable writes p50 latency", Fig([x[1] for x in w], "ms"))
-        row("  durable writes p99 latency", Fig([x[2] for x in w], "ms"), target="≤ 10 ms",
-            holds=lambda f, q: f.med <= 10)
-        errs = sum(x[3] for x in w)
-        if errs:
-            log("WARNING: %d non-201 answers in the write runs" % errs)
+    if "write64" in r:
+        write_rows(r)
     else:
         row("durable writes POST /cases/{id}/contacts", why=api_why,
             target="≥ 20,000/s, ≥ 80 % of plain loop")

@@ -20,7 +20,9 @@
  *        bench_lmdb_plain --batch N [--secs S] [--runs R] [--store]
  * runs the plain loop (or, with --store, lb_store_batch) at exactly batch N,
  * R times (default 3), and prints one machine-readable line for bench/bench.py:
- *   plain batch=N runs=R median=X min=Y max=Z */
+ *   plain batch=N runs=R median=X min=Y max=Z txn_p50_ms=P txn_p99_ms=Q
+ * (records/s; then the time of one transaction, begin to synced commit,
+ * over every transaction of the R runs: at batch 1, one synced write). */
 #define _XOPEN_SOURCE 700 /* nftw */
 #include <ftw.h>
 #include <stdbool.h>
@@ -167,6 +169,23 @@ static void write_one(struct env *e, MDB_txn *t, msgpack_sbuffer *sb, msgpack_sb
     e->seq++;
 }
 
+/* Each transaction's time, begin to synced commit (s), of the plain runs. */
+static double *txn_times;
+static size_t ntxn, txn_cap;
+
+static void txn_time(double s)
+{
+    if (ntxn == txn_cap) {
+        size_t cap = txn_cap ? txn_cap * 2 : 4096;
+        double *p = realloc(txn_times, cap * sizeof *p);
+        if (!p)
+            return; /* the percentiles then cover fewer transactions */
+        txn_times = p;
+        txn_cap = cap;
+    }
+    txn_times[ntxn++] = s;
+}
+
 /* Records per second writing for `secs` seconds in batches of `batch`. */
 static double run(const char *dir, size_t batch, double secs)
 {
@@ -179,12 +198,15 @@ static double run(const char *dir, size_t batch, double secs)
     double t0 = now_s(), el;
     do {
         MDB_txn *t;
+        double b0 = now_s();
         CHECK(mdb_txn_begin(e.env, NULL, 0, &t));
         for (size_t i = 0; i < batch; i++)
             write_one(&e, t, &sb, &eb);
         CHECK(mdb_txn_commit(t)); /* full sync: no MDB_NOSYNC */
         n += batch;
-        el = now_s() - t0;
+        double b1 = now_s();
+        txn_time(b1 - b0);
+        el = b1 - t0;
     } while (el < secs);
     msgpack_sbuffer_destroy(&sb);
     msgpack_sbuffer_destroy(&eb);
@@ -315,8 +337,15 @@ static int main_one(int argc, char **argv)
     }
     nftw(base, rm_one, 8, FTW_DEPTH | FTW_PHYS);
     qsort(r, (size_t)runs, sizeof *r, cmp_d);
-    printf("%s batch=%zu runs=%d median=%.0f min=%.0f max=%.0f\n", store ? "store" : "plain", batch,
+    printf("%s batch=%zu runs=%d median=%.0f min=%.0f max=%.0f", store ? "store" : "plain", batch,
            runs, r[runs / 2], r[0], r[runs - 1]);
+    if (ntxn) {
+        qsort(txn_times, ntxn, sizeof *txn_times, cmp_d);
+        printf(" txn_p50_ms=%.4f txn_p99_ms=%.4f", txn_times[ntxn / 2] * 1e3,
+               txn_times[ntxn * 99 / 100] * 1e3);
+    }
+    printf("\n");
+    free(txn_times);
     return 0;
 }
 

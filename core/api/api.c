@@ -73,6 +73,9 @@ struct api_batch {
     size_t cap;
     int rc;
     uint64_t first, last;
+    /* uv_hrtime() when the commit thread took it and when its commit
+     * ended, and how long mdb_txn_commit took (lb_write_stage). */
+    uint64_t taken_ns, done_ns, commit_ns;
 };
 
 struct lb_api {
@@ -508,19 +511,23 @@ static void log_request(struct lb_api_req *r, const struct req_note *n, uint64_t
     api_log("request", &f);
 }
 
-/* After the answer went to the server: counts it, logs it and frees r. */
-static void req_done(struct lb_api_req *r, const struct req_note *n)
+/* After the answer went to the server: counts it, logs it and frees r.
+ * Returns the time (uv_hrtime) its duration was taken at. */
+static uint64_t req_done(struct lb_api_req *r, const struct req_note *n)
 {
-    uint64_t us = (uv_hrtime() - n->start_ns) / 1000;
+    uint64_t now = uv_hrtime();
+    uint64_t us = (now - n->start_ns) / 1000;
     lb_metrics_request(r->route_index, r->status, us);
     if (r->api->cfg.log_requests)
         log_request(r, n, us);
     req_free(r);
+    return now;
 }
 
 /* Sends r's answer (or the error for rc), counts it, logs it and frees r;
- * r->http is not touched after lb_http_respond (struct req_note). */
-static void send_answer(struct lb_api_req *r, int rc)
+ * r->http is not touched after lb_http_respond (struct req_note). Returns
+ * when (uv_hrtime) the answer was counted as sent. */
+static uint64_t send_answer(struct lb_api_req *r, int rc)
 {
     if (rc != 0 || !r->status)
         build_error(r, rc ? rc : LB_EINTERNAL);
@@ -554,7 +561,7 @@ static void send_answer(struct lb_api_req *r, int rc)
     req_note_take(r, &note);
     lb_http_respond(r->http, r->status, r->resp_body ? ctype : NULL, extra[0] ? extra : NULL, body,
                     strlen(body));
-    req_done(r, &note);
+    return req_done(r, &note);
 }
 
 void api_finish(struct lb_api_req *r, int rc)
@@ -641,6 +648,8 @@ static int op_wrapper(lb_txn *t, void *arg)
  * the store. */
 static void commit_batch(lb_api *a, struct api_batch *b, struct lb_api_req *list, size_t n)
 {
+    b->taken_ns = uv_hrtime();
+    b->commit_ns = 0;
     b->reqs = list;
     b->n = n;
     b->first = 1;
@@ -652,6 +661,7 @@ static void commit_batch(lb_api *a, struct api_batch *b, struct lb_api_req *list
         struct lb_op *ops = realloc(b->ops, cap * sizeof *ops);
         if (!ops) {
             b->rc = LB_ENOMEM; /* nothing was run */
+            b->done_ns = uv_hrtime();
             return;
         }
         b->ops = ops;
@@ -663,12 +673,14 @@ static void commit_batch(lb_api *a, struct api_batch *b, struct lb_api_req *list
         b->ops[i].arg = r;
         b->ops[i].result = 0;
     }
-    b->rc = lb_store_batch(a->cfg.store, b->ops, n, &b->first, &b->last);
+    b->rc = lb_store_batch_timed(a->cfg.store, b->ops, n, &b->first, &b->last, &b->commit_ns);
+    b->done_ns = uv_hrtime();
 }
 
 /* After the commit, on the loop thread: publish, then answer every request. */
 static void finish_batch(lb_api *a, struct api_batch *b)
 {
+    uint64_t taken_up = uv_hrtime();
     struct lb_api_req *list = b->reqs;
     size_t n = b->n;
     b->reqs = NULL;
@@ -680,17 +692,25 @@ static void finish_batch(lb_api *a, struct api_batch *b)
         a->cfg.store_lost = NULL; /* once */
         lost(a->cfg.store_lost_arg);
     }
-    lb_metrics_batch(n);
+    uint64_t busy = b->done_ns - b->taken_ns;
+    lb_metrics_batch(n, busy - b->commit_ns, b->commit_ns);
+    uint64_t st[LB_STAGES];
+    st[LB_STAGE_OPS] = busy - b->commit_ns;
+    st[LB_STAGE_COMMIT] = b->commit_ns;
+    st[LB_STAGE_WAKE] = taken_up - b->done_ns;
     size_t i = 0;
     for (struct lb_api_req *r = list, *next; r; r = next, i++) {
         next = r->next;
         r->batch = n;
+        st[LB_STAGE_PARSE] = r->queued_ns - r->http->start_ns; /* r->http is gone once answered */
+        st[LB_STAGE_QUEUE] = b->taken_ns - r->queued_ns;
         int rc = b->rc != 0 ? b->rc : b->ops[i].result;
         if (b->rc != 0)
             memset(&r->err, 0, sizeof r->err);
         if (rc == 0 && r->render)
             rc = r->render(r);
-        send_answer(r, rc);
+        st[LB_STAGE_ANSWER] = send_answer(r, rc) - taken_up;
+        lb_metrics_write_stages(st);
     }
 }
 
@@ -852,6 +872,7 @@ static void on_prepare(uv_prepare_t *h)
 int api_queue(struct lb_api_req *r, lb_api_op_fn op, void *arg, void (*arg_free)(void *))
 {
     lb_api *a = r->api;
+    r->queued_ns = uv_hrtime();
     r->op = op;
     r->arg = arg;
     r->arg_free = arg_free;

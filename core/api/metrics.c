@@ -4,7 +4,8 @@
  * runs on one libuv loop), so they need no locks. One lotsd process serves
  * one API, hence file-level state. Exposed: requests by method, route
  * pattern and status (each (method, route) one series), a request latency
- * histogram, group-commit batch sizes, and the gauges the caller hands in
+ * histogram, group-commit batch sizes and times, the time durable writes
+ * spent in each stage (lb_write_stage), and the gauges the caller hands in
  * (open connections, events published, replay requests, the last committed
  * sequence number). */
 #include "lotsbok/metrics.h"
@@ -39,7 +40,13 @@ static struct {
     uint64_t lat_count;
     uint64_t batch[NBATCH + 1];
     uint64_t batch_sum, batch_count;
+    uint64_t batch_ops_ns, batch_commit_ns;
+    uint64_t stage_ns[LB_STAGES];
+    uint64_t stage_count;
 } m;
+
+static const char *const stage_names[LB_STAGES] = {"parse",  "queue", "ops",
+                                                   "commit", "wake",  "answer"};
 
 void lb_metrics_init(const char *const *methods, const char *const *labels, size_t nroutes)
 {
@@ -68,14 +75,23 @@ void lb_metrics_request(int route, int status, uint64_t us)
     m.lat_count++;
 }
 
-void lb_metrics_batch(size_t n)
+void lb_metrics_batch(size_t n, uint64_t ops_ns, uint64_t commit_ns)
 {
+    m.batch_ops_ns += ops_ns;
+    m.batch_commit_ns += commit_ns;
     size_t b = 0;
     while (b < NBATCH && n > batch_bounds[b])
         b++;
     m.batch[b]++;
     m.batch_sum += n;
     m.batch_count++;
+}
+
+void lb_metrics_write_stages(const uint64_t ns[LB_STAGES])
+{
+    for (size_t i = 0; i < LB_STAGES; i++)
+        m.stage_ns[i] += ns[i];
+    m.stage_count++;
 }
 
 /* A growing text buffer; on allocation failure it stays failed. */
@@ -164,6 +180,24 @@ char *lb_metrics_render(const struct lb_metrics_gauges *g)
               "lotsd_commit_batch_size_count %llu\n",
               (unsigned long long)cum, (unsigned long long)m.batch_sum,
               (unsigned long long)m.batch_count);
+    tb_printf(&b,
+              "# HELP lotsd_commit_seconds_total Group commits' time: their operations, and "
+              "mdb_txn_commit (page writes and syncs).\n"
+              "# TYPE lotsd_commit_seconds_total counter\n"
+              "lotsd_commit_seconds_total{part=\"ops\"} %.9f\n"
+              "lotsd_commit_seconds_total{part=\"commit\"} %.9f\n",
+              (double)m.batch_ops_ns / 1e9, (double)m.batch_commit_ns / 1e9);
+    tb_printf(&b, "# HELP lotsd_write_stage_seconds_total Time queued writes spent in each stage "
+                  "(summed over writes).\n"
+                  "# TYPE lotsd_write_stage_seconds_total counter\n");
+    for (size_t i = 0; i < LB_STAGES; i++)
+        tb_printf(&b, "lotsd_write_stage_seconds_total{stage=\"%s\"} %.9f\n", stage_names[i],
+                  (double)m.stage_ns[i] / 1e9);
+    tb_printf(&b,
+              "# HELP lotsd_write_stage_writes_total Queued writes counted in the stages.\n"
+              "# TYPE lotsd_write_stage_writes_total counter\n"
+              "lotsd_write_stage_writes_total %llu\n",
+              (unsigned long long)m.stage_count);
     tb_printf(&b,
               "# HELP lotsd_open_connections Open HTTP connections.\n"
               "# TYPE lotsd_open_connections gauge\n"

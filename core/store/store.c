@@ -50,6 +50,7 @@
 #include <sys/statvfs.h>
 #include <sys/types.h>
 #include <dirent.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "lotsbok/calendar.h"
@@ -759,12 +760,21 @@ static int refine_io_error(lb_store *s, int err)
     return err;
 }
 
-int lb_store_batch(lb_store *s, struct lb_op *ops, size_t nops, uint64_t *first_seq,
-                   uint64_t *last_seq)
+static uint64_t mono_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+int lb_store_batch_timed(lb_store *s, struct lb_op *ops, size_t nops, uint64_t *first_seq,
+                         uint64_t *last_seq, uint64_t *commit_ns)
 {
     uint64_t before = atomic_load(&s->last_seq);
     uint64_t after = before;
     int err;
+    if (commit_ns)
+        *commit_ns = 0;
     if (first_seq)
         *first_seq = before + 1;
     if (last_seq)
@@ -795,7 +805,10 @@ int lb_store_batch(lb_store *s, struct lb_op *ops, size_t nops, uint64_t *first_
             err = lb__meta_put(&pt, key, sizeof key - 1, after);
         }
         if (err == 0) {
+            uint64_t t0 = commit_ns ? mono_ns() : 0;
             rc = mdb_txn_commit(parent);
+            if (commit_ns)
+                *commit_ns = mono_ns() - t0;
             pthread_rwlock_unlock(&s->map_lock);
             if (rc == 0)
                 break;
@@ -822,6 +835,12 @@ fail:
     for (size_t i = 0; i < nops; i++)
         ops[i].result = err;
     return err;
+}
+
+int lb_store_batch(lb_store *s, struct lb_op *ops, size_t nops, uint64_t *first_seq,
+                   uint64_t *last_seq)
+{
+    return lb_store_batch_timed(s, ops, nops, first_seq, last_seq, NULL);
 }
 
 int lb_store_run(lb_store *s, int (*run)(lb_txn *t, void *arg), void *arg)

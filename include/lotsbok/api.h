@@ -132,6 +132,7 @@ struct lb_api_req {
     char location[128];
     struct lb_api_error err;
     size_t batch;
+    uint64_t queued_ns; /* uv_hrtime() when api_queue took it (lb_write_stage) */
     /* The batch queue (api_queue), or the hash queue / the delayed list
      * (api_offload, api_offload_after) before that: one at a time. */
     struct lb_api_req *next;

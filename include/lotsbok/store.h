@@ -101,6 +101,11 @@ struct lb_op {
 };
 int lb_store_batch(lb_store *s, struct lb_op *ops, size_t nops, uint64_t *first_seq,
                    uint64_t *last_seq);
+/* The same, and *commit_ns (when not NULL) is set to how long the batch's
+ * last mdb_txn_commit took (the page writes and both syncs; CLOCK_MONOTONIC),
+ * 0 when none ran. The operations' time is the rest of the call. */
+int lb_store_batch_timed(lb_store *s, struct lb_op *ops, size_t nops, uint64_t *first_seq,
+                         uint64_t *last_seq, uint64_t *commit_ns);
 
 /* Convenience: one operation in its own batch (tools, tests, demo). */
 int lb_store_run(lb_store *s, int (*run)(lb_txn *t, void *arg), void *arg);
