@@ -11,6 +11,7 @@ reason; nothing in the table comes from anywhere but this run.
     bench/bench.py            the set of `make bench` (under 10 minutes on 2 cores)
     bench/bench.py --scale    reads and search at 10,000 and 10,000,000 contacts (`make bench-scale`)
     bench/bench.py --quick    one short run of each (a smoke test of the driver)
+    bench/bench.py --writes   only the durable write rows (1, 8, 64 connections)
 
 Environment: LB_BUILD_DIR (default ./build), LB_BENCH_SECONDS (wrk run length,
 default 4), LB_BENCH_RUNS (default 3), LB_BENCH_SCALE_DIR (default var/bench-scale).
@@ -713,15 +714,30 @@ def main_scale():
         search_rows(n, *srch[n])
 
 
+def main_writes():
+    """Only the durable write rows (`bench/run.sh --writes`): for working on
+    the write path without the rest of the set."""
+    r = {}
+    with Lotsd(serve_args=["--quiet", "--max-conns-per-peer", "0"]) as d:
+        lots = d.user(d.admin_token(), "bench", "lots")
+        case = d.case(lots, d.company(lots)["id"])["id"]
+        for conns in WRITE_CONNS:
+            write_runs(d, "http://127.0.0.1:%d" % d.port, case, lots, conns, r)
+    write_rows(r)
+
+
 def main():
     t0 = time.time()
     if "--scale" in sys.argv:
         main_scale()
+    elif "--writes" in sys.argv:
+        main_writes()
     else:
         main_set()
     print()
     print("Lotsbok benchmarks: %s; %d run(s) per figure; %s" % (
-        "scale" if "--scale" in sys.argv else "the set", RUNS, machine()))
+        "scale" if "--scale" in sys.argv else "writes" if "--writes" in sys.argv else "the set",
+        RUNS, machine()))
     print_table()
     print("(%.0f s)" % (time.time() - t0))
 
