@@ -273,6 +273,18 @@ def scenario(w):
     before = {"company": w.req("GET", "/api/v1/companies/%d" % a["id"], token=w.lots).json,
               "case": w.req("GET", "/api/v1/cases/%d" % ka, token=w.lots).json}
 
+    def hits(q, typ):
+        r = w.req("GET", "/api/v1/search?q=%s&type=%s&limit=100" % (q, typ), token=w.lots)
+        check(r.status == 200, "search %s: %r" % (q, r))
+        return {i["id"] for i in r.json["items"]}
+
+    # The search index finds A's free text until retention replaces it (issue 24).
+    text_hits = (("summary+xq3", "contact", case_a["contacts"][0]["id"]),
+                 ("description+xq4", "case", ka), ("handoffnote+xq6", "handoff",
+                                                   case_a["handoffs"][0]["id"]))
+    for q, typ, rid in text_hits:
+        check(rid in hits(q, typ), "%s not found before retention" % q)
+
     # Run 2, the last day of the period: still nothing.
     check(w.run_worker("2025-03-14T22:30:00Z") == (0, 0), "anonymised on the last day")
     check(w.events() == before_events, "a run that anonymised nothing wrote events")
@@ -295,6 +307,9 @@ def scenario(w):
               kaa["handoffs"][0]["decision_note"], kaa["followups"][0]["comment"]):
         check(t == ANON, "free text left: %r" % t)
     check(kaa["handoffs"][0]["reference"] == "BN 2022-17", "diarienummer lost")
+    for q, typ, rid in text_hits:
+        check(rid not in hits(q, typ), "%s still found after retention" % q)
+    check(ka in hits("alfa", "case"), "the kept company name no longer finds A's case")
     for k in (kb, kc, kd):
         kk = w.req("GET", "/api/v1/cases/%d" % k, token=w.lots).json
         check(kk["subject"] != ANON, "case %d anonymised" % k)
