@@ -65,8 +65,17 @@ static void print_api_error(long status, const char *body)
 
 enum { CALL_LOUD = 1, CALL_AUTH = 2 };
 
-static int call(struct lots *l, const char *method, const char *path, json_t *body, json_t **out,
-                int flags)
+/* A file sent as the body instead of JSON (lots_call_upload). */
+struct file_body {
+    const void *data;
+    size_t len;
+    const char *ctype;
+    void (*progress)(void *arg, size_t sent, size_t total);
+    void *arg;
+};
+
+static int call_any(struct lots *l, const char *method, const char *path, json_t *body,
+                    const struct file_body *fb, json_t **out, int flags)
 {
     if (out)
         *out = NULL;
@@ -94,7 +103,9 @@ static int call(struct lots *l, const char *method, const char *path, json_t *bo
         return LB_CLI_EXIT_SERVER;
     }
     struct lb_http_response r = {0};
-    int rc = lb_http_client_request(l->http, method, path, text, NULL, NULL, &r);
+    int rc = fb ? lb_http_client_upload(l->http, method, path, fb->data, fb->len, fb->ctype,
+                                        fb->progress, fb->arg, &r)
+                : lb_http_client_request(l->http, method, path, text, NULL, NULL, &r);
     free(text);
     if (rc != 0) {
         if (loud) {
@@ -110,6 +121,7 @@ static int call(struct lots *l, const char *method, const char *path, json_t *bo
     }
     l->status = r.status;
     l->raw = r.body;
+    l->raw_len = r.body_len;
     r.body = NULL;
     lb_http_response_clear(&r);
     int code = lb_cli_exit_code(l->status);
@@ -131,6 +143,20 @@ static int call(struct lots *l, const char *method, const char *path, json_t *bo
         }
     }
     return 0;
+}
+
+static int call(struct lots *l, const char *method, const char *path, json_t *body, json_t **out,
+                int flags)
+{
+    return call_any(l, method, path, body, NULL, out, flags);
+}
+
+int lots_call_upload(struct lots *l, const char *path, const void *data, size_t len,
+                     const char *ctype, void (*progress)(void *arg, size_t sent, size_t total),
+                     void *arg, json_t **out)
+{
+    struct file_body fb = {data, len, ctype, progress, arg};
+    return call_any(l, "POST", path, NULL, &fb, out, CALL_LOUD | CALL_AUTH);
 }
 
 int lots_call(struct lots *l, const char *method, const char *path, json_t *body, json_t **out)

@@ -23,8 +23,9 @@ struct lots {
     bool json;              /* --json: print the API's JSON unchanged */
     const char *server_opt; /* --server given before the command */
     lb_http_client *http;
-    char *raw;   /* body of the last answer, for --json */
-    long status; /* status of the last answer */
+    char *raw;      /* body of the last answer, for --json */
+    size_t raw_len; /* its length (a binary answer: XLSX) */
+    long status;    /* status of the last answer */
 };
 
 struct lots_cmd {
@@ -76,6 +77,11 @@ int lots_call_quiet(struct lots *l, const char *method, const char *path, json_t
 /* Sends without requiring a token (login). */
 int lots_call_noauth(struct lots *l, const char *method, const char *path, json_t *body,
                      json_t **out);
+/* POSTs the file data (len bytes of type ctype) as the body, calling progress as it
+ * goes out (NULL: none); otherwise as lots_call. */
+int lots_call_upload(struct lots *l, const char *path, const void *data, size_t len,
+                     const char *ctype, void (*progress)(void *arg, size_t sent, size_t total),
+                     void *arg, json_t **out);
 /* Prints the last answer's body unchanged (for --json), with a final newline. */
 void lots_print_raw(const struct lots *l);
 /* Prints a rendered table on stdout, fitted to the terminal (80 columns when
@@ -137,6 +143,7 @@ LOTS_CMD(lots_cmd_company_add);
 LOTS_CMD(lots_cmd_company_show);
 LOTS_CMD(lots_cmd_company_find);
 LOTS_CMD(lots_cmd_search);
+LOTS_CMD(lots_cmd_import);
 LOTS_CMD(lots_cmd_case_open);
 LOTS_CMD(lots_cmd_case_show);
 LOTS_CMD(lots_cmd_case_list);

@@ -34,6 +34,12 @@ static const struct lots_cmd commands[] = {
      "lots search ORD… [--type foretag|arende|kontakt|overlamning] [--limit N] [--after MARKÖR]",
      "Söker i företag, ärenden, kontakter och överlämningar. Varje ord måste finnas;\n"
      "det sista får vara början av ett ord. Organisationsnummer i valfri form."},
+    {"import", "companies", lots_cmd_import, "lots import companies FIL [--dry-run]",
+     "Läser in företag och kontaktpersoner från en CSV-fil (Excel, semikolonavgränsad,\n"
+     "UTF-8 eller Windows-1252) eller en XLSX-fil. Kolumnerna känns igen på rubriken:\n"
+     "Organisationsnummer, Företagsnamn, Ort, SNI, Kontaktperson, Roll, Telefon, E-post.\n"
+     "Ett företag som redan finns får bara tomma fält ifyllda. --dry-run visar vad som\n"
+     "skulle hända utan att spara något."},
     {"case", "open", lots_cmd_case_open,
      "lots case open --company ID|ORGNR --subject TEXT --category KATEGORI\n"
      "               [--description TEXT] [--at TID]",

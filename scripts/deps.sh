@@ -10,6 +10,7 @@ packages=(
   libjansson-dev libsodium-dev libcurl4-openssl-dev libcmocka-dev
   python3 python3-zmq python3-msgpack
   libpwquality-dev cracklib-runtime
+  libzip-dev libexpat1-dev libxlsxwriter-dev python3-openpyxl
 )
 # Extra group, asked for by name: "bench" (load generators). The browser tests'
 # needs (chromium, node, npm packages) are scripts/e2e-deps.sh's.

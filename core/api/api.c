@@ -184,6 +184,7 @@ static const struct api_route routes[] = {
     {"PUT", "/api/v1/plan/actions/{code}/followups/{year}", LB_ROUTE_PLAN_FOLLOWUP_PUT,
      api_plan_followup_put},
     {"GET", "/api/v1/plan/indicators/{id}/values", LB_ROUTE_PLAN_VALUES, api_plan_values},
+    {"POST", "/api/v1/imports/companies", LB_ROUTE_IMPORT_COMPANIES, api_import_companies},
 };
 
 #define NROUTES (sizeof routes / sizeof routes[0])
@@ -1674,8 +1675,11 @@ void lb_api_handle(lb_http_req *req, void *arg)
     }
     bool has_body = strcmp(req->method_name, "POST") == 0 ||
                     strcmp(req->method_name, "PATCH") == 0 || strcmp(req->method_name, "PUT") == 0;
-    if (rc == 0 && has_body)
+    /* An import's body is the file itself (api_import.c reads it). */
+    if (rc == 0 && has_body && route->route != LB_ROUTE_IMPORT_COMPANIES)
         rc = parse_body(r);
+    else if (rc == 0 && has_body && !(r->body = json_object()))
+        rc = LB_ENOMEM;
     if (rc == 0 && t) {
         rc = idempotency_begin(r, t);
         if (rc == 1) {

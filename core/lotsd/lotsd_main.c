@@ -34,6 +34,7 @@
 #include <sodium.h>
 
 #include "lotsbok/api.h"
+#include "lotsbok/import.h"
 #include "lotsbok/auth.h"
 #include "lotsbok/calendar.h"
 #include "lotsbok/curve.h"
@@ -628,6 +629,8 @@ static int cmd_serve(int argc, char **argv)
     lb_http_config_default(&hcfg);
     hcfg.max_per_peer = per_peer ? (unsigned)per_peer : UINT_MAX;
     hcfg.first_byte_timeout_ms = (uint64_t)first_byte * 1000;
+    hcfg.upload_path = "/api/v1/imports/companies"; /* the file is the body */
+    hcfg.upload_max_body = LB_IMPORT_MAX_BYTES;
     if ((rc = lb_http_server_start(sv.loop, listen, &hcfg, lb_api_handle, sv.api, &sv.http)) != 0) {
         struct lb_logfmt f;
         lb_logfmt_init(&f);

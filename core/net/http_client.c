@@ -306,19 +306,19 @@ static bool add_header(struct curl_slist **list, const char *line)
     return true;
 }
 
-static int build_headers(const lb_http_client *c, const char *json_body,
-                         const char *idempotency_key, const char *if_match, struct curl_slist **out)
+static int build_headers(const lb_http_client *c, const char *ctype, const char *idempotency_key,
+                         const char *if_match, struct curl_slist **out)
 {
     struct curl_slist *h = NULL;
-    char *idem = NULL, *match = NULL;
-    bool ok =
-        add_header(&h, "Accept: application/json") &&
-        /* No "Expect: 100-continue" round trip for larger bodies. */
-        add_header(&h, "Expect:") &&
-        /* With a body, JSON; without one, no Content-Type at all (libcurl would
-         * otherwise announce a form for an empty POST). */
-        add_header(&h, json_body != NULL ? "Content-Type: application/json" : "Content-Type:") &&
-        (c->auth_header == NULL || add_header(&h, c->auth_header));
+    char *idem = NULL, *match = NULL, *ct = ctype ? header_line("Content-Type", ctype) : NULL;
+    bool ok = (ctype == NULL || ct != NULL) && add_header(&h, "Accept: application/json") &&
+              /* No "Expect: 100-continue" round trip for larger bodies. */
+              add_header(&h, "Expect:") &&
+              /* With a body, its type; without one, no Content-Type at all (libcurl
+               * would otherwise announce a form for an empty POST). */
+              add_header(&h, ct != NULL ? ct : "Content-Type:") &&
+              (c->auth_header == NULL || add_header(&h, c->auth_header));
+    free(ct);
     if (ok && idempotency_key != NULL) {
         idem = header_line("Idempotency-Key", idempotency_key);
         ok = idem != NULL && add_header(&h, idem);
@@ -338,8 +338,24 @@ static int build_headers(const lb_http_client *c, const char *json_body,
 }
 
 /* Every option of one request, set on a freshly reset handle. */
+struct upload {
+    const void *body; /* NULL: no body */
+    size_t len;
+    void (*progress)(void *arg, size_t sent, size_t total);
+    void *arg;
+};
+
+static int on_progress(void *p, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+                       curl_off_t ulnow)
+{
+    const struct upload *u = p;
+    (void)dltotal, (void)dlnow, (void)ultotal;
+    u->progress(u->arg, (size_t)ulnow, u->len);
+    return 0;
+}
+
 static int set_options(lb_http_client *c, const char *method, const char *url,
-                       const char *json_body, struct curl_slist *headers, struct body_buf *b)
+                       const struct upload *u, struct curl_slist *headers, struct body_buf *b)
 {
     CURL *h = c->curl;
     CURLcode cc = CURLE_OK;
@@ -359,13 +375,18 @@ static int set_options(lb_http_client *c, const char *method, const char *url,
     SET(CURLOPT_WRITEDATA, b);
     SET(CURLOPT_FOLLOWLOCATION, 0L);
     SET(CURLOPT_ACCEPT_ENCODING, NULL);
-    bool has_body = json_body != NULL;
+    bool has_body = u->body != NULL;
     bool sends_body = has_body || strcmp(method, "POST") == 0 || strcmp(method, "PUT") == 0 ||
                       strcmp(method, "PATCH") == 0;
     if (sends_body) {
         /* POST/PUT/PATCH without a body still send "Content-Length: 0". */
-        SET(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)(has_body ? strlen(json_body) : 0));
-        SET(CURLOPT_POSTFIELDS, has_body ? json_body : "");
+        SET(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)(has_body ? u->len : 0));
+        SET(CURLOPT_POSTFIELDS, has_body ? u->body : "");
+        if (u->progress) {
+            SET(CURLOPT_XFERINFOFUNCTION, on_progress);
+            SET(CURLOPT_XFERINFODATA, u);
+            SET(CURLOPT_NOPROGRESS, 0L);
+        }
     } else {
         SET(CURLOPT_HTTPGET, 1L);
     }
@@ -397,9 +418,9 @@ static long parse_retry_after(const char *v)
     return *v == '\0' ? n : -1;
 }
 
-int lb_http_client_request(lb_http_client *c, const char *method, const char *path,
-                           const char *json_body, const char *idempotency_key, const char *if_match,
-                           struct lb_http_response *out)
+static int do_request(lb_http_client *c, const char *method, const char *path,
+                      const struct upload *u, const char *ctype, const char *idempotency_key,
+                      const char *if_match, struct lb_http_response *out)
 {
     if (out == NULL)
         return LB_EINVAL;
@@ -420,10 +441,10 @@ int lb_http_client_request(lb_http_client *c, const char *method, const char *pa
     struct body_buf b = {0};
     int rc = build_url(c, path, &url);
     if (rc == 0)
-        rc = build_headers(c, json_body, idempotency_key, if_match, &headers);
+        rc = build_headers(c, u->body ? ctype : NULL, idempotency_key, if_match, &headers);
     if (rc == 0) {
         curl_easy_reset(c->curl);
-        rc = set_options(c, method, url, json_body, headers, &b);
+        rc = set_options(c, method, url, u, headers, &b);
     }
     if (rc == 0) {
         CURLcode cc = curl_easy_perform(c->curl);
@@ -455,4 +476,28 @@ int lb_http_client_request(lb_http_client *c, const char *method, const char *pa
     curl_slist_free_all(headers);
     curl_free(url);
     return rc;
+}
+
+int lb_http_client_request(lb_http_client *c, const char *method, const char *path,
+                           const char *json_body, const char *idempotency_key, const char *if_match,
+                           struct lb_http_response *out)
+{
+    struct upload u = {json_body, json_body ? strlen(json_body) : 0, NULL, NULL};
+    return do_request(c, method, path, &u, "application/json", idempotency_key, if_match, out);
+}
+
+int lb_http_client_upload(lb_http_client *c, const char *method, const char *path, const void *body,
+                          size_t len, const char *content_type,
+                          void (*progress)(void *arg, size_t sent, size_t total), void *arg,
+                          struct lb_http_response *out)
+{
+    if (body == NULL || content_type == NULL || !header_safe(content_type, true)) {
+        if (out) {
+            memset(out, 0, sizeof *out);
+            out->retry_after = -1;
+        }
+        return LB_EINVAL;
+    }
+    struct upload u = {body, len, progress, arg};
+    return do_request(c, method, path, &u, content_type, NULL, NULL, out);
 }

@@ -107,6 +107,7 @@ struct lb_http_conn {
     size_t path_off, query_off;
     bool has_query;
     size_t body_off, body_len;
+    size_t body_limit; /* cfg.max_body, or cfg.upload_max_body on cfg.upload_path */
     size_t header_bytes;
     int err_status; /* set by a parser callback that rejects the request */
     const char *err_code;
@@ -179,6 +180,8 @@ static void conn_error(struct lb_http_conn *c, int status, const char *code, con
 void lb_http_config_default(struct lb_http_config *cfg)
 {
     cfg->max_body = 1024 * 1024;
+    cfg->upload_path = NULL;
+    cfg->upload_max_body = 0;
     cfg->max_header = 80 * 1024;
     cfg->request_timeout_ms = 10000;
     cfg->idle_timeout_ms = 60000;
@@ -1036,8 +1039,6 @@ static int on_headers_complete(http_parser *p)
         return -1;
     c->last = PIECE_NONE;
     lb_http_server *s = c->srv;
-    if ((p->flags & F_CONTENTLENGTH) && p->content_length > s->cfg.max_body)
-        return reject(c, 413, "payload_too_large", "the request body is too large");
 
     struct http_parser_url u;
     http_parser_url_init(&u);
@@ -1065,6 +1066,11 @@ static int on_headers_complete(http_parser *p)
         c->has_query = true;
     }
     c->body_off = c->alen;
+    c->body_limit = s->cfg.max_body;
+    if (s->cfg.upload_path && strcmp(c->arena + c->path_off, s->cfg.upload_path) == 0)
+        c->body_limit = s->cfg.upload_max_body;
+    if ((p->flags & F_CONTENTLENGTH) && p->content_length > c->body_limit)
+        return reject(c, 413, "payload_too_large", "the request body is too large");
 
     bool has_body = (p->flags & F_CHUNKED) || ((p->flags & F_CONTENTLENGTH) && p->content_length);
     if (has_body && p->http_major == 1 && p->http_minor >= 1) {
@@ -1083,7 +1089,7 @@ static int on_headers_complete(http_parser *p)
 static int on_body(http_parser *p, const char *at, size_t len)
 {
     struct lb_http_conn *c = p->data;
-    if (c->body_len + len > c->srv->cfg.max_body)
+    if (c->body_len + len > c->body_limit)
         return reject(c, 413, "payload_too_large", "the request body is too large");
     c->body_len += len;
     return arena_append(c, at, len);
@@ -1274,6 +1280,8 @@ int lb_http_server_start(uv_loop_t *loop, const char *listen, const struct lb_ht
         /* Zero fields keep their defaults. */
         if (cfg->max_body)
             s->cfg.max_body = cfg->max_body;
+        s->cfg.upload_path = cfg->upload_path;
+        s->cfg.upload_max_body = cfg->upload_max_body;
         if (cfg->max_header)
             s->cfg.max_header = cfg->max_header;
         if (cfg->request_timeout_ms)

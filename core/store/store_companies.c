@@ -206,3 +206,19 @@ int lb_company_search(lb_txn *t, const char *prefix, struct lb_page *p)
     free(ids);
     return err;
 }
+
+int lb_import_completed(lb_txn *t, const struct lb_ctx *c, const char *format, uint32_t created,
+                        uint32_t updated, uint32_t unchanged, uint32_t failed)
+{
+    struct lb__ev e;
+    lb__ev_init(&e);
+    lb__ev_str(&e, "kind", "companies");
+    lb__ev_str(&e, "format", format);
+    lb__ev_uint(&e, "created", created);
+    lb__ev_uint(&e, "updated", updated);
+    lb__ev_uint(&e, "unchanged", unchanged);
+    lb__ev_uint(&e, "failed", failed);
+    int rc = lb__ev_append(t, c, "import.completed", 0, &e);
+    lb__ev_done(&e);
+    return rc;
+}

@@ -368,6 +368,9 @@ int api_events_list(struct lb_api_req *r, lb_txn *t);
 /* GET /search (api_search.c). */
 int api_search(struct lb_api_req *r, lb_txn *t);
 
+/* POST /imports/companies (api_import.c). */
+int api_import_companies(struct lb_api_req *r, lb_txn *t);
+
 /* Privacy (api_privacy.c): anonymisation, register extract, export. */
 int api_company_anonymize(struct lb_api_req *r, lb_txn *t);
 int api_company_export(struct lb_api_req *r, lb_txn *t);

@@ -108,6 +108,7 @@ enum lb_route {
     LB_ROUTE_PLAN_FOLLOWUP_GET,  /* GET /plan/actions/{code}/followups/{year} */
     LB_ROUTE_PLAN_FOLLOWUP_PUT,  /* PUT /plan/actions/{code}/followups/{year} */
     LB_ROUTE_PLAN_VALUES,        /* GET /plan/indicators/{id}/values */
+    LB_ROUTE_IMPORT_COMPANIES, /* POST /imports/companies */
     LB_ROUTE_COUNT
 };
 

@@ -57,6 +57,14 @@ int lb_http_client_request(lb_http_client *c, const char *method, const char *pa
                            const char *json_body, const char *idempotency_key, const char *if_match,
                            struct lb_http_response *out);
 
+/* As lb_http_client_request, with a body of len bytes of any content_type
+ * (a file: CSV, XLSX) instead of JSON; progress, when not NULL, is called as
+ * the body goes out (sent of total bytes), for a progress bar. */
+int lb_http_client_upload(lb_http_client *c, const char *method, const char *path, const void *body,
+                          size_t len, const char *content_type,
+                          void (*progress)(void *arg, size_t sent, size_t total), void *arg,
+                          struct lb_http_response *out);
+
 /* The last request's failure as libcurl words it ("Failed to connect to … : Connection
  * refused"), for a user-facing message; "" when the last request did not fail. */
 const char *lb_http_client_errmsg(const lb_http_client *c);

@@ -39,30 +39,32 @@ struct lb_http_header {
 };
 
 typedef struct lb_http_req {
-    int method;         /* enum http_method of http_parser.h (HTTP_GET, ...) */
+    int method;              /* enum http_method of http_parser.h (HTTP_GET, ...) */
     const char *method_name; /* "GET" */
-    const char *path;   /* the URL path, not decoded, without the query */
-    const char *query;  /* the raw query string without '?', or NULL */
-    const char *body;   /* NUL-terminated for convenience; may hold NULs */
+    const char *path;        /* the URL path, not decoded, without the query */
+    const char *query;       /* the raw query string without '?', or NULL */
+    const char *body;        /* NUL-terminated for convenience; may hold NULs */
     size_t body_len;
     const struct lb_http_header *headers;
     size_t nheaders;
-    const char *peer;   /* the client's address, "127.0.0.1" */
-    uint64_t start_ns;  /* uv_hrtime() when the first byte arrived */
-    void *user;         /* free for the handler */
+    const char *peer;  /* the client's address, "127.0.0.1" */
+    uint64_t start_ns; /* uv_hrtime() when the first byte arrived */
+    void *user;        /* free for the handler */
 } lb_http_req;
 
 typedef void (*lb_http_handler)(lb_http_req *req, void *arg);
 
 struct lb_http_config {
-    size_t max_body;          /* default 1 MiB */
-    size_t max_header;        /* all request headers, default 80 KiB */
+    size_t max_body;             /* default 1 MiB */
+    const char *upload_path;     /* a path whose requests may send upload_max_body (NULL: none) */
+    size_t upload_max_body;      /* e.g. 50 MiB for the imports */
+    size_t max_header;           /* all request headers, default 80 KiB */
     uint64_t request_timeout_ms; /* default 10 s */
     uint64_t idle_timeout_ms;    /* default 60 s */
     uint64_t first_byte_timeout_ms; /* a new connection's first byte; default 10 s */
-    unsigned max_connections;    /* default 10,000 */
-    unsigned max_per_peer;       /* per IPv4 address or IPv6 /64; default 256; UINT_MAX: no limit */
-    size_t max_pending_write;    /* default 1 MiB */
+    unsigned max_connections;       /* default 10,000 */
+    unsigned max_per_peer;    /* per IPv4 address or IPv6 /64; default 256; UINT_MAX: no limit */
+    size_t max_pending_write; /* default 1 MiB */
 };
 
 /* Defaults of the comment above. */

@@ -141,6 +141,11 @@ int lb_company_update(lb_txn *t, const struct lb_ctx *c, struct lb_company *rec,
 int lb_company_list(lb_txn *t, struct lb_page *p);
 /* Name prefix, case- and diacritic-insensitive ("malar" finds "Mälarbåtar"). */
 int lb_company_search(lb_txn *t, const char *prefix, struct lb_page *p);
+/* Appends the import.completed event of an import that changed something
+ * (the companies it created and updated were written by lb_company_create
+ * and lb_company_update, each with its own event). */
+int lb_import_completed(lb_txn *t, const struct lb_ctx *c, const char *format, uint32_t created,
+                        uint32_t updated, uint32_t unchanged, uint32_t failed);
 /* lb_fold_name (tokenizer.h) folds the names of this index. */
 /* Anonymisation (privacy): removes the contact persons, replaces the free
  * text of the company's cases, contacts, hand-offs and follow-ups with

@@ -141,6 +141,22 @@ def main():
          "data": {"company_id": 1, "items": [{"kind": "lots", "case_id": 2}], "due": 20000}}]))
     w("fuzz_worker_envelope", "deep", b"\x91" * 40 + b"\xc0")
     w("fuzz_worker_envelope", "bad", b"\xdd\xff\xff\xff\xff\x00")
+    # The import readers: the CSV corpus files, and the XLSX parts (shared
+    # strings, NUL, sheet) of tests/data/import's files plus the files whole.
+    imp = os.path.join(HERE, "..", "data", "import")
+    for name in ("win1252.csv", "utf8-bom.csv"):
+        with open(os.path.join(imp, name), "rb") as f:
+            w("fuzz_csv", name, f.read())
+    w("fuzz_csv", "quotes", 'Orgnr;Namn;Kontaktperson\n"556036-0793";"A ""B""\r\nC";x\n"open')
+    import zipfile
+    for name in ("sheet.xlsx", "inline.xlsx"):
+        with zipfile.ZipFile(os.path.join(imp, name)) as z:
+            names = z.namelist()
+            sst = z.read("xl/sharedStrings.xml") if "xl/sharedStrings.xml" in names else b""
+            sheet = [n for n in names if n.startswith("xl/worksheets/")][0]
+            w("fuzz_xlsx_sheet", name + ".parts", sst + b"\0" + z.read(sheet))
+        with open(os.path.join(imp, name), "rb") as f:
+            w("fuzz_xlsx_sheet", name, f.read())
 
 
 if __name__ == "__main__":

@@ -76,6 +76,7 @@ static const struct {
     /* handler: only an action of their units (api_plan.c) */
     {LB_ROUTE_PLAN_FOLLOWUP_PUT, "PUT /plan/actions/{code}/followups/{year}", {1, 1, 1, 0, 0}},
     {LB_ROUTE_PLAN_VALUES, "GET /plan/indicators/{id}/values", {1, 1, 1, 1, 1}},
+    {LB_ROUTE_IMPORT_COMPANIES, "POST /imports/companies", {1, 1, 0, 0, 0}},
 };
 
 static const enum lb_role role_column[5] = {LB_ROLE_ADMIN, LB_ROLE_LOTS, LB_ROLE_HANDLER,

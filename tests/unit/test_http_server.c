@@ -462,6 +462,41 @@ static void test_body_too_large(void **state)
     fixture_stop(f);
 }
 
+/* One path may take a larger body (the imports): there, and only there. */
+static void test_upload_path(void **state)
+{
+    struct lb_http_config cfg;
+    lb_http_config_default(&cfg);
+    cfg.max_body = 1000;
+    cfg.upload_path = "/echo";
+    cfg.upload_max_body = 3000;
+    struct fixture *f = fixture_start(&cfg);
+    char *req = malloc(4096);
+    assert_non_null(req);
+    struct client c;
+    struct resp r;
+    int n = snprintf(req, 4096, "POST /echo HTTP/1.1\r\nContent-Length: 2000\r\n\r\n");
+    memset(req + n, 'a', 2000);
+    client_open(&c, f->port);
+    client_send(&c, req, (size_t)n + 2000);
+    assert_int_equal(client_read(&c, &r), 0);
+    assert_int_equal(r.status, 200);
+    assert_true(strstr(r.body, "2000:aaa") != NULL);
+    free(r.body);
+    client_close(&c);
+    client_open(&c, f->port); /* another path: the usual limit */
+    client_sends(&c, "POST /other HTTP/1.1\r\nContent-Length: 2000\r\n\r\n");
+    expect_error(&c, 413, "payload_too_large");
+    client_close(&c);
+    client_open(&c, f->port); /* the upload path's own limit */
+    client_sends(&c, "POST /echo HTTP/1.1\r\nContent-Length: 3001\r\n\r\n");
+    expect_error(&c, 413, "payload_too_large");
+    client_close(&c);
+    free(req);
+    (void)state;
+    fixture_stop(f);
+}
+
 static void test_headers_too_large(void **state)
 {
     struct fixture *f = fixture_start(NULL);
@@ -757,13 +792,21 @@ static void test_bad_listen_address(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_get_post_keepalive), cmocka_unit_test(test_pipelined_in_order),
-        cmocka_unit_test(test_chunked_body),       cmocka_unit_test(test_body_too_large),
-        cmocka_unit_test(test_headers_too_large),  cmocka_unit_test(test_malformed),
-        cmocka_unit_test(test_request_timeout),    cmocka_unit_test(test_idle_timeout),
-        cmocka_unit_test(test_max_connections),    cmocka_unit_test(test_backpressure),
-        cmocka_unit_test(test_continue_and_head),  cmocka_unit_test(test_peer_gone_before_answer),
-        cmocka_unit_test(test_graceful_stop),      cmocka_unit_test(test_bad_listen_address),
+        cmocka_unit_test(test_get_post_keepalive),
+        cmocka_unit_test(test_pipelined_in_order),
+        cmocka_unit_test(test_chunked_body),
+        cmocka_unit_test(test_body_too_large),
+        cmocka_unit_test(test_headers_too_large),
+        cmocka_unit_test(test_malformed),
+        cmocka_unit_test(test_upload_path),
+        cmocka_unit_test(test_request_timeout),
+        cmocka_unit_test(test_idle_timeout),
+        cmocka_unit_test(test_max_connections),
+        cmocka_unit_test(test_backpressure),
+        cmocka_unit_test(test_continue_and_head),
+        cmocka_unit_test(test_peer_gone_before_answer),
+        cmocka_unit_test(test_graceful_stop),
+        cmocka_unit_test(test_bad_listen_address),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
