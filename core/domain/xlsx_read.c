@@ -434,7 +434,7 @@ int lb_xlsx_read(const void *buf, size_t len, size_t max_rows, struct lb_table *
     if (rc == 0) {
         rc = parse_part(z, sheet, &x, sheet_start, sheet_end, sheet_text);
         if (rc == LB_ENOTFOUND) {
-            snprintf(t->error, sizeof t->error, "not an XLSX file: it has no worksheet (%s)",
+            snprintf(t->error, sizeof t->error, "not an XLSX file: it has no worksheet (%.120s)",
                      sheet);
             rc = LB_EINVAL;
         }
