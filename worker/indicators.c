@@ -18,6 +18,8 @@
  *                        items of one section share one answer set and are one
  *                        respondent; a no_answer that left the call unreachable
  *                        counts as unreachable
+ *   survey.answered      as followup.recorded (an answer through the e-mail survey's
+ *                        form), and lb_ind_followup_by_email per section
  *   improvement.created  lb_ind_improvement_identified(identified_at) (+ implemented)
  *   improvement.updated  lb_ind_improvement_implemented(implemented_at), once per action
  * Every instant becomes its Europe/Stockholm date (lb_stockholm_date). The
@@ -380,6 +382,9 @@ static int feed_recorded(struct lb_wind *w, const struct lb_wev *ev, int64_t now
     if (rc == 0)
         touch(w, date, now_ms);
     const msgpack_object *answers = lb_wev_field(ev, "answers");
+    char channel[16];
+    bool by_email =
+        lb_wev_str(ev, "channel", channel, sizeof channel) && strcmp(channel, "email") == 0;
     struct sections secs = {0};
     sections_of(items, 0, items->via.array.size, &secs);
     for (size_t i = 0; i < secs.n; i++) {
@@ -396,6 +401,8 @@ static int feed_recorded(struct lb_wind *w, const struct lb_wev *ev, int64_t now
             json_decref(j);
         }
         rc = lb_ind_followup_result(w->acc, date, unit[0] ? unit : NULL, st, have ? &a : NULL);
+        if (rc == 0 && st == LB_FOLLOWUP_DONE && by_email)
+            rc = lb_ind_followup_by_email(w->acc, date, unit[0] ? unit : NULL);
         if (rc == LB_ENOMEM)
             return rc;
         if (rc == 0)
@@ -500,7 +507,9 @@ static int feed(struct lb_wind *w, const struct lb_wev *ev, int64_t now_ms)
             return 0;
         return feed_due(w, ev, false, now_ms);
     }
-    if (lb_wev_is(ev, "followup.recorded"))
+    /* An answer through the e-mail survey's form is survey.answered, with
+     * followup.recorded's data: counted alike (docs/surveys.md). */
+    if (lb_wev_is(ev, "followup.recorded") || lb_wev_is(ev, "survey.answered"))
         return feed_recorded(w, ev, now_ms);
     if (lb_wev_is(ev, "improvement.created") || lb_wev_is(ev, "improvement.updated"))
         return feed_improvement(w, ev, now_ms);

@@ -8,6 +8,7 @@
  *   handoff.acknowledged/withdrawn/overdue   no longer pending
  *   handoff.decided       -> a unit follow-up (rule "unit")
  *   followup.scheduled/updated/recorded      the company's calls: due date, status, day made
+ *   survey.sent/answered/bounced/opted_out   the same for a call asked by e-mail
  * Effects are made before the state is written, inside the caller's
  * transaction, so what the state says always happened at lotsd.
  *
@@ -578,6 +579,11 @@ int lb_sched_apply(struct lb_sched *s, MDB_txn *t, const struct lb_wev *ev)
     case 'f':
         if (lb_wev_is(ev, "followup.scheduled") || lb_wev_is(ev, "followup.updated") ||
             lb_wev_is(ev, "followup.recorded"))
+            return on_followup(s, t, ev);
+        return 0;
+    case 's': /* the e-mail survey moves the call's due date or ends it (docs/surveys.md) */
+        if (lb_wev_is(ev, "survey.sent") || lb_wev_is(ev, "survey.answered") ||
+            lb_wev_is(ev, "survey.bounced") || lb_wev_is(ev, "survey.opted_out"))
             return on_followup(s, t, ev);
         return 0;
     default:

@@ -370,3 +370,13 @@ int lb_wstate_err(int mdb_rc)
 {
     return lb_err_of(mdb_rc);
 }
+
+int lb_wstate_nosync(lb_wstate *s, bool on)
+{
+    return lb_err_of(mdb_env_set_flags(s->env, MDB_NOSYNC, on ? 1 : 0));
+}
+
+int lb_wstate_sync(lb_wstate *s)
+{
+    return lb_err_of(mdb_env_sync(s->env, 1));
+}

@@ -115,6 +115,14 @@ int lb_wstate_effect_put(lb_wstate *s, MDB_txn *t, const char *key, const struct
  * module with its own state (retention.c), in a transaction of its own; call
  * at start, before any other transaction. At most 16 in all. */
 int lb_wstate_dbi(lb_wstate *s, const char *name, MDB_dbi *out);
+/* Commits without a sync while on (MDB_NOSYNC): they survive the process
+ * being killed, not the machine losing power, and the environment stays
+ * consistent either way. For progress marks between two synced records
+ * (mailer.c); call with no transaction open. lb_wstate_sync syncs what such
+ * commits wrote. */
+int lb_wstate_nosync(lb_wstate *s, bool on);
+int lb_wstate_sync(lb_wstate *s);
+
 /* The lb_err of an LMDB return code (MDB_MAP_FULL is LB_EMAPFULL). */
 int lb_wstate_err(int mdb_rc);
 

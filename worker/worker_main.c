@@ -4,6 +4,9 @@
  *               [--followup-days 10] [--merge-window-days 30] [--overdue-days 2]
  *               [--replay-limit 10000] [--heartbeat-ms 2000] [--overdue-interval-ms 60000]
  *               [--retention-months 36] [--retention-interval-ms 86400000] [--verbose]
+ *               [--smtp-url URL --smtp-from ADDR --public-base URL [--smtp-credentials FILE]
+ *                [--survey-reminders 3] [--survey-reminder-days 3] [--survey-fallback-days 3]
+ *                [--survey-interval-ms 60000] [--survey-batch 32]]
  *
  * The loop: subscribe first (so nothing published from now on is missed),
  * then replay from the cursor in pages until a page comes back short (caught
@@ -16,7 +19,9 @@
  * the commit, so a crash loses at most the batch, whose replay repeats the
  * same idempotent requests. The overdue check runs once caught up at start
  * and then every --overdue-interval-ms; the retention run (retention.c) the
- * same way every --retention-interval-ms.
+ * same way every --retention-interval-ms, and with --smtp-url the survey
+ * mailer (mailer.c) every --survey-interval-ms, at once again while more is
+ * due.
  *
  * SIGTERM/SIGINT set a flag: the current event is finished (or, when its
  * effect cannot be made because lotsd is away, rolled back), the batch is
@@ -39,6 +44,7 @@
 #include "lotsbok/error.h"
 #include "lotsbok/followup_rules.h"
 #include "lotsbok/timeutil.h"
+#include "mailer.h"
 #include "retention.h"
 #include "scheduler.h"
 #include "state.h"
@@ -69,6 +75,8 @@ struct options {
     int no_indicators;        /* --no-indicators: neither rebuild nor write them */
     struct lb_ind_config ind; /* --units, --skr-areas, --min-answers */
     const char *curve_keys;   /* --curve-keys DIR: server.pub and worker.key */
+    struct lb_mailer_config mail; /* the e-mail survey (docs/surveys.md) */
+    int survey_interval_ms;
 };
 
 struct worker {
@@ -78,6 +86,7 @@ struct worker {
     lb_effects *fx;
     struct lb_sched sched;
     struct lb_retention ret;
+    struct lb_mailer mailer;
     struct lb_wind ind;
     uint64_t cursor; /* last seq committed */
     msgpack_zone zone;
@@ -99,10 +108,16 @@ static void usage(FILE *f)
           "                   [--retention-interval-ms MS] [--indicators-debounce-ms MS]\n"
           "                   [--units SPEC] [--skr-areas SPEC] [--min-answers N]\n"
           "                   [--no-indicators] [--curve-keys DIR] [--verbose]\n"
+          "                   [--smtp-url smtp://HOST:587|smtps://HOST:465 --smtp-from ADDR\n"
+          "                    --public-base URL [--smtp-credentials FILE] [--survey-reminders N]\n"
+          "                    [--survey-reminder-days N] [--survey-fallback-days N]\n"
+          "                    [--survey-interval-ms MS] [--survey-batch N] [--survey-retry-ms MS]]\n"
           "       lots-worker recompute --help   (rebuild and rewrite stored indicator snapshots)\n"
           "\n"
           "Schedules follow-up calls, flags overdue hand-offs, runs retention and keeps\n"
-          "the indicator snapshots up to date (docs/worker.md, docs/indicators.md).\n",
+          "the indicator snapshots up to date (docs/worker.md, docs/indicators.md).\n"
+          "With --smtp-url it mails each call as an e-mail survey first (docs/surveys.md);\n"
+          "without it every follow-up is a phone call.\n",
           f);
 }
 
@@ -129,6 +144,9 @@ static int parse_args(int argc, char **argv, struct options *o)
     o->retention_interval_ms = 24 * 3600 * 1000;
     o->indicators_debounce_ms = 2000;
     lb_ind_config_default(&o->ind);
+    lb_survey_schedule_default(&o->mail.sched);
+    o->mail.batch = LB_MAILER_BATCH_DEFAULT;
+    o->survey_interval_ms = 60000;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         int io = lb_wind_option(argc, argv, &i, &o->ind);
@@ -184,6 +202,26 @@ static int parse_args(int argc, char **argv, struct options *o)
             o->indicators_debounce_ms = (int)n;
         else if (strcmp(a, "--curve-keys") == 0)
             o->curve_keys = v;
+        else if (strcmp(a, "--smtp-url") == 0)
+            o->mail.smtp_url = v;
+        else if (strcmp(a, "--smtp-from") == 0)
+            o->mail.smtp_from = v;
+        else if (strcmp(a, "--smtp-credentials") == 0)
+            o->mail.smtp_credentials = v;
+        else if (strcmp(a, "--public-base") == 0)
+            o->mail.public_base = v;
+        else if (strcmp(a, "--survey-reminders") == 0 && parse_int(v, 0, 3, &n))
+            o->mail.sched.reminders = (int)n;
+        else if (strcmp(a, "--survey-reminder-days") == 0 && parse_int(v, 1, 60, &n))
+            o->mail.sched.reminder_days = (int)n;
+        else if (strcmp(a, "--survey-fallback-days") == 0 && parse_int(v, 1, 60, &n))
+            o->mail.sched.fallback_days = (int)n;
+        else if (strcmp(a, "--survey-interval-ms") == 0 && parse_int(v, 10, 86400000, &n))
+            o->survey_interval_ms = (int)n;
+        else if (strcmp(a, "--survey-batch") == 0 && parse_int(v, 1, 100, &n))
+            o->mail.batch = (int)n;
+        else if (strcmp(a, "--survey-retry-ms") == 0 && parse_int(v, 10, 3600000, &n))
+            o->mail.retry_ms = (int)n;
         else {
             fprintf(stderr, "lots-worker: bad option or value: %s %s\n", a, v);
             return LB_EINVAL;
@@ -191,6 +229,10 @@ static int parse_args(int argc, char **argv, struct options *o)
     }
     if (!o->data || !o->server || !o->token_file || !o->sub || !o->replay) {
         usage(stderr);
+        return LB_EINVAL;
+    }
+    if (o->mail.smtp_url && (!o->mail.smtp_from || !o->mail.public_base)) {
+        fprintf(stderr, "lots-worker: --smtp-url needs --smtp-from and --public-base\n");
         return LB_EINVAL;
     }
     return lb_fr_config_check(&o->rules);
@@ -291,6 +333,8 @@ static int batch_apply(struct worker *w, struct batch *b, const msgpack_object *
     }
     if (rc == 0)
         rc = lb_retention_apply(&w->ret, b->txn, &ev);
+    if (rc == 0)
+        rc = lb_mailer_apply(&w->mailer, b->txn, &ev);
     if (rc != 0)
         return rc;
     b->cursor = ev.seq;
@@ -446,10 +490,21 @@ static int run_retention(struct worker *w)
     return rc;
 }
 
+static int run_mailer(struct worker *w, int64_t *next)
+{
+    bool more = false;
+    int rc = lb_mailer_run(&w->mailer, lb_time_now(), &more);
+    if (rc != 0 && rc != LB_EBUSY)
+        lb_wlog("error", "survey mailing failed", "error=\"%s\"", lb_strerror(rc));
+    *next = mono_ms() + (more ? 0 : w->opt.survey_interval_ms);
+    return rc;
+}
+
 static int run(struct worker *w)
 {
     bool need_replay = true;
     int64_t last_heard = mono_ms(), next_overdue = 0, next_retention = 0;
+    int64_t next_mail = w->mailer.smtp ? 0 : INT64_MAX;
     while (!g_stop) {
         if (need_replay) {
             int rc = catch_up(w);
@@ -482,11 +537,20 @@ static int run(struct worker *w)
             next_retention = mono_ms() + w->opt.retention_interval_ms;
             continue;
         }
+        /* lotsd decides each mail on its own records (POST /surveys/issue),
+         * so events not yet applied here cannot make a wrong mail. */
+        if (now >= next_mail) {
+            if (run_mailer(w, &next_mail) == LB_EBUSY)
+                break;
+            continue;
+        }
         int64_t wait = last_heard + w->opt.heartbeat_ms - now;
         if (next_overdue - now < wait)
             wait = next_overdue - now;
         if (next_retention - now < wait)
             wait = next_retention - now;
+        if (next_mail - now < wait)
+            wait = next_mail - now;
         if (w->ind.min_dirty >= 0 &&
             w->ind.dirty_since_ms + w->opt.indicators_debounce_ms - now < wait)
             wait = w->ind.dirty_since_ms + w->opt.indicators_debounce_ms - now;
@@ -588,6 +652,14 @@ int main(int argc, char **argv)
         rc = lb_effects_new(w.opt.server, token, &g_stop, &w.fx);
     if (rc == 0)
         rc = lb_retention_init(&w.ret, w.st, w.fx, w.opt.retention_months);
+    if (rc == 0) {
+        rc = lb_mailer_init(&w.mailer, w.st, w.fx, &w.opt.mail, &g_stop);
+        if (rc != 0)
+            lb_wlog("error", "cannot set up the survey mailer",
+                    "error=\"%s\" hint=\"check --smtp-url, --smtp-from and that the "
+                    "credentials file is mode 0600\"",
+                    lb_strerror(rc));
+    }
     struct lb_curve_client curve;
     if (rc == 0 && w.opt.curve_keys) {
         char why[512];
@@ -615,17 +687,20 @@ int main(int argc, char **argv)
         w.sched = (struct lb_sched){.st = w.st, .fx = w.fx, .cfg = w.opt.rules};
         lb_wlog("info", "started",
                 "cursor=%" PRIu64 " server=%s sub=%s replay=%s followup_days=%d "
-                "merge_window_days=%d overdue_days=%d curve=%s",
+                "merge_window_days=%d overdue_days=%d curve=%s surveys=%s",
                 w.cursor, w.opt.server, w.opt.sub, w.opt.replay, w.opt.rules.followup_days,
                 w.opt.rules.merge_window_days, w.opt.rules.overdue_days,
-                w.opt.curve_keys ? "on" : "off");
+                w.opt.curve_keys ? "on" : "off", w.mailer.smtp ? "email" : "off");
         rc = run(&w);
     }
     lb_wlog(rc == 0 ? "info" : "error", "stopped",
             "cursor=%" PRIu64 " created=%" PRIu64 " merged=%" PRIu64 " cancelled=%" PRIu64
-            " flagged=%" PRIu64 " skipped=%" PRIu64 " error=\"%s\"",
+            " flagged=%" PRIu64 " skipped=%" PRIu64 " mails=%" PRIu64 " reminders=%" PRIu64
+            " bounced=%" PRIu64 " resent=%" PRIu64 " error=\"%s\"",
             w.cursor, w.sched.created, w.sched.merged, w.sched.cancelled, w.sched.flagged,
-            w.sched.skipped, rc == 0 ? "" : lb_strerror(rc));
+            w.sched.skipped, w.mailer.sent, w.mailer.reminders, w.mailer.bounced, w.mailer.resent,
+            rc == 0 ? "" : lb_strerror(rc));
+    lb_mailer_free(&w.mailer);
     lb_wind_free(&w.ind);
     lb_wsub_close(w.sub);
     lb_effects_free(w.fx);

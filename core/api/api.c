@@ -46,6 +46,7 @@
 #include "lotsbok/error.h"
 #include "lotsbok/metrics.h"
 #include "lotsbok/calendar.h"
+#include "lotsbok/survey.h"
 #include "lotsbok/timeutil.h"
 
 /* An authenticated session, cached so that a request with a known token
@@ -112,6 +113,8 @@ struct lb_api {
     size_t hash_waiting;
     struct lb_api_req *delayed, *delayed_tail;
     uv_timer_t delay_timer;
+    lb_ratelimit *public_rate; /* public survey requests per address and second */
+    lb_ratelimit *public_fail; /* failed public survey requests per address */
     struct auth_entry *auth_cache[AUTH_CACHE_SLOTS];
     struct api_memo *memo[API_MEMO_SLOTS];
     int closing;
@@ -121,12 +124,17 @@ struct lb_api {
 
 /* --- the route table ------------------------------------------------------ */
 
-#define PUBLIC (-1)
+#define PUBLIC (-1) /* no authentication, no transaction: /healthz, /metrics */
+/* The public survey (api_surveys.c): no authentication, a read transaction,
+ * rate limited per address. OPEN takes a JSON body; OPEN_FORM an HTML form's
+ * (the handler reads it) and answers pages, errors included. */
+#define OPEN (-2)
+#define OPEN_FORM (-3)
 
 struct api_route {
     const char *method;
     const char *pattern;
-    int route; /* enum lb_route, or PUBLIC (no authentication) */
+    int route; /* enum lb_route, or PUBLIC, OPEN, OPEN_FORM (no authentication) */
     lb_api_handler_fn fn;
 };
 
@@ -185,6 +193,15 @@ static const struct api_route routes[] = {
      api_plan_followup_put},
     {"GET", "/api/v1/plan/indicators/{id}/values", LB_ROUTE_PLAN_VALUES, api_plan_values},
     {"POST", "/api/v1/imports/companies", LB_ROUTE_IMPORT_COMPANIES, api_import_companies},
+    {"POST", "/api/v1/surveys/issue", LB_ROUTE_SURVEY_ISSUE, api_survey_issue},
+    {"POST", "/api/v1/followups/{id}/survey/bounce", LB_ROUTE_SURVEY_BOUNCE, api_survey_bounce},
+    {"GET", "/api/v1/public/surveys/{token}", OPEN, api_public_survey_get},
+    {"POST", "/api/v1/public/surveys/{token}", OPEN, api_public_survey_answer},
+    {"POST", "/api/v1/public/surveys/{token}/opt-out", OPEN, api_public_survey_opt_out},
+    {"GET", "/enkat/{token}", OPEN_FORM, api_form_get},
+    {"POST", "/enkat/{token}", OPEN_FORM, api_form_post},
+    {"GET", "/enkat/{token}/avregistrera", OPEN_FORM, api_form_opt_out_get},
+    {"POST", "/enkat/{token}/avregistrera", OPEN_FORM, api_form_opt_out_post},
 };
 
 #define NROUTES (sizeof routes / sizeof routes[0])
@@ -276,6 +293,11 @@ struct api_memo **api_memo_slot(const struct lb_api_req *r, lb_id id)
 lb_ratelimit *api_login_limit(const struct lb_api_req *r)
 {
     return r->api->login_limit;
+}
+
+const struct lb_api_config *api_config(const struct lb_api_req *r)
+{
+    return &r->api->cfg;
 }
 
 unsigned api_open_connections(const struct lb_api_req *r)
@@ -512,6 +534,18 @@ static void log_request(struct lb_api_req *r, const struct req_note *n, uint64_t
     api_log("request", &f);
 }
 
+static lb_time mono_ms(void)
+{
+    return (lb_time)(uv_hrtime() / 1000000);
+}
+
+/* A public survey answer that counts against the address's failures:
+ * unknown or expired tokens and bodies that do not parse or validate. */
+static bool public_failure(int status)
+{
+    return status == 400 || status == 404 || status == 413 || status == 415 || status == 422;
+}
+
 /* After the answer went to the server: counts it, logs it and frees r.
  * Returns the time (uv_hrtime) its duration was taken at. */
 static uint64_t req_done(struct lb_api_req *r, const struct req_note *n)
@@ -530,8 +564,13 @@ static uint64_t req_done(struct lb_api_req *r, const struct req_note *n)
  * when (uv_hrtime) the answer was counted as sent. */
 static uint64_t send_answer(struct lb_api_req *r, int rc)
 {
-    if (rc != 0 || !r->status)
+    if ((rc != 0 || !r->status) && r->fail_page)
+        r->fail_page(r, rc ? rc : LB_EINTERNAL);
+    else if (rc != 0 || !r->status)
         build_error(r, rc ? rc : LB_EINTERNAL);
+    if (r->route_index >= 0 && r->route_index < (int)NROUTES &&
+        routes[r->route_index].route <= OPEN && public_failure(r->status))
+        lb_ratelimit_fail(r->api->public_fail, r->http->peer ? r->http->peer : "-", mono_ms());
     char extra[1024];
     size_t n = 0;
     extra[0] = '\0';
@@ -553,7 +592,8 @@ static uint64_t send_answer(struct lb_api_req *r, int rc)
                               r->err.retry_after);
     if (r->status == 405 && r->err.allow[0])
         n += (size_t)snprintf(extra + n, sizeof extra - n, "Allow: %s\r\n", r->err.allow);
-    if (r->status >= 200 && r->status < 300 && r->extra_headers[0] && n < sizeof extra)
+    if ((r->always_headers || (r->status >= 200 && r->status < 300)) && r->extra_headers[0] &&
+        n < sizeof extra)
         n += (size_t)snprintf(extra + n, sizeof extra - n, "%s", r->extra_headers);
     (void)n;
     const char *body = r->resp_body ? r->resp_body : "";
@@ -1661,13 +1701,31 @@ void lb_api_handle(lb_http_req *req, void *arg)
     }
 
     const struct api_route *route = &routes[r->route_index];
+    bool open = route->route == OPEN || route->route == OPEN_FORM;
+    if (open) {
+        r->ctx.actor = "public";
+        api_survey_prepare(r, route->route == OPEN_FORM);
+        /* On the monotonic clock: limits are about real time, also when
+         * LOTSBOK_NOW fixes the business clock. */
+        unsigned retry = 0;
+        const char *peer = req->peer ? req->peer : "-";
+        lb_time now = mono_ms();
+        if ((a->public_fail && lb_ratelimit_check(a->public_fail, peer, now, &retry)) ||
+            (a->public_rate && lb_ratelimit_check(a->public_rate, peer, now, &retry))) {
+            api_fail(r, 429, "rate_limited", NULL, "too many requests from this address");
+            r->err.retry_after = retry ? retry : 1;
+            send_answer(r, LB_EINVAL);
+            return;
+        }
+        lb_ratelimit_fail(a->public_rate, peer, now); /* counts every request */
+    }
     lb_txn *t = NULL; /* public routes (healthz, metrics) need no transaction */
     int rc = route->route == PUBLIC ? 0 : lb_txn_read(a->cfg.store, &t);
     if (rc != 0) {
         send_answer(r, rc);
         return;
     }
-    if (route->route != PUBLIC && route->route != LB_ROUTE_SESSION_CREATE) {
+    if (route->route >= 0 && route->route != LB_ROUTE_SESSION_CREATE) {
         rc = authenticate(r, t);
         if (rc == 0 && !lb_authz_allowed((enum lb_route)route->route, r->user.role))
             rc = api_fail(r, 403, "forbidden", NULL, "the role %s may not do this",
@@ -1675,8 +1733,10 @@ void lb_api_handle(lb_http_req *req, void *arg)
     }
     bool has_body = strcmp(req->method_name, "POST") == 0 ||
                     strcmp(req->method_name, "PATCH") == 0 || strcmp(req->method_name, "PUT") == 0;
-    /* An import's body is the file itself (api_import.c reads it). */
-    if (rc == 0 && has_body && route->route != LB_ROUTE_IMPORT_COMPANIES)
+    /* An import's body is the file itself (api_import.c reads it); a form's
+     * body is the form (api_surveys.c). */
+    if (rc == 0 && has_body && route->route != LB_ROUTE_IMPORT_COMPANIES &&
+        route->route != OPEN_FORM)
         rc = parse_body(r);
     else if (rc == 0 && has_body && !(r->body = json_object()))
         rc = LB_ENOMEM;
@@ -1717,6 +1777,19 @@ int lb_api_new(uv_loop_t *loop, const struct lb_api_config *cfg, lb_api **out)
     a->hash_slots = a->cfg.hash_concurrency ? a->cfg.hash_concurrency : uv_available_parallelism();
     if (a->hash_slots < 1)
         a->hash_slots = 1;
+    /* The public survey's limits (0 = off: NULL limiters let everything by). */
+    if ((a->cfg.public_rate && lb_ratelimit_new(a->cfg.public_rate, 1000, &a->public_rate) != 0) ||
+        (a->cfg.public_failures &&
+         lb_ratelimit_new(a->cfg.public_failures, 10 * 60 * 1000, &a->public_fail) != 0)) {
+        lb_ratelimit_free(a->public_rate);
+        lb_ratelimit_free(a->login_limit);
+        free(a);
+        return LB_EINVAL;
+    }
+    if (!a->cfg.municipality)
+        a->cfg.municipality = LB_MUNICIPALITY_DEFAULT;
+    if (!a->cfg.survey_valid_ms)
+        a->cfg.survey_valid_ms = (lb_time)LB_SURVEY_VALID_DAYS * 24 * 3600 * 1000;
     if (cfg->commit_thread) {
         if (uv_mutex_init(&a->mu) != 0)
             goto fail;
@@ -1756,6 +1829,8 @@ int lb_api_new(uv_loop_t *loop, const struct lb_api_config *cfg, lb_api **out)
     return 0;
 fail:
     lb_ratelimit_free(a->login_limit);
+    lb_ratelimit_free(a->public_rate);
+    lb_ratelimit_free(a->public_fail);
     free(a);
     return LB_EINTERNAL;
 }
@@ -1780,6 +1855,8 @@ static void on_handle_closed(uv_handle_t *h)
     for (size_t i = 0; i < API_MEMO_SLOTS; i++)
         free(a->memo[i]);
     lb_ratelimit_free(a->login_limit);
+    lb_ratelimit_free(a->public_rate);
+    lb_ratelimit_free(a->public_fail);
     free(a);
     if (done)
         done(arg);

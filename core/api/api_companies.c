@@ -37,6 +37,9 @@ json_t *api_company_json(const struct lb_company *c)
         api_json_str(p, "role", c->contacts[i].role);
         api_json_str(p, "phone", c->contacts[i].phone);
         api_json_str(p, "email", c->contacts[i].email);
+        /* lotsd's own marks (docs/surveys.md); ignored in a request. */
+        json_object_set_new(p, "survey_opt_out", json_boolean(c->contacts[i].survey_opt_out));
+        json_object_set_new(p, "email_bounced", json_boolean(c->contacts[i].email_bounced));
         json_array_append_new(contacts, p);
     }
     json_object_set_new(o, "contacts", contacts ? contacts : json_null());

@@ -16,19 +16,10 @@
 #include "lotsbok/api.h"
 #include "lotsbok/calendar.h"
 #include "lotsbok/error.h"
+#include "lotsbok/survey.h"
 #include "lotsbok/timeutil.h"
 
-#define LB_SCALE_TOP 6 /* the top of the answer scale (SKR Insikt: 1..6) */
-
-static const char *const unit_scale[] = {"nki_overall", "nki_expectations", "nki_ideal",
-                                         "information", "accessibility",    "treatment",
-                                         "competence",  "legal_certainty",  "efficiency"};
-static const char *const unit_bool[] = {"clear_and_lawful"};
-static const char *const lots_scale[] = {"reached_right_person", "usefulness", "treatment",
-                                         "website_information"};
-static const char *const lots_bool[] = {"easy_contact"};
-
-#define N(a) (sizeof(a) / sizeof((a)[0]))
+#define LB_SCALE_TOP LB_SURVEY_SCALE_TOP /* the top of the answer scale (SKR Insikt: 1..6) */
 
 json_t *api_followup_json(const struct lb_followup *f)
 {
@@ -77,6 +68,24 @@ json_t *api_followup_json(const struct lb_followup *f)
     api_json_str(o, "comment", f->comment);
     api_json_time(o, "recorded_at", f->recorded_at);
     api_json_time(o, "last_attempt_at", f->last_attempt_at);
+    api_json_str(o, "channel", lb_answer_channel_str(f->channel));
+    const struct lb_followup_survey *sv = &f->survey;
+    json_t *survey = sv->status == LB_SURVEY_NONE ? json_null() : json_object();
+    if (survey && json_is_object(survey)) {
+        api_json_str(survey, "status", lb_survey_status_str(sv->status));
+        api_json_time(survey, "sent_at", sv->sent_at);
+        json_object_set_new(survey, "reminders", json_integer(sv->reminders));
+        api_json_time(survey, "reminded_at", sv->reminded_at);
+        api_json_date(survey, "call_from", sv->call_from);
+        api_json_time(survey, "expires_at", sv->expires_at);
+        api_json_time(survey, "ended_at", sv->ended_at);
+        /* Waiting: the call is not on today's list because the company may
+         * still answer by e-mail (docs/surveys.md). */
+        json_object_set_new(
+            survey, "waiting",
+            json_boolean(f->status == LB_FOLLOWUP_SCHEDULED && sv->status == LB_SURVEY_SENT));
+    }
+    json_object_set_new(o, "survey", survey);
     return o;
 }
 
@@ -251,6 +260,7 @@ struct followup_arg {
     struct fitem *items;
     size_t nitems;
     enum lb_followup_status status;
+    enum lb_answer_channel channel;
     bool has_status;
     struct lb_answer *answers;
     uint32_t nanswers;
@@ -371,14 +381,6 @@ int api_followup_items(struct lb_api_req *r, lb_txn *t)
 
 /* --- results ------------------------------------------------------------------ */
 
-static bool in_list(const char *const *list, size_t n, const char *s)
-{
-    for (size_t i = 0; i < n; i++)
-        if (strcmp(list[i], s) == 0)
-            return true;
-    return false;
-}
-
 /* Validates answers against the call's items into a->answers. */
 static int validate_answers(struct lb_api_req *r, const struct lb_followup *f, json_t *answers,
                             struct followup_arg *a)
@@ -418,10 +420,9 @@ static int validate_answers(struct lb_api_req *r, const struct lb_followup *f, j
         json_object_foreach(qs, q, v)
         {
             snprintf(field, sizeof field, "answers.%s.%s", item, q);
-            bool scale = lots ? in_list(lots_scale, N(lots_scale), q)
-                              : in_list(unit_scale, N(unit_scale), q);
-            bool yesno =
-                lots ? in_list(lots_bool, N(lots_bool), q) : in_list(unit_bool, N(unit_bool), q);
+            const struct lb_question *qq =
+                lb_survey_question(lots ? LB_FOLLOWUP_KIND_LOTS : LB_FOLLOWUP_KIND_UNIT, q);
+            bool scale = qq && qq->type == LB_Q_SCALE, yesno = qq && qq->type == LB_Q_YESNO;
             struct lb_answer an = {0};
             if (!scale && !yesno)
                 return api_fail(r, 422, "unknown_question", field, "%s is not a question", field);
@@ -451,14 +452,34 @@ static int validate_answers(struct lb_api_req *r, const struct lb_followup *f, j
     return 0;
 }
 
+int api_followup_answers(struct lb_api_req *r, const struct lb_followup *f, json_t *answers,
+                         struct lb_answer **out, uint32_t *n)
+{
+    struct followup_arg a = {0};
+    int rc = validate_answers(r, f, answers, &a);
+    *out = a.answers;
+    *n = a.nanswers;
+    return rc;
+}
+
+void api_answers_free(struct lb_answer *a, uint32_t n)
+{
+    for (uint32_t i = 0; i < n; i++) {
+        free(a[i].item);
+        free(a[i].question);
+    }
+    free(a);
+}
+
 static int op_followup_result(lb_txn *t, struct lb_api_req *r)
 {
     struct followup_arg *a = r->arg;
     struct lb_followup f = {0};
     json_t *c = json_object_get(r->body, "comment");
     lb_date today = lb_stockholm_date(r->ctx.now);
-    int rc = lb_followup_record(t, &r->ctx, a->id, a->status, a->answers, a->nanswers,
-                                c && json_is_string(c) ? json_string_value(c) : NULL, today, &f);
+    int rc =
+        lb_followup_record_via(t, &r->ctx, a->id, a->status, a->channel, a->answers, a->nanswers,
+                               c && json_is_string(c) ? json_string_value(c) : NULL, today, &f);
     if (rc == LB_ESTATE)
         api_fail(r, 409, "invalid_transition", NULL, "the call is not scheduled");
     else if (rc == 0)
@@ -483,6 +504,14 @@ int api_followup_result(struct lb_api_req *r, lb_txn *t)
                       "status must be done, no_answer or declined");
     if (rc == 0)
         rc = api_str(r, r->body, "comment", false, LB_LIMIT_TEXT, &s);
+    const char *ch = NULL;
+    a->channel = LB_ANSWER_CHANNEL_PHONE;
+    if (rc == 0)
+        rc = api_str(r, r->body, "channel", false, 16, &ch);
+    /* phone (the default), paper (a form typed in), email (answers the
+     * company mailed back; the public form records its own). */
+    if (rc == 0 && ch && lb_answer_channel_from_str(ch, &a->channel) != 0)
+        rc = api_fail(r, 422, "invalid_enum", "channel", "channel must be phone, email or paper");
     if (rc == 0)
         rc = lb_followup_get(t, a->id, &f);
     if (rc == 0)

@@ -516,6 +516,8 @@ static const unsigned route_roles[LB_ROUTE_COUNT] = {
     [LB_ROUTE_PLAN_FOLLOWUP_PUT] = A | L | H, /* handler: scoped in api_plan.c */
     [LB_ROUTE_PLAN_VALUES] = ALL,
     [LB_ROUTE_IMPORT_COMPANIES] = A | L,
+    [LB_ROUTE_SURVEY_ISSUE] = S,
+    [LB_ROUTE_SURVEY_BOUNCE] = S,
 };
 
 #undef A

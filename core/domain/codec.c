@@ -33,7 +33,8 @@
  *
  *   company      o orgnr, po personal_orgnr, n name, lo locality, sni sni,
  *                c contacts (array of person), an anonymized_at
- *   person       n name, r role, p phone, e email
+ *   person       n name, r role, p phone, e email, oo survey_opt_out,
+ *                eb email_bounced
  *   case         yr year, sn serial, co company_id, su subject, cat category,
  *                de description, oa opened_at, ow owner, st status,
  *                out outcome, cn close_note, cla closed_at, lh legal_hold
@@ -45,7 +46,10 @@
  *                wa withdrawn_at, wn withdraw_note, od overdue
  *   followup     co company_id, as assignee, due due, st status, att attempts,
  *                it items (array of item), ans answers (array of answer),
- *                cm comment, ra recorded_at, la last_attempt_at
+ *                cm comment, ra recorded_at, la last_attempt_at, ch channel,
+ *                the survey: ss status, ssa sent_at, srn reminders,
+ *                sra reminded_at, scf call_from, sea expires_at, sen ended_at,
+ *                srh recipient
  *   item         k kind, cs case_id, h handoff_id, u unit
  *   answer       it item, q question, t type, val value
  *   improvement  u unit, ti title, de description, fu followup_id, st status,
@@ -54,6 +58,8 @@
  *                str), dis disabled, pca password_changed_at, dn display_name
  *   session      th token_hash, un username, ca created_at, ea expires_at
  *                (no meta)
+ *   survey_token th token_hash, k kind, tg target_id, ca created_at,
+ *                ea expires_at, n answers, max max_answers (no meta)
  *   idempotency  rh request_hash, s status, loc location, b body, at at
  *                (no meta)
  *   snapshot     q quarter (the period), seq source_seq, js json, pub json_public
@@ -110,6 +116,12 @@ enum field_kind {
     K_STR,    /* char *, max bytes, optional (NULL) */
     K_ARRAY,  /* array of elem structs at off, uint32_t count at count_off, optional */
     K_STRARR, /* char ** at off, uint32_t count at count_off, optional */
+    /* Optional scalars, for fields added to a record after it was first
+     * stored: written only when not zero, a missing key or nil decodes as 0. */
+    K_OBOOL,   /* bool, optional (false) */
+    K_OENUM,   /* enum (unsigned), max = *_COUNT, optional (0, the NONE value) */
+    K_OU32,    /* uint32_t, optional (0) */
+    K_OHASH32, /* uint8_t[32] as bin 32, optional (all zeros) */
 };
 
 struct codec_desc;
@@ -151,10 +163,9 @@ struct codec_desc {
         F(T, "ca", K_TIME, meta.created_at, 0), F(T, "ua", K_TIME, meta.updated_at, 0)
 
 static const struct codec_field person_fields[] = {
-    F(lb_person, "n", K_STR, name, NAME_MAX_B),
-    F(lb_person, "r", K_STR, role, SHORT_MAX),
-    F(lb_person, "p", K_STR, phone, SHORT_MAX),
-    F(lb_person, "e", K_STR, email, SHORT_MAX),
+    F(lb_person, "n", K_STR, name, NAME_MAX_B),     F(lb_person, "r", K_STR, role, SHORT_MAX),
+    F(lb_person, "p", K_STR, phone, SHORT_MAX),     F(lb_person, "e", K_STR, email, SHORT_MAX),
+    F(lb_person, "oo", K_OBOOL, survey_opt_out, 0), F(lb_person, "eb", K_OBOOL, email_bounced, 0),
 };
 static const struct codec_desc person_desc = {person_fields, NFIELDS(person_fields),
                                               sizeof(struct lb_person), false};
@@ -247,6 +258,15 @@ static const struct codec_field followup_fields[] = {
     F(lb_followup, "cm", K_STR, comment, TEXT_MAX),
     F(lb_followup, "ra", K_TIME, recorded_at, 0),
     F(lb_followup, "la", K_TIME, last_attempt_at, 0),
+    F(lb_followup, "ch", K_OENUM, channel, LB_ANSWER_CHANNEL_COUNT),
+    F(lb_followup, "ss", K_OENUM, survey.status, LB_SURVEY_STATUS_COUNT),
+    F(lb_followup, "ssa", K_TIME, survey.sent_at, 0),
+    F(lb_followup, "srn", K_OU32, survey.reminders, 0),
+    F(lb_followup, "sra", K_TIME, survey.reminded_at, 0),
+    F(lb_followup, "scf", K_DATE, survey.call_from, 0),
+    F(lb_followup, "sea", K_TIME, survey.expires_at, 0),
+    F(lb_followup, "sen", K_TIME, survey.ended_at, 0),
+    F(lb_followup, "srh", K_OHASH32, survey.recipient, 0),
 };
 
 static const struct codec_field improvement_fields[] = {
@@ -276,6 +296,16 @@ static const struct codec_field session_fields[] = {
     F(lb_session, "un", K_STR, username, USERNAME_MAX),
     F(lb_session, "ca", K_TIME, created_at, 0),
     F(lb_session, "ea", K_TIME, expires_at, 0),
+};
+
+static const struct codec_field survey_token_fields[] = {
+    F(lb_survey_token, "th", K_HASH32, token_hash, 0),
+    F(lb_survey_token, "k", K_ENUM, kind, LB_SURVEY_KIND_COUNT),
+    F(lb_survey_token, "tg", K_ID, target_id, 0),
+    F(lb_survey_token, "ca", K_TIME, created_at, 0),
+    F(lb_survey_token, "ea", K_TIME, expires_at, 0),
+    F(lb_survey_token, "n", K_U32, answers, 0),
+    F(lb_survey_token, "max", K_U32, max_answers, 0),
 };
 
 static const struct codec_field idempotency_fields[] = {
@@ -746,6 +776,43 @@ static int decode_field(struct rd *r, const struct codec_field *f, void *obj, in
         return 0;
     case K_STR:
         return read_str_field(r, f->max, (char **)at);
+    case K_OBOOL:
+        if (rd_nil(r)) {
+            *(bool *)at = false;
+            return 0;
+        }
+        if (!rd_take(r, 1, &t) || (t[0] != 0xc2 && t[0] != 0xc3))
+            return LB_ECORRUPT;
+        *(bool *)at = t[0] == 0xc3;
+        return 0;
+    case K_OENUM:
+        if (rd_nil(r)) {
+            *(unsigned *)at = 0;
+            return 0;
+        }
+        if (!rd_uint(r, f->max - 1, &u))
+            return LB_ECORRUPT;
+        *(unsigned *)at = (unsigned)u;
+        return 0;
+    case K_OU32:
+        if (rd_nil(r)) {
+            *(uint32_t *)at = 0;
+            return 0;
+        }
+        if (!rd_uint(r, UINT32_MAX, &u))
+            return LB_ECORRUPT;
+        *(uint32_t *)at = (uint32_t)u;
+        return 0;
+    case K_OHASH32:
+        if (rd_nil(r)) {
+            memset(at, 0, 32);
+            return 0;
+        }
+        if (!rd_take(r, 1, &t) || t[0] != 0xc4 || !rd_take(r, 1, &t) || t[0] != 32 ||
+            !rd_take(r, 32, &t))
+            return LB_ECORRUPT;
+        memcpy(at, t, 32);
+        return 0;
     case K_ARRAY:
     case K_STRARR: {
         if (rd_nil(r))
@@ -905,6 +972,16 @@ static bool field_present(const struct codec_field *f, const void *obj)
     case K_ARRAY:
     case K_STRARR:
         return *(const uint32_t *)((const char *)obj + f->count_off) != 0;
+    case K_OBOOL:
+        return *(const bool *)at;
+    case K_OENUM:
+        return *(const unsigned *)at != 0;
+    case K_OU32:
+        return *(const uint32_t *)at != 0;
+    case K_OHASH32: {
+        static const uint8_t zero[32];
+        return memcmp(at, zero, 32) != 0;
+    }
     default:
         return true;
     }
@@ -955,9 +1032,14 @@ static int encode_value(msgpack_packer *pk, const struct codec_field *f, const v
         PK(msgpack_pack_int64(pk, *(const lb_time *)at));
         return 0;
     case K_BOOL:
+    case K_OBOOL:
         PK(*(const bool *)at ? msgpack_pack_true(pk) : msgpack_pack_false(pk));
         return 0;
-    case K_ENUM: {
+    case K_OU32:
+        PK(msgpack_pack_uint64(pk, *(const uint32_t *)at));
+        return 0;
+    case K_ENUM:
+    case K_OENUM: {
         unsigned v = *(const unsigned *)at;
         if (v >= f->max)
             return LB_EINVAL;
@@ -972,6 +1054,7 @@ static int encode_value(msgpack_packer *pk, const struct codec_field *f, const v
         return 0;
     }
     case K_HASH32:
+    case K_OHASH32:
         PK(msgpack_pack_bin_with_body(pk, at, 32));
         return 0;
     case K_STR: {
@@ -1072,6 +1155,7 @@ LB_CODEC_DEFINE(followup)
 LB_CODEC_DEFINE(improvement)
 LB_CODEC_DEFINE(user)
 LB_CODEC_DEFINE(session)
+LB_CODEC_DEFINE(survey_token)
 LB_CODEC_DEFINE(idempotency)
 LB_CODEC_DEFINE(snapshot)
 LB_CODEC_DEFINE(plan_header)

@@ -109,6 +109,25 @@ static const char *const role_strs[LB_ROLE_COUNT] = {
     [LB_ROLE_VIEWER] = "viewer", [LB_ROLE_SERVICE] = "service",
 };
 
+static const char *const answer_channel_strs[LB_ANSWER_CHANNEL_COUNT] = {
+    [LB_ANSWER_CHANNEL_NONE] = NULL,
+    [LB_ANSWER_CHANNEL_PHONE] = "phone",
+    [LB_ANSWER_CHANNEL_EMAIL] = "email",
+    [LB_ANSWER_CHANNEL_PAPER] = "paper",
+};
+static const char *const survey_status_strs[LB_SURVEY_STATUS_COUNT] = {
+    [LB_SURVEY_NONE] = NULL,
+    [LB_SURVEY_SENT] = "sent",
+    [LB_SURVEY_ANSWERED] = "answered",
+    [LB_SURVEY_BOUNCED] = "bounced",
+    [LB_SURVEY_OPTED_OUT] = "opted_out",
+};
+static const char *const survey_kind_strs[LB_SURVEY_KIND_COUNT] = {
+    [LB_SURVEY_KIND_NONE] = NULL,
+    [LB_SURVEY_KIND_FOLLOWUP] = "followup",
+    [LB_SURVEY_KIND_MEETING] = "meeting",
+};
+
 LB_ENUM_DEFINE(category, LB_CATEGORY_COUNT)
 LB_ENUM_DEFINE(channel, LB_CHANNEL_COUNT)
 LB_ENUM_DEFINE(direction, LB_DIRECTION_COUNT)
@@ -120,6 +139,9 @@ LB_ENUM_DEFINE(followup_kind, LB_FOLLOWUP_KIND_COUNT)
 LB_ENUM_DEFINE(followup_status, LB_FOLLOWUP_STATUS_COUNT)
 LB_ENUM_DEFINE(improvement_status, LB_IMPROVEMENT_STATUS_COUNT)
 LB_ENUM_DEFINE(role, LB_ROLE_COUNT)
+LB_ENUM_DEFINE(answer_channel, LB_ANSWER_CHANNEL_COUNT)
+LB_ENUM_DEFINE(survey_status, LB_SURVEY_STATUS_COUNT)
+LB_ENUM_DEFINE(survey_kind, LB_SURVEY_KIND_COUNT)
 
 /* Swedish display names; NULL for NONE values and out-of-range values. */
 static const char *const category_sv[LB_CATEGORY_COUNT] = {
@@ -159,6 +181,28 @@ static const char *const followup_status_sv[LB_FOLLOWUP_STATUS_COUNT] = {
     [LB_FOLLOWUP_NO_ANSWER] = "Inget svar", [LB_FOLLOWUP_DECLINED] = "Avböjd",
     [LB_FOLLOWUP_UNREACHABLE] = "Ej nådd",  [LB_FOLLOWUP_CANCELLED] = "Inställd",
 };
+
+static const char *const answer_channel_sv[LB_ANSWER_CHANNEL_COUNT] = {
+    [LB_ANSWER_CHANNEL_PHONE] = "Telefon",
+    [LB_ANSWER_CHANNEL_EMAIL] = "E-post",
+    [LB_ANSWER_CHANNEL_PAPER] = "Papper",
+};
+static const char *const survey_status_sv[LB_SURVEY_STATUS_COUNT] = {
+    [LB_SURVEY_SENT] = "Väntar på e-postsvar",
+    [LB_SURVEY_ANSWERED] = "Besvarad per e-post",
+    [LB_SURVEY_BOUNCED] = "E-postadressen studsade",
+    [LB_SURVEY_OPTED_OUT] = "Avregistrerad från e-postenkäter",
+};
+
+const char *lb_answer_channel_label_sv(enum lb_answer_channel v)
+{
+    return to_table(answer_channel_sv, LB_ANSWER_CHANNEL_COUNT, (int)v);
+}
+
+const char *lb_survey_status_label_sv(enum lb_survey_status v)
+{
+    return to_table(survey_status_sv, LB_SURVEY_STATUS_COUNT, (int)v);
+}
 
 const char *lb_category_label_sv(enum lb_category v)
 {

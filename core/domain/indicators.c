@@ -48,7 +48,7 @@
  * the yes/no question of one section: its VAR_* below. */
 enum { VAR_NKI = LB_IND_QUESTIONS_MAX, VAR_YESNO, VAR_COUNT };
 
-enum { FU_DUE, FU_DONE, FU_NO_ANSWER, FU_DECLINED, FU_UNREACHABLE, FU_COUNT };
+enum { FU_DUE, FU_DONE, FU_NO_ANSWER, FU_DECLINED, FU_UNREACHABLE, FU_EMAIL, FU_COUNT };
 
 #define NKI_PATTERNS 8 /* which of the three NKI questions a respondent answered: bits 0..2 */
 
@@ -655,6 +655,15 @@ static int fu_slot(enum lb_followup_status status)
     }
 }
 
+int lb_ind_followup_by_email(struct lb_ind *acc, lb_date date, const char *unit)
+{
+    struct section *s;
+    int rc = section_get(acc, date, unit, &s, NULL);
+    if (rc == 0)
+        s->fu[FU_EMAIL]++;
+    return rc;
+}
+
 int lb_ind_followup_result(struct lb_ind *acc, lb_date date, const char *unit,
                            enum lb_followup_status status, const struct lb_ind_answers *answers)
 {
@@ -1018,10 +1027,10 @@ static json_t *rate_json(const uint64_t *fu)
 
 static json_t *followups_json(const uint64_t *fu)
 {
-    return json_pack("{s:I,s:I,s:I,s:I,s:I,s:o}", "due", (json_int_t)fu[FU_DUE], "done",
+    return json_pack("{s:I,s:I,s:I,s:I,s:I,s:o,s:I}", "due", (json_int_t)fu[FU_DUE], "done",
                      (json_int_t)fu[FU_DONE], "no_answer", (json_int_t)fu[FU_NO_ANSWER], "declined",
                      (json_int_t)fu[FU_DECLINED], "unreachable", (json_int_t)fu[FU_UNREACHABLE],
-                     "response_rate", rate_json(fu));
+                     "response_rate", rate_json(fu), "done_by_email", (json_int_t)fu[FU_EMAIL]);
 }
 
 static json_t *days_json(const struct section *s)

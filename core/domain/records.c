@@ -133,6 +133,12 @@ void lb_session_clear(struct lb_session *r)
     memset(r, 0, sizeof(*r));
 }
 
+void lb_survey_token_clear(struct lb_survey_token *r)
+{
+    if (r != NULL)
+        memset(r, 0, sizeof(*r));
+}
+
 void lb_idempotency_clear(struct lb_idempotency *r)
 {
     if (r == NULL)

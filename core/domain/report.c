@@ -515,6 +515,22 @@ static void csv_share(struct sbuf *b, const char *q, const char *sec, const char
             json_is_true(json_object_get(s, "suppressed")) ? suppressed_note(b, s) : "");
 }
 
+/* done_by_email / done: "0.25" (csv) or "25 % (3 av 12)" (html); "" when
+ * nothing was done. (docs/surveys.md) */
+static void email_share(const json_t *f, char *out, size_t len, bool html)
+{
+    json_int_t done = json_integer_value(json_object_get(f, "done"));
+    json_int_t mail = json_integer_value(json_object_get(f, "done_by_email"));
+    out[0] = '\0';
+    if (done <= 0 || mail < 0 || mail > done)
+        return;
+    if (html)
+        snprintf(out, len, "%.0f %% (%lld av %lld)", 100.0 * (double)mail / (double)done,
+                 (long long)mail, (long long)done);
+    else
+        snprintf(out, len, "%.2f", (double)((200 * mail + done) / (2 * done)) / 100.0);
+}
+
 static void csv_followups(struct sbuf *b, const char *q, const char *sec, const char *unit,
                           const json_t *f)
 {
@@ -528,6 +544,10 @@ static void csv_followups(struct sbuf *b, const char *q, const char *sec, const 
     char v[32];
     fmt_num(json_object_get(f, "response_rate"), 2, v, sizeof v);
     csv_row(b, q, sec, unit, "Svarsfrekvens", v, "", "", "", "");
+    csv_count(b, q, sec, unit, "Uppföljningar besvarade per e-post",
+              json_object_get(f, "done_by_email"));
+    email_share(f, v, sizeof v, false);
+    csv_row(b, q, sec, unit, "Andel besvarade per e-post", v, "", "", "", "");
 }
 
 static void csv_snapshot(struct sbuf *b, const json_t *doc, const json_t *snap, const char *q)
@@ -1002,6 +1022,13 @@ static void html_lots(struct sbuf *b, const json_t *doc, const json_t *snap)
         sb_printf(b, "<td class=\"num\">%.0f %%</td>", json_number_value(rate) * 100);
     else
         sb_puts(b, "<td class=\"num\">–</td>");
+    {
+        char share[64];
+        email_share(f, share, sizeof share, true);
+        sb_puts(b, "</tr><tr><th scope=\"row\">Besvarade per e-post</th><td class=\"num\">");
+        html_text(b, share[0] ? share : "–");
+        sb_puts(b, "</td>");
+    }
     sb_puts(b, "</tr><tr><th scope=\"row\">Enkelt att komma i kontakt med rätt person</th>");
     td_share(b, json_object_get(l, "easy_contact"));
     sb_puts(b, "</tr></tbody></table>");

@@ -1885,8 +1885,10 @@ static int run_step(lb_txn *t, void *arg)
         const struct dcompany *c = &d->companies[s->ref];
         struct lb_person persons[2];
         for (int i = 0; i < c->ncontacts; i++)
-            persons[i] = (struct lb_person){c->contacts[i].name, c->contacts[i].role,
-                                            c->contacts[i].phone, c->contacts[i].email};
+            persons[i] = (struct lb_person){.name = c->contacts[i].name,
+                                            .role = c->contacts[i].role,
+                                            .phone = c->contacts[i].phone,
+                                            .email = c->contacts[i].email};
         struct lb_company rec = {.personal_orgnr = c->personal,
                                  .name = c->name,
                                  .locality = (char *)c->locality,

@@ -5,6 +5,8 @@
  *   lotsd serve  --data DIR [--listen 127.0.0.1:8080] [--pub tcp://127.0.0.1:7701]
  *                [--replay tcp://127.0.0.1:7702] [--web DIR] [--units SPEC]
  *                [--session-hours N] [--login-window SECONDS] [--curve-keys DIR]
+ *                [--municipality NAME] [--survey-valid-days N] [--public-rate N]
+ *                [--public-failures N]
  *                [--no-sync] [--quiet]
  *   lotsd backup --data DIR --to PATH
  *   lotsd check  --data DIR
@@ -45,6 +47,7 @@
 #include "lotsbok/plan.h"
 #include "lotsbok/publisher.h"
 #include "lotsbok/store.h"
+#include "lotsbok/survey.h"
 #include "lotsbok/timeutil.h"
 
 /* One log line; msg and every field escaped (lotsbok/logfmt.h). */
@@ -369,6 +372,13 @@ static const char usage_serve[] =
     "                         (default 256; 0: no limit, e.g. behind a reverse proxy)\n"
     "  --hash-concurrency N   password hashes computed at once (default: the cores)\n"
     "  --first-byte-timeout SECONDS  close a new connection silent this long (default 10)\n"
+    "  --municipality NAME    shown on the public survey form and in its mails\n"
+    "                         (default " LB_MUNICIPALITY_DEFAULT ")\n"
+    "  --survey-valid-days N  how long a survey link works (default 30)\n"
+    "  --public-rate N        public survey requests per address and second, 1..64;\n"
+    "                         0 = no limit (default 20)\n"
+    "  --public-failures N    failed public survey requests per address in 10 minutes\n"
+    "                         before it is refused, 1..64; 0 = no limit (default 30)\n"
     "  --no-sync              do not sync commits (benchmarks of the ceiling only)\n"
     "  --no-search-index      writes keep no search index, which is marked missing and\n"
     "                         rebuilt at the next start (benchmarks of its cost only)\n"
@@ -460,6 +470,10 @@ static int cmd_serve(int argc, char **argv)
                                          {"max-conns-per-peer", required_argument, 0, 'P'},
                                          {"hash-concurrency", required_argument, 0, 'H'},
                                          {"first-byte-timeout", required_argument, 0, 'F'},
+                                         {"municipality", required_argument, 0, 'M'},
+                                         {"survey-valid-days", required_argument, 0, 'V'},
+                                         {"public-rate", required_argument, 0, 'R'},
+                                         {"public-failures", required_argument, 0, 'f'},
                                          {"no-sync", no_argument, 0, 'n'},
                                          {"no-search-index", no_argument, 0, 'S'},
                                          {"quiet", no_argument, 0, 'q'},
@@ -469,7 +483,9 @@ static int cmd_serve(int argc, char **argv)
     const char *data = NULL, *listen = "127.0.0.1:8080", *pub = "tcp://127.0.0.1:7701",
                *replay = "tcp://127.0.0.1:7702", *web = NULL, *units = NULL, *curve_dir = NULL;
     long session_hours = 12, login_window = 60, per_peer = 256, hash_concurrency = 0,
-         first_byte = 10;
+         first_byte = 10, valid_days = LB_SURVEY_VALID_DAYS, public_rate = LB_PUBLIC_RATE_DEFAULT,
+         public_failures = LB_PUBLIC_FAILURES_DEFAULT;
+    const char *municipality = LB_MUNICIPALITY_DEFAULT;
     bool no_sync = false, quiet = false, no_search = false;
     int c;
     char *end;
@@ -528,6 +544,31 @@ static int cmd_serve(int argc, char **argv)
                 return 2;
             }
             break;
+        case 'M':
+            municipality = optarg;
+            if (!*municipality || strlen(municipality) > 120) {
+                fprintf(stderr, "lotsd serve: --municipality must be 1..120 bytes\n");
+                return 2;
+            }
+            break;
+        case 'V':
+            valid_days = strtol(optarg, &end, 10);
+            if (*end || valid_days < 1 || valid_days > 365) {
+                fprintf(stderr, "lotsd serve: --survey-valid-days must be 1..365\n");
+                return 2;
+            }
+            break;
+        case 'R':
+        case 'f': {
+            long v = strtol(optarg, &end, 10);
+            if (*end || v < 0 || v > 64) {
+                fprintf(stderr, "lotsd serve: --public-%s must be 0..64\n",
+                        c == 'R' ? "rate" : "failures");
+                return 2;
+            }
+            *(c == 'R' ? &public_rate : &public_failures) = v;
+            break;
+        }
         case 'n':
             no_sync = true;
             break;
@@ -623,6 +664,10 @@ static int cmd_serve(int argc, char **argv)
     acfg.hash_concurrency = (unsigned)hash_concurrency;
     acfg.store_lost = on_store_lost;
     acfg.store_lost_arg = &sv;
+    acfg.municipality = municipality;
+    acfg.survey_valid_ms = (lb_time)valid_days * 24 * 3600 * 1000;
+    acfg.public_rate = (unsigned)public_rate;
+    acfg.public_failures = (unsigned)public_failures;
     if ((rc = lb_api_new(sv.loop, &acfg, &sv.api)) != 0)
         die("cannot create the API", rc);
     struct lb_http_config hcfg;

@@ -84,6 +84,7 @@ static const char *const db_names[LB_DB_COUNT] = {
     [LB_DB_PLAN] = "plan",
     [LB_DB_PLAN_ACTIONS] = "plan_actions",
     [LB_DB_PLAN_FOLLOWUPS] = "plan_followups",
+    [LB_DB_SURVEY_TOKENS] = "survey_tokens",
     [LB_IX_COMPANY_ORGNR] = "ix_company_orgnr",
     [LB_IX_COMPANY_NAME] = "ix_company_name",
     [LB_IX_CASE_STATUS] = "ix_case_status",
@@ -1633,6 +1634,7 @@ static int check_plain(struct check *ck, enum lb__db db, int (*fn)(const void *,
 DECODES(session)
 DECODES(idempotency)
 DECODES(snapshot)
+DECODES(survey_token)
 
 int lb_store_check(lb_store *s, FILE *report)
 {
@@ -1663,6 +1665,8 @@ int lb_store_check(lb_store *s, FILE *report)
         rc = check_plain(&ck, LB_DB_IDEMPOTENCY, idempotency_decodes);
     if (!rc)
         rc = check_plain(&ck, LB_DB_SNAPSHOTS, snapshot_decodes);
+    if (!rc)
+        rc = check_plain(&ck, LB_DB_SURVEY_TOKENS, survey_token_decodes);
     lb_txn_end(ck.t);
     if (rc)
         return rc;

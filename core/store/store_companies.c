@@ -8,6 +8,7 @@
  * municipality's register of companies. */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "lotsbok/codec.h"
 #include "lotsbok/error.h"
@@ -102,6 +103,26 @@ static bool str_differs(const char *a, const char *b)
     return strcmp(a, b) != 0;
 }
 
+/* The survey flags of a contact person are lotsd's, never the caller's: a
+ * new list of contacts takes them over from the old one by address (ASCII
+ * case ignored), so editing a company keeps an opt-out and a bounce, and a
+ * changed address starts afresh (docs/surveys.md). */
+static void carry_survey_flags(const struct lb_company *old, struct lb_company *rec)
+{
+    for (uint32_t i = 0; i < rec->ncontacts; i++) {
+        struct lb_person *p = &rec->contacts[i];
+        p->survey_opt_out = false;
+        p->email_bounced = false;
+        for (uint32_t j = 0; p->email && j < old->ncontacts; j++) {
+            const struct lb_person *o = &old->contacts[j];
+            if (o->email && strcasecmp(o->email, p->email) == 0) {
+                p->survey_opt_out |= o->survey_opt_out;
+                p->email_bounced |= o->email_bounced;
+            }
+        }
+    }
+}
+
 int lb_company_update(lb_txn *t, const struct lb_ctx *c, struct lb_company *rec, uint64_t if_match)
 {
     struct lb_company old = {0};
@@ -112,6 +133,7 @@ int lb_company_update(lb_txn *t, const struct lb_ctx *c, struct lb_company *rec,
         return rc;
     rec->meta = old.meta;
     rec->anonymized_at = old.anonymized_at;
+    carry_survey_flags(&old, rec);
     if ((rc = lb__touch(&rec->meta, c, if_match)))
         goto out;
     if ((rc = lb__put(t, &lb__company_type, &old, rec)))

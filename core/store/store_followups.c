@@ -163,6 +163,13 @@ int lb_followup_create(lb_txn *t, const struct lb_ctx *c, struct lb_followup *re
     rec->attempts = 0;
     rec->recorded_at = LB_TIME_NONE;
     rec->last_attempt_at = LB_TIME_NONE;
+    rec->channel = LB_ANSWER_CHANNEL_NONE;
+    rec->survey = (struct lb_followup_survey){.status = LB_SURVEY_NONE,
+                                              .sent_at = LB_TIME_NONE,
+                                              .reminded_at = LB_TIME_NONE,
+                                              .call_from = LB_DATE_NONE,
+                                              .expires_at = LB_TIME_NONE,
+                                              .ended_at = LB_TIME_NONE};
     if ((rc = lb__put(t, &lb__followup_type, NULL, rec)))
         return rc;
     struct lb__ev e;
@@ -212,6 +219,13 @@ static int store_and_emit(lb_txn *t, const struct lb_ctx *c, const struct lb_fol
     return rc;
 }
 
+int lb__followup_emit(lb_txn *t, const struct lb_ctx *c, const struct lb_followup *old,
+                      struct lb_followup *cur, const char *type,
+                      void (*extra)(struct lb__ev *e, const void *arg), const void *arg)
+{
+    return store_and_emit(t, c, old, cur, type, NULL, extra, arg);
+}
+
 int lb_followup_add_item(lb_txn *t, const struct lb_ctx *c, lb_id id,
                          const struct lb_followup_item *item, struct lb_followup *out)
 {
@@ -249,6 +263,7 @@ out:
 
 struct recorded {
     enum lb_followup_status result;
+    enum lb_answer_channel channel;
     const struct lb_answer *answers;
     uint32_t nanswers;
     lb_time at;
@@ -260,6 +275,7 @@ static void recorded_extra(struct lb__ev *e, const void *arg)
 {
     const struct recorded *r = arg;
     lb__ev_str(e, "result", lb_followup_status_str(r->result));
+    lb__ev_str(e, "channel", lb_answer_channel_str(r->channel));
     lb__ev_time(e, "recorded_at", r->at);
     lb__ev_key(e, "answers");
     const struct lb_answer *a = r->answers;
@@ -335,9 +351,29 @@ int lb_followup_record(lb_txn *t, const struct lb_ctx *c, lb_id id, enum lb_foll
                        const struct lb_answer *answers, uint32_t nanswers, const char *comment,
                        lb_date today, struct lb_followup *out)
 {
+    return lb__followup_record(t, c, id, status, LB_ANSWER_CHANNEL_PHONE, answers, nanswers,
+                               comment, today, "followup.recorded", out);
+}
+
+int lb_followup_record_via(lb_txn *t, const struct lb_ctx *c, lb_id id,
+                           enum lb_followup_status status, enum lb_answer_channel channel,
+                           const struct lb_answer *answers, uint32_t nanswers, const char *comment,
+                           lb_date today, struct lb_followup *out)
+{
+    return lb__followup_record(t, c, id, status, channel, answers, nanswers, comment, today,
+                               "followup.recorded", out);
+}
+
+int lb__followup_record(lb_txn *t, const struct lb_ctx *c, lb_id id, enum lb_followup_status status,
+                        enum lb_answer_channel channel, const struct lb_answer *answers,
+                        uint32_t nanswers, const char *comment, lb_date today, const char *type,
+                        struct lb_followup *out)
+{
     struct lb_followup old = {0}, cur = {0};
     if (status != LB_FOLLOWUP_DONE && status != LB_FOLLOWUP_DECLINED &&
         status != LB_FOLLOWUP_NO_ANSWER)
+        return LB_EINVAL;
+    if (channel == LB_ANSWER_CHANNEL_NONE || (unsigned)channel >= LB_ANSWER_CHANNEL_COUNT)
         return LB_EINVAL;
     if (status == LB_FOLLOWUP_NO_ANSWER && today == LB_DATE_NONE)
         return LB_EINVAL;
@@ -359,14 +395,19 @@ int lb_followup_record(lb_txn *t, const struct lb_ctx *c, lb_id id, enum lb_foll
     } else {
         cur.status = status;
         cur.recorded_at = c->now;
+        cur.channel = channel;
         if ((rc = answers_copy(answers, nanswers, &cur)))
             goto out;
+        if (channel == LB_ANSWER_CHANNEL_EMAIL) {
+            cur.survey.status = LB_SURVEY_ANSWERED;
+            cur.survey.ended_at = c->now;
+        }
     }
     if (comment && (rc = lb__strset(&cur.comment, comment)))
         goto out;
-    struct recorded r = {status, status == LB_FOLLOWUP_NO_ANSWER ? NULL : answers,
+    struct recorded r = {status, channel, status == LB_FOLLOWUP_NO_ANSWER ? NULL : answers,
                          status == LB_FOLLOWUP_NO_ANSWER ? 0 : nanswers, c->now};
-    rc = store_and_emit(t, c, &old, &cur, "followup.recorded", NULL, recorded_extra, &r);
+    rc = store_and_emit(t, c, &old, &cur, type, NULL, recorded_extra, &r);
     if (rc == 0)
         followup_give(&cur, out);
 out:

@@ -45,6 +45,7 @@ enum lb__db {
     LB_DB_PLAN, /* the plan's header: one record */
     LB_DB_PLAN_ACTIONS,
     LB_DB_PLAN_FOLLOWUPS,
+    LB_DB_SURVEY_TOKENS,         /* token hash -> struct lb_survey_token (docs/surveys.md) */
     LB_IX_COMPANY_ORGNR,         /* unique: 10 digits -> id */
     LB_IX_COMPANY_NAME,          /* folded name (truncated) -> ids */
     LB_IX_CASE_STATUS,           /* 1 byte status -> ids */
@@ -261,6 +262,18 @@ int lb__search_init(lb_txn *t, bool complete);
  * index holds no others. Writes one line per problem to report and counts
  * them in *problems. */
 int lb__search_check(lb_txn *t, FILE *report, size_t *problems);
+/* Follow-up writes shared with store_surveys.c (store_followups.c). */
+/* Stores cur over old (version bumped) and appends `type` with the call's
+ * common data and what extra adds. */
+int lb__followup_emit(lb_txn *t, const struct lb_ctx *c, const struct lb_followup *old,
+                      struct lb_followup *cur, const char *type,
+                      void (*extra)(struct lb__ev *e, const void *arg), const void *arg);
+/* lb_followup_record_via with the event's type: "followup.recorded", or
+ * "survey.answered" for an answer through the public form. */
+int lb__followup_record(lb_txn *t, const struct lb_ctx *c, lb_id id, enum lb_followup_status status,
+                        enum lb_answer_channel channel, const struct lb_answer *answers,
+                        uint32_t nanswers, const char *comment, lb_date today, const char *type,
+                        struct lb_followup *out);
 
 /* Duplicates a string (NULL stays NULL). LB_ENOMEM. */
 int lb__strdup(const char *s, char **out);

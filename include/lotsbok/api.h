@@ -57,7 +57,16 @@ struct lb_api_config {
      * became unusable (lb_store_broken): lotsd stops, exiting 1. */
     void (*store_lost)(void *arg);
     void *store_lost_arg;
+    /* The e-mail survey's public form (docs/surveys.md). */
+    const char *municipality; /* on the form and in the mail; NULL = LB_MUNICIPALITY_DEFAULT */
+    lb_time survey_valid_ms;  /* how long a survey link works; 0 = 30 days */
+    unsigned public_rate;     /* public requests per address and second, 1..64; 0 = no limit */
+    unsigned public_failures; /* failed public requests per address in 10 min, 1..64; 0 = none */
 };
+
+#define LB_MUNICIPALITY_DEFAULT "Norrtälje kommun"
+#define LB_PUBLIC_RATE_DEFAULT 20
+#define LB_PUBLIC_FAILURES_DEFAULT 30
 
 typedef struct lb_api lb_api;
 
@@ -129,6 +138,10 @@ struct lb_api_req {
     char *resp_body;
     const char *content_type; /* NULL: application/json */
     char extra_headers[512];  /* more header lines ("Name: value\r\n"), sent with a 2xx */
+    bool always_headers;      /* ...and with any other status too (the public survey) */
+    /* When set, renders the answer for a failure (rc, and err when set)
+     * instead of the JSON error shape: the public form's pages. */
+    void (*fail_page)(struct lb_api_req *r, int rc);
     char location[128];
     struct lb_api_error err;
     size_t batch;
@@ -154,6 +167,7 @@ struct api_memo {
 struct api_memo **api_memo_slot(const struct lb_api_req *r, lb_id id);
 
 /* Context every handler can read. */
+const struct lb_api_config *api_config(const struct lb_api_req *r);
 lb_store *api_store(const struct lb_api_req *r);
 const struct lb_units *api_units(const struct lb_api_req *r);
 lb_time api_session_ms(const struct lb_api_req *r);
@@ -297,6 +311,12 @@ void api_case_fields_jw(struct lb_jw *w, const struct lb_case *c);
 void api_contact_jw(struct lb_jw *w, const struct lb_contact *c);
 json_t *api_handoff_json(const struct lb_handoff *h);
 json_t *api_followup_json(const struct lb_followup *f);
+/* Validates an answers object against the call's items (DESIGN.md
+ * "Follow-up answers"; 422 with the field's path). *out and *n are set even
+ * on failure; free them with api_answers_free. */
+int api_followup_answers(struct lb_api_req *r, const struct lb_followup *f, json_t *answers,
+                         struct lb_answer **out, uint32_t *n);
+void api_answers_free(struct lb_answer *a, uint32_t n);
 json_t *api_improvement_json(const struct lb_improvement *m);
 json_t *api_user_json(const struct lb_user *u);
 
@@ -391,6 +411,21 @@ bool lb_luhn_ok(const char *digits10);
 /* Phone number for comparison: digits only, "0046"/"+46" country code
  * replaced by a leading 0. Writes at most len-1 bytes. */
 void lb_phone_normalize(const char *in, char *out, size_t len);
+
+/* The e-mail survey (api_surveys.c, docs/surveys.md): the worker's routes,
+ * the public API and the public form (pages rendered by survey_form.c). */
+int api_survey_issue(struct lb_api_req *r, lb_txn *t);
+int api_survey_bounce(struct lb_api_req *r, lb_txn *t);
+int api_public_survey_get(struct lb_api_req *r, lb_txn *t);
+int api_public_survey_answer(struct lb_api_req *r, lb_txn *t);
+int api_public_survey_opt_out(struct lb_api_req *r, lb_txn *t);
+int api_form_get(struct lb_api_req *r, lb_txn *t);
+int api_form_post(struct lb_api_req *r, lb_txn *t);
+int api_form_opt_out_get(struct lb_api_req *r, lb_txn *t);
+int api_form_opt_out_post(struct lb_api_req *r, lb_txn *t);
+/* Sets a public request's answer headers (and, for the form, its error
+ * pages) before anything can fail. */
+void api_survey_prepare(struct lb_api_req *r, bool form);
 
 /* /healthz and /metrics (api_health.c). */
 int api_healthz(struct lb_api_req *r, lb_txn *t);

@@ -109,6 +109,8 @@ enum lb_route {
     LB_ROUTE_PLAN_FOLLOWUP_PUT,  /* PUT /plan/actions/{code}/followups/{year} */
     LB_ROUTE_PLAN_VALUES,        /* GET /plan/indicators/{id}/values */
     LB_ROUTE_IMPORT_COMPANIES, /* POST /imports/companies */
+    LB_ROUTE_SURVEY_ISSUE,     /* POST /surveys/issue (service: the worker's mails) */
+    LB_ROUTE_SURVEY_BOUNCE,    /* POST /followups/{id}/survey/bounce (service) */
     LB_ROUTE_COUNT
 };
 

@@ -29,6 +29,7 @@ LB_CODEC_DECLARE(followup);
 LB_CODEC_DECLARE(improvement);
 LB_CODEC_DECLARE(user);
 LB_CODEC_DECLARE(session);
+LB_CODEC_DECLARE(survey_token);
 LB_CODEC_DECLARE(idempotency);
 LB_CODEC_DECLARE(snapshot);
 LB_CODEC_DECLARE(plan_header);

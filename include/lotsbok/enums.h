@@ -84,6 +84,35 @@ enum lb_improvement_status {
 
 enum lb_role { LB_ROLE_ADMIN, LB_ROLE_LOTS, LB_ROLE_HANDLER, LB_ROLE_VIEWER, LB_ROLE_SERVICE, LB_ROLE_COUNT };
 
+/* How a follow-up's answer reached us (DESIGN.md "E-mail surveys"); NONE until
+ * a result is recorded. */
+enum lb_answer_channel {
+    LB_ANSWER_CHANNEL_NONE,
+    LB_ANSWER_CHANNEL_PHONE,
+    LB_ANSWER_CHANNEL_EMAIL,
+    LB_ANSWER_CHANNEL_PAPER,
+    LB_ANSWER_CHANNEL_COUNT
+};
+
+/* A follow-up's e-mail survey; NONE when none was sent (docs/surveys.md). */
+enum lb_survey_status {
+    LB_SURVEY_NONE,
+    LB_SURVEY_SENT,      /* sent, waiting for the answer (reminders may follow) */
+    LB_SURVEY_ANSWERED,  /* answered through the public form */
+    LB_SURVEY_BOUNCED,   /* the mail server refused the address for good */
+    LB_SURVEY_OPTED_OUT, /* the recipient asked for no more e-mail surveys */
+    LB_SURVEY_STATUS_COUNT
+};
+
+/* What a public survey token answers: a follow-up (one answer) or, from issue
+ * 23, a meeting's evaluation (many answers). NONE is never stored. */
+enum lb_survey_kind {
+    LB_SURVEY_KIND_NONE,
+    LB_SURVEY_KIND_FOLLOWUP,
+    LB_SURVEY_KIND_MEETING,
+    LB_SURVEY_KIND_COUNT
+};
+
 /* String <-> value. *_from_str returns 0 and sets *out, or LB_EINVAL for an
  * unknown string (or NULL). *_str returns the wire string, or NULL for a NONE
  * value or a value out of range. */
@@ -102,6 +131,9 @@ LB_ENUM_DECLARE(followup_kind);
 LB_ENUM_DECLARE(followup_status);
 LB_ENUM_DECLARE(improvement_status);
 LB_ENUM_DECLARE(role);
+LB_ENUM_DECLARE(answer_channel);
+LB_ENUM_DECLARE(survey_status);
+LB_ENUM_DECLARE(survey_kind);
 
 /* Swedish display names for user-facing text (CLI tables, reports, web). */
 const char *lb_category_label_sv(enum lb_category v);
@@ -110,6 +142,8 @@ const char *lb_outcome_label_sv(enum lb_outcome v);
 const char *lb_decision_label_sv(enum lb_decision v);
 const char *lb_handoff_status_label_sv(enum lb_handoff_status v);
 const char *lb_followup_status_label_sv(enum lb_followup_status v);
+const char *lb_answer_channel_label_sv(enum lb_answer_channel v);
+const char *lb_survey_status_label_sv(enum lb_survey_status v);
 
 /* Units: a configured list. Codes are [a-z0-9_]{1,31}. */
 #define LB_UNIT_CODE_MAX 31

@@ -168,6 +168,10 @@ int lb_ind_followup_result(struct lb_ind *acc, lb_date date, const char *unit,
 int lb_ind_call_due(struct lb_ind *acc, lb_date due);
 int lb_ind_call_result(struct lb_ind *acc, lb_date date, enum lb_followup_status status);
 
+/* A done result that came by e-mail (the survey's public form): counted
+ * besides lb_ind_followup_result, as `done_by_email` (docs/surveys.md). */
+int lb_ind_followup_by_email(struct lb_ind *acc, lb_date date, const char *unit);
+
 /* improvement.created / improvement.updated to implemented. */
 int lb_ind_improvement_identified(struct lb_ind *acc, lb_date date);
 int lb_ind_improvement_implemented(struct lb_ind *acc, lb_date date);

@@ -44,6 +44,10 @@ struct lb_person {
     char *role;  /* optional */
     char *phone; /* optional */
     char *email; /* optional */
+    /* E-mail surveys (docs/surveys.md): set by lotsd only, carried over by
+     * address when the contacts are replaced. */
+    bool survey_opt_out; /* asked for no more e-mail surveys */
+    bool email_bounced;  /* the mail server refused the address for good */
 };
 
 struct lb_company {
@@ -121,6 +125,19 @@ struct lb_answer {
     int32_t value; /* 1..scale for SCALE, 0/1 for BOOL, 0 for NULL ("vet ej") */
 };
 
+/* A follow-up's e-mail survey (docs/surveys.md). Everything but status is
+ * meaningful only when status is not LB_SURVEY_NONE. */
+struct lb_followup_survey {
+    enum lb_survey_status status;
+    lb_time sent_at;       /* the first mail */
+    uint32_t reminders;    /* reminders sent */
+    lb_time reminded_at;   /* the last reminder */
+    lb_date call_from;     /* the call goes on the list this day when unanswered */
+    lb_time expires_at;    /* the link works until then */
+    lb_time ended_at;      /* answered, bounced or opted out */
+    uint8_t recipient[32]; /* lb_survey_recipient_hash of the address; zeros when none */
+};
+
 struct lb_followup {
     struct lb_meta meta;
     lb_id company_id;
@@ -135,6 +152,8 @@ struct lb_followup {
     char *comment;        /* free text, optional */
     lb_time recorded_at;  /* when the final result was recorded */
     lb_time last_attempt_at;
+    enum lb_answer_channel channel; /* how the result came: phone, email, paper */
+    struct lb_followup_survey survey;
 };
 
 struct lb_improvement {
@@ -166,6 +185,18 @@ struct lb_session {
     char *username;
     lb_time created_at;
     lb_time expires_at;
+};
+
+/* A public survey token (docs/surveys.md): stored under the hash of the
+ * token, never the token, like a session. Bookkeeping: no meta, no event. */
+struct lb_survey_token {
+    uint8_t token_hash[32];
+    enum lb_survey_kind kind;
+    lb_id target_id; /* the follow-up (or, issue 23, the meeting) it answers */
+    lb_time created_at;
+    lb_time expires_at;
+    uint32_t answers;     /* answers given through it */
+    uint32_t max_answers; /* 1 for a follow-up; 0 = no limit (a meeting's link) */
 };
 
 /* A stored answer to an Idempotency-Key (bookkeeping, no event). */
@@ -229,6 +260,7 @@ void lb_followup_clear(struct lb_followup *r);
 void lb_improvement_clear(struct lb_improvement *r);
 void lb_user_clear(struct lb_user *r);
 void lb_session_clear(struct lb_session *r);
+void lb_survey_token_clear(struct lb_survey_token *r);
 void lb_idempotency_clear(struct lb_idempotency *r);
 void lb_snapshot_clear(struct lb_snapshot *r);
 void lb_plan_header_clear(struct lb_plan_header *r);

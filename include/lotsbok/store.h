@@ -247,6 +247,12 @@ int lb_followup_record(lb_txn *t, const struct lb_ctx *c, lb_id id,
                        enum lb_followup_status status, const struct lb_answer *answers,
                        uint32_t nanswers, const char *comment, lb_date today,
                        struct lb_followup *out);
+/* The same with the answer's channel (phone, email, paper; the event carries
+ * it): lb_followup_record is this with phone. */
+int lb_followup_record_via(lb_txn *t, const struct lb_ctx *c, lb_id id,
+                           enum lb_followup_status status, enum lb_answer_channel channel,
+                           const struct lb_answer *answers, uint32_t nanswers, const char *comment,
+                           lb_date today, struct lb_followup *out);
 /* Cancels (status cancelled) or reschedules (due) a scheduled call;
  * event followup.updated. LB_ESTATE unless scheduled. */
 int lb_followup_cancel(lb_txn *t, const struct lb_ctx *c, lb_id id, struct lb_followup *out);
@@ -261,6 +267,59 @@ struct lb_followup_filter {
     lb_id case_id;         /* 0 any: calls with an item for this case */
 };
 int lb_followup_list(lb_txn *t, const struct lb_followup_filter *f, struct lb_page *p);
+
+/* --- e-mail surveys (store_surveys.c, docs/surveys.md) ------------------ */
+
+/* Tokens are bookkeeping, like sessions: stored under the token's hash, no
+ * event. get: LB_ENOTFOUND. */
+int lb_survey_token_put(lb_txn *t, const struct lb_survey_token *rec);
+int lb_survey_token_get(lb_txn *t, const uint8_t token_hash[32], struct lb_survey_token *out);
+
+/* The worker is about to mail survey `reminder` (0 the first, 1.. the
+ * reminders) of a follow-up, with the token whose hash it gives. */
+struct lb_survey_issue {
+    lb_id followup_id;
+    uint32_t reminder;
+    uint8_t token_hash[32];
+    lb_date call_from; /* the first mail: the day the call goes on the list */
+    lb_time valid_ms;  /* the first mail: how long the link works */
+};
+enum lb_survey_verdict {
+    LB_SURVEY_SEND,         /* mail it (to contacts[*contact] of the company) */
+    LB_SURVEY_CLOSED,       /* the call is no longer scheduled, or the survey ended */
+    LB_SURVEY_PHONE,        /* the lots has started calling: no mail */
+    LB_SURVEY_NO_RECIPIENT, /* no contact person may be mailed */
+    LB_SURVEY_LATE,         /* a reminder on or after the day the call is due */
+};
+/* Decides and records it: the first mail registers the token, moves the
+ * call's due date to call_from and appends survey.sent; a reminder counts
+ * itself and appends survey.sent. Asking again for what was recorded changes
+ * nothing and appends nothing (a worker's repeat after a crash), but registers
+ * a token hash not seen before. On LB_SURVEY_SEND *fu and *co hold the call
+ * and its company and *contact the recipient's index. LB_ENOTFOUND for no
+ * such follow-up. */
+int lb_survey_issue(lb_txn *t, const struct lb_ctx *c, const struct lb_survey_issue *in,
+                    enum lb_survey_verdict *verdict, struct lb_followup *fu, struct lb_company *co,
+                    uint32_t *contact);
+/* The mail server refused the survey's address for good: the address is
+ * marked bounced, the survey ends and the call is due today at the latest;
+ * survey.bounced. Nothing changes (and *changed is false) unless the survey
+ * is waiting for its answer. */
+int lb_survey_bounce(lb_txn *t, const struct lb_ctx *c, lb_id followup_id, bool *changed);
+/* An answer through the public form: the follow-up is recorded done with
+ * channel email (survey.answered). LB_ENOTFOUND for an unknown or expired
+ * token, LB_ESTATE when the call is no longer scheduled (*out then holds it,
+ * so the caller can tell answered from ended). Answers validated by the
+ * caller. */
+int lb_survey_answer(lb_txn *t, const struct lb_ctx *c, const uint8_t token_hash[32],
+                     const struct lb_answer *answers, uint32_t nanswers, const char *comment,
+                     struct lb_followup *out);
+/* The recipient asks for no more e-mail surveys: the contact person is
+ * marked, a survey still waiting ends and its call is due today at the
+ * latest; survey.opted_out. Works with an expired token too. LB_ENOTFOUND for
+ * an unknown token; *changed false when it was recorded already. */
+int lb_survey_opt_out(lb_txn *t, const struct lb_ctx *c, const uint8_t token_hash[32],
+                      bool *changed);
 
 /* --- improvement actions ----------------------------------------------- */
 

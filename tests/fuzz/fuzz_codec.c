@@ -63,6 +63,7 @@ FUZZ_TYPE(followup)
 FUZZ_TYPE(improvement)
 FUZZ_TYPE(user)
 FUZZ_TYPE(session)
+FUZZ_TYPE(survey_token)
 FUZZ_TYPE(idempotency)
 FUZZ_TYPE(snapshot)
 FUZZ_TYPE(event)
@@ -94,6 +95,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     fuzz_improvement(data, size);
     fuzz_user(data, size);
     fuzz_session(data, size);
+    fuzz_survey_token(data, size);
     fuzz_idempotency(data, size);
     fuzz_snapshot(data, size);
     fuzz_event(data, size);

@@ -35,6 +35,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <sodium.h>
+
 #include "lotsbok/api.h"
 #include "lotsbok/auth.h"
 #include "lotsbok/error.h"
@@ -52,8 +54,10 @@ static int port;
 static char tmpdir[64];
 
 /* role letter -> token text */
-static const char roles[] = "ALHVS";
-static char tokens[5][LB_TOKEN_LEN + 1];
+static const char roles[] = "ALHVST";
+/* The five roles' sessions, and "$T": the public survey token of the
+ * follow-up the setup mails (issued through the worker's route). */
+static char tokens[6][LB_TOKEN_LEN + 1];
 
 static void die(const char *what, int rc)
 {
@@ -298,6 +302,25 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     post("/api/v1/cases/1/contacts", "L",
          "{\"channel\":\"phone\",\"direction\":\"inbound\",\"summary\":\"Ringde\"}");
     post("/api/v1/improvements", "A", "{\"title\":\"Snabbare svar\",\"status\":\"identified\"}");
+    /* A surveyed follow-up (company 2, case 2) whose token is "$T". */
+    uint8_t th[32];
+    char hex[65], body[512];
+    if ((rc = lb_token_new(tokens[5], th)) != 0)
+        die("lb_token_new", rc);
+    sodium_bin2hex(hex, sizeof hex, th, sizeof th);
+    post("/api/v1/companies", "L",
+         "{\"orgnr\":\"5565750193\",\"name\":\"Enkätbolaget AB\",\"contacts\":[{\"name\":\"Eva\","
+         "\"email\":\"eva@example.se\"}]}");
+    post("/api/v1/cases", "L", "{\"company_id\":2,\"subject\":\"Kiosk\",\"category\":\"permit\"}");
+    post("/api/v1/cases/2/close", "L", "{\"outcome\":\"resolved\"}");
+    post("/api/v1/followups", "S",
+         "{\"company_id\":2,\"due\":\"2026-04-15\",\"assignee\":\"lotsa\",\"items\":[{\"kind\":"
+         "\"lots\",\"case_id\":2}]}");
+    snprintf(body, sizeof body,
+             "{\"items\":[{\"followup_id\":1,\"reminder\":0,\"token_hash\":\"%s\","
+             "\"call_from\":\"2099-01-01\"}]}",
+             hex);
+    post("/api/v1/surveys/issue", "S", body);
     return 0;
 }
 

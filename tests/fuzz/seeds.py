@@ -6,7 +6,8 @@ deep inside its decoder instead of at random bytes. Inputs the fuzzer found
 (crashes turned regression tests) live beside them as corpus/<target>/crash-*
 and are not written by this script. In fuzz_http seeds, "$A", "$L", "$H",
 "$V" and "$S" stand for the tokens of the admin, lots, handler, viewer and
-worker sessions the harness creates (see fuzz_http.c)."""
+worker sessions the harness creates, and "$T" for the public survey token of
+the follow-up it mails (see fuzz_http.c)."""
 import json
 import os
 
@@ -34,6 +35,12 @@ def req(method, path, tok=None, body=None, extra=""):
         return h + b"\r\n"
     b = body if isinstance(body, bytes) else json.dumps(body, ensure_ascii=False).encode()
     return h + b"Content-Type: application/json\r\nContent-Length: %d\r\n\r\n" % len(b) + b
+
+
+def form(path, body):
+    """An HTML form's POST (application/x-www-form-urlencoded), no login."""
+    return (("POST %s HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+             "Content-Length: %d\r\n\r\n" % (path, len(body))).encode() + body)
 
 
 HTTP = [
@@ -92,6 +99,17 @@ HTTP = [
     ("bad_utf8", req("POST", "/api/v1/companies", "L", b"{\"orgnr\":\"5560360793\",\"name\":\"\xff\xfe\"}")),
     ("http10", b"GET /healthz HTTP/1.0\r\n\r\n"),
     ("close_hdr", req("GET", "/api/v1/cases?owner=lotsa", "L", None, "Connection: close\r\n")),
+    ("survey_form", req("GET", "/enkat/$T")),
+    ("survey_post", form("/enkat/$T", b"lots.usefulness=5&lots.easy_contact=ja&lots.treatment=vet_ej"
+                                      b"&comment=Bra+och+sn%C3%A4llt")),
+    ("survey_post_bad", form("/enkat/$T", b"lots.usefulness=9&x.y=%zz&comment")),
+    ("survey_api", req("GET", "/api/v1/public/surveys/$T")),
+    ("survey_api_post", req("POST", "/api/v1/public/surveys/$T", None,
+                            {"answers": {"lots": {"usefulness": 4, "easy_contact": None}}, "comment": "Bra"})),
+    ("survey_optout", form("/enkat/$T/avregistrera", b"List-Unsubscribe=One-Click")),
+    ("survey_issue", req("POST", "/api/v1/surveys/issue", "S", {"items": [
+        {"followup_id": 1, "reminder": 1, "token_hash": "ab" * 32}]})),
+    ("survey_bounce", req("POST", "/api/v1/followups/1/survey/bounce", "S", {})),
 ]
 
 CODEC = [

@@ -77,6 +77,8 @@ static const struct {
     {LB_ROUTE_PLAN_FOLLOWUP_PUT, "PUT /plan/actions/{code}/followups/{year}", {1, 1, 1, 0, 0}},
     {LB_ROUTE_PLAN_VALUES, "GET /plan/indicators/{id}/values", {1, 1, 1, 1, 1}},
     {LB_ROUTE_IMPORT_COMPANIES, "POST /imports/companies", {1, 1, 0, 0, 0}},
+    {LB_ROUTE_SURVEY_ISSUE, "POST /surveys/issue", {0, 0, 0, 0, 1}},
+    {LB_ROUTE_SURVEY_BOUNCE, "POST /followups/{id}/survey/bounce", {0, 0, 0, 0, 1}},
 };
 
 static const enum lb_role role_column[5] = {LB_ROLE_ADMIN, LB_ROLE_LOTS, LB_ROLE_HANDLER,

@@ -74,9 +74,13 @@ static void company_full(void *p)
     r->contacts = calloc(2, sizeof(*r->contacts));
     assert_non_null(r->contacts);
     r->ncontacts = 2;
-    r->contacts[0] =
-        (struct lb_person){S("Åsa Öberg"), S("vd"), S("+46 176 123 45"), S("asa@example.se")};
-    r->contacts[1] = (struct lb_person){S("Per"), NULL, NULL, NULL};
+    r->contacts[0] = (struct lb_person){.name = S("Åsa Öberg"),
+                                        .role = S("vd"),
+                                        .phone = S("+46 176 123 45"),
+                                        .email = S("asa@example.se"),
+                                        .survey_opt_out = true,
+                                        .email_bounced = true};
+    r->contacts[1] = (struct lb_person){.name = S("Per")};
     r->anonymized_at = 1;
 }
 static void company_min(void *p)
@@ -100,6 +104,8 @@ static void company_eq(const void *pa, const void *pb)
         str_eq(a->contacts[i].role, b->contacts[i].role);
         str_eq(a->contacts[i].phone, b->contacts[i].phone);
         str_eq(a->contacts[i].email, b->contacts[i].email);
+        assert_int_equal(a->contacts[i].survey_opt_out, b->contacts[i].survey_opt_out);
+        assert_int_equal(a->contacts[i].email_bounced, b->contacts[i].email_bounced);
     }
     assert_true(a->anonymized_at == b->anonymized_at);
 }
@@ -254,6 +260,15 @@ static void followup_full(void *p)
     r->comment = S("Nöjd");
     r->recorded_at = 77;
     r->last_attempt_at = 66;
+    r->channel = LB_ANSWER_CHANNEL_EMAIL;
+    r->survey = (struct lb_followup_survey){.status = LB_SURVEY_OPTED_OUT,
+                                            .sent_at = 10,
+                                            .reminders = 2,
+                                            .reminded_at = 20,
+                                            .call_from = 20540,
+                                            .expires_at = 30,
+                                            .ended_at = 40};
+    memset(r->survey.recipient, 0x3c, 32);
 }
 static void followup_min(void *p)
 {
@@ -261,6 +276,9 @@ static void followup_min(void *p)
     meta_min(&r->meta);
     r->due = LB_DATE_NONE;
     r->recorded_at = r->last_attempt_at = LB_TIME_NONE;
+    r->survey.sent_at = r->survey.reminded_at = LB_TIME_NONE;
+    r->survey.expires_at = r->survey.ended_at = LB_TIME_NONE;
+    r->survey.call_from = LB_DATE_NONE;
 }
 static void followup_eq(const void *pa, const void *pb)
 {
@@ -288,6 +306,15 @@ static void followup_eq(const void *pa, const void *pb)
     str_eq(a->comment, b->comment);
     assert_true(a->recorded_at == b->recorded_at);
     assert_true(a->last_attempt_at == b->last_attempt_at);
+    assert_int_equal(a->channel, b->channel);
+    assert_int_equal(a->survey.status, b->survey.status);
+    assert_true(a->survey.sent_at == b->survey.sent_at);
+    assert_int_equal(a->survey.reminders, b->survey.reminders);
+    assert_true(a->survey.reminded_at == b->survey.reminded_at);
+    assert_int_equal(a->survey.call_from, b->survey.call_from);
+    assert_true(a->survey.expires_at == b->survey.expires_at);
+    assert_true(a->survey.ended_at == b->survey.ended_at);
+    assert_memory_equal(a->survey.recipient, b->survey.recipient, 32);
 }
 
 /* --- improvement --- */
@@ -382,6 +409,35 @@ static void session_eq(const void *pa, const void *pb)
     str_eq(a->username, b->username);
     assert_true(a->created_at == b->created_at);
     assert_true(a->expires_at == b->expires_at);
+}
+
+/* --- survey token --- */
+static void survey_token_full(void *p)
+{
+    struct lb_survey_token *r = p;
+    memset(r->token_hash, 0x5e, 32);
+    r->kind = LB_SURVEY_KIND_MEETING;
+    r->target_id = 12;
+    r->created_at = 100;
+    r->expires_at = 200;
+    r->answers = 7;
+    r->max_answers = 0;
+}
+static void survey_token_min(void *p)
+{
+    struct lb_survey_token *r = p;
+    r->created_at = r->expires_at = LB_TIME_NONE;
+}
+static void survey_token_eq(const void *pa, const void *pb)
+{
+    const struct lb_survey_token *a = pa, *b = pb;
+    assert_memory_equal(a->token_hash, b->token_hash, 32);
+    assert_int_equal(a->kind, b->kind);
+    assert_true(a->target_id == b->target_id);
+    assert_true(a->created_at == b->created_at);
+    assert_true(a->expires_at == b->expires_at);
+    assert_int_equal(a->answers, b->answers);
+    assert_int_equal(a->max_answers, b->max_answers);
 }
 
 /* --- idempotency --- */
@@ -508,6 +564,7 @@ WRAP(followup)
 WRAP(improvement)
 WRAP(user)
 WRAP(session)
+WRAP(survey_token)
 WRAP(idempotency)
 WRAP(snapshot)
 WRAP(event)
@@ -518,7 +575,7 @@ WRAP(event)
     }
 static const struct rtype types[] = {
     RT(company), RT(case),    RT(contact),     RT(handoff),  RT(followup), RT(improvement),
-    RT(user),    RT(session), RT(idempotency), RT(snapshot), RT(event),
+    RT(user),    RT(session), RT(idempotency), RT(snapshot), RT(event),    RT(survey_token),
 };
 #define NTYPES (sizeof(types) / sizeof(types[0]))
 
@@ -532,6 +589,7 @@ union anyrec {
     struct lb_improvement improvement;
     struct lb_user user;
     struct lb_session session;
+    struct lb_survey_token survey_token;
     struct lb_idempotency idempotency;
     struct lb_snapshot snapshot;
     struct lb_event event;
