@@ -402,6 +402,127 @@ def idle_memory(d, results):
     results["mem_base"], results["mem_1000"], results["mem_rss"] = base, loaded, rss
 
 
+# --- the e-mail survey -----------------------------------------------------------------
+
+
+SURVEY_MAILS = 400 if QUICK else 3000
+
+
+def survey_form(results):
+    """POST /enkat/TOKEN (the public form, each request another call's token)
+    against GET /healthz on the same lotsd, interleaved. The per-address rate
+    limit is off (--public-rate 0): wrk is one address sending thousands per
+    second, which the limit exists to refuse."""
+    per_run = 20000 if QUICK else 90000
+    d = Lotsd(serve_args=["--quiet", "--public-rate", "0"], start=False)
+    try:
+        tokens = os.path.join(d.dir, "tokens.txt")
+        t0 = time.time()
+        out = bench_prog(["bench_survey", "seed", d.data, str(per_run * RUNS), "--issue", tokens],
+                         timeout=900)
+        log("survey: %s issued in %.0f s" % (out.strip(), time.time() - t0))
+        d.start()
+        url = "http://127.0.0.1:%d" % d.port
+        hz, po = [], []
+        for i in range(RUNS):
+            hz.append(wrk(url, "get_auth.lua", {"LB_PATH": "/healthz"}))
+            po.append(wrk(url, "post_survey.lua", {"LB_TOKENS": tokens,
+                                                   "LB_OFFSET": str(i * per_run),
+                                                   "LB_THREADS": "2"}))
+            log("survey run %d: healthz %.0f/s, form POST %.0f/s p99 %.2f ms (%d not 200)" %
+                (i + 1, hz[-1][0], po[-1][0], po[-1][2], po[-1][3]))
+        results["survey_hz"], results["survey_post"] = hz, po
+    finally:
+        d.close()
+
+
+def survey_mail(results):
+    """lots-worker mailing SURVEY_MAILS due calls to a local SMTP sink (aiosmtpd,
+    mails counted and dropped), beside the plain loop: the same mail sent
+    SURVEY_MAILS times on one libcurl connection with no bookkeeping."""
+    port = free_port()
+    sink = subprocess.Popen(["/usr/bin/python3", os.path.join(SOURCE, "scripts", "smtp_sink.py"),
+                             "--discard", "--listen", "127.0.0.1:%d" % port],
+                            stdout=subprocess.PIPE, text=True)
+    rates, plain = [], []
+    try:
+        if not sink.stdout.readline().startswith("listening"):
+            raise RuntimeError("the SMTP sink did not start")
+        smtp = "smtp://127.0.0.1:%d" % port
+        pat_up = re.compile(r'^ts=(\S+) level=info msg="caught up"', re.M)
+        pat_mail = re.compile(r'^ts=(\S+) level=info msg="survey mails" batch=\d+ sent=(\d+)', re.M)
+        for i in range(RUNS):
+            out = bench_prog(["bench_survey", "smtp", smtp, str(SURVEY_MAILS)])
+            plain.append(float(re.search(r"rate=(\d+)", out).group(1)))
+            d = Lotsd(serve_args=["--quiet"], start=False)
+            try:
+                bench_prog(["bench_survey", "seed", d.data, str(SURVEY_MAILS)], timeout=300)
+                d.start()
+                wlog = os.path.join(d.dir, "worker.log")
+                with open(wlog, "wb") as f:
+                    p = subprocess.Popen(
+                        [os.path.join(BUILD, "lots-worker"), "--data", os.path.join(d.dir, "w"),
+                         "--server", "http://127.0.0.1:%d" % d.port, "--token-file",
+                         os.path.join(d.data, "worker.token"), "--sub", d.pub, "--replay",
+                         d.replay, "--no-indicators", "--smtp-url", smtp, "--smtp-from",
+                         "Företagslotsen <lots@example.se>", "--public-base",
+                         "https://enkat.example.se", "--survey-batch", "100"],
+                        stdout=f, stderr=f)
+                try:
+                    deadline, text = time.time() + 300, ""
+                    while time.time() < deadline:
+                        time.sleep(0.2)
+                        with open(wlog, errors="replace") as f:
+                            text = f.read()
+                        if sum(int(m.group(2)) for m in pat_mail.finditer(text)) >= SURVEY_MAILS:
+                            break
+                        if p.poll() is not None:
+                            raise RuntimeError("the worker exited: " + text[-300:])
+                    sent = sum(int(m.group(2)) for m in pat_mail.finditer(text))
+                    if sent < SURVEY_MAILS:
+                        raise RuntimeError("only %d of %d mails sent" % (sent, SURVEY_MAILS))
+                    t0 = parse_ts(pat_up.search(text).group(1))
+                    t1 = parse_ts(list(pat_mail.finditer(text))[-1].group(1))
+                    rates.append(sent / max(t1 - t0, 1e-3))
+                finally:
+                    p.terminate()
+                    p.wait()
+            finally:
+                d.close()
+            log("mail run %d: worker %.0f mails/s, plain loop %.0f mails/s" %
+                (i + 1, rates[-1], plain[-1]))
+        results["mail"], results["mail_plain"] = rates, plain
+    finally:
+        sink.terminate()
+        sink.wait()
+
+
+def parse_ts(s):
+    """A log line's RFC 3339 UTC timestamp with milliseconds, in seconds."""
+    import datetime
+    return datetime.datetime.strptime(s, "%Y-%m-%dT%H:%M:%S.%fZ").replace(
+        tzinfo=datetime.timezone.utc).timestamp()
+
+
+def survey_rows(r):
+    if r.get("survey_post"):
+        po, hz = r["survey_post"], r["survey_hz"]
+        row("public survey form POST /enkat/TOKEN, %d conns (every answer durable)" % CONNS,
+            Fig([x[0] for x in po], "req/s"), Fig([x[0] for x in hz], "req/s"), "GET /healthz",
+            "≥ 5,000/s", lambda f, q: f.med >= 5000)
+        row("  form POST p99 latency", Fig([x[2] for x in po], "ms"))
+        if sum(x[3] for x in po):
+            log("WARNING: %d form POSTs not answered 200" % sum(x[3] for x in po))
+    else:
+        row("public survey form POST", why=r.get("survey_form_why"), target="≥ 5,000/s")
+    if r.get("mail"):
+        row("lots-worker survey mails to a local SMTP sink (%d calls)" % SURVEY_MAILS,
+            Fig(r["mail"], "mails/s"), Fig(r["mail_plain"], "mails/s"),
+            "plain libcurl loop, same sink", "≥ 200/s", lambda f, q: f.med >= 200)
+    else:
+        row("lots-worker survey mails", why=r.get("mail_why"), target="≥ 200/s")
+
+
 # --- the set --------------------------------------------------------------------------
 
 
@@ -414,6 +535,15 @@ def main_set():
         r["api_why"] = "API run failed: %s" % str(e)[:200]
         log(r["api_why"])
     log("API, worker and memory done in %.0f s" % (time.time() - t0))
+    for name, fn in (("survey_form_why", survey_form), ("mail_why", survey_mail)):
+        if not have("bench_survey"):
+            r[name] = "bench_survey not built"
+            continue
+        try:
+            fn(r)
+        except Exception as e:  # noqa: BLE001 - the row then says why
+            r[name] = "failed: %s" % str(e)[:200]
+            log(r[name])
 
     ev_lat, ev_rep, ev_scan = [], [], []
     ev_why = None
@@ -536,6 +666,7 @@ def main_set():
         row("search: two-word query", why=search_why, target="≥ 10,000 q/s, p99 ≤ 10 ms")
     row("reads at 10,000 vs 10,000,000 contacts", why="run `make bench-scale`",
         target="within 2×")
+    survey_rows(r)
 
 
 # --- scale ---------------------------------------------------------------------------------

@@ -39,6 +39,56 @@ static void describe_items(struct lots *l, struct lots_names *cases, const json_
     }
 }
 
+/* The e-mail survey of a call (docs/surveys.md): "väntar sedan 11/12, 2 påm.",
+ * "studsade", "avregistrerad", or "" when none was sent. */
+static void survey_cell(const json_t *sv, char *buf, size_t len)
+{
+    buf[0] = '\0';
+    const char *st = json_is_object(sv) ? lots_js(sv, "status") : NULL;
+    if (!st)
+        return;
+    char sent[8] = "";
+    lb_time t;
+    const char *at = lots_js(sv, "sent_at");
+    if (at && lb_time_parse_rfc3339(at, &t) == 0) {
+        int y, m, d;
+        lb_date_to_ymd(lb_stockholm_date(t), &y, &m, &d);
+        snprintf(sent, sizeof sent, "%d/%d", d, m);
+    }
+    long long rem = lots_jint(sv, "reminders");
+    if (strcmp(st, "sent") == 0 && rem > 0)
+        snprintf(buf, len, "väntar sedan %s, %lld påm.", sent, rem);
+    else if (strcmp(st, "sent") == 0)
+        snprintf(buf, len, "väntar sedan %s", sent);
+    else if (strcmp(st, "bounced") == 0)
+        snprintf(buf, len, "studsade");
+    else if (strcmp(st, "opted_out") == 0)
+        snprintf(buf, len, "avregistrerad");
+    else if (strcmp(st, "answered") == 0)
+        snprintf(buf, len, "besvarad");
+}
+
+/* Today's list leaves out the calls waiting for an e-mail answer (their due
+ * day is when they come on the list): says on stderr how many there are. */
+static void waiting_hint(struct lots *l, const char *me)
+{
+    struct lots_url u;
+    json_t *list = NULL;
+    lots_url_init(&u, "/api/v1/followups?status=scheduled&limit=500");
+    lots_url_q(&u, "assignee", me);
+    if (lots_call(l, "GET", u.buf, NULL, &list) != 0)
+        return;
+    size_t i, n = 0;
+    json_t *f;
+    json_array_foreach(json_object_get(list, "items"), i, f)
+    {
+        n += json_is_true(json_object_get(json_object_get(f, "survey"), "waiting"));
+    }
+    json_decref(list);
+    if (n > 0)
+        fprintf(stderr, "%zu samtal väntar på svar på e-postenkäten (visa dem med --all).\n", n);
+}
+
 int lots_cmd_followups(struct lots *l, const struct lots_cmd *cmd, int argc, char **argv)
 {
     struct lb_cli_args a;
@@ -66,6 +116,8 @@ int lots_cmd_followups(struct lots *l, const struct lots_cmd *cmd, int argc, cha
         return 0;
     }
     json_t *items = json_object_get(list, "items"), *f;
+    if (!lb_cli_has(&a, "all"))
+        waiting_hint(l, me);
     if (json_array_size(items) == 0) {
         printf("Inga uppföljningssamtal att ringa i dag.\n");
         json_decref(list);
@@ -73,8 +125,8 @@ int lots_cmd_followups(struct lots *l, const struct lots_cmd *cmd, int argc, cha
     }
     struct lb_cli_table t;
     struct lots_names companies = {0}, cases = {0};
-    const char *h[] = {"ID", "Förfaller", "Företag", "Försök", "Gäller"};
-    if (lb_cli_table_init(&t, 5, h, 0x4u | 0x10u) == 0) {
+    const char *h[] = {"ID", "Förfaller", "Företag", "Försök", "Gäller", "E-postenkät"};
+    if (lb_cli_table_init(&t, 6, h, 0x4u | 0x10u | 0x20u) == 0) {
         size_t i;
         json_array_foreach(items, i, f)
         {
@@ -83,9 +135,14 @@ int lots_cmd_followups(struct lots *l, const struct lots_cmd *cmd, int argc, cha
             snprintf(due, sizeof due, "%s%s", d ? d : "",
                      d && strcmp(d, today) < 0 ? " (sen)" : "");
             describe_items(l, &cases, f, what, sizeof what);
-            const char *row[] = {lots_jnum(f, "id", id, sizeof id), due,
+            char mail[96];
+            survey_cell(json_object_get(f, "survey"), mail, sizeof mail);
+            const char *row[] = {lots_jnum(f, "id", id, sizeof id),
+                                 due,
                                  lots_company_name(l, &companies, lots_jint(f, "company_id")),
-                                 lots_jnum(f, "attempts", att, sizeof att), what};
+                                 lots_jnum(f, "attempts", att, sizeof att),
+                                 what,
+                                 mail};
             lb_cli_table_add(&t, row);
         }
         lots_print_table(&t);
@@ -163,17 +220,33 @@ static const struct lb_cli_optspec record_opts[] = {
     {"status", 0, LB_CLI_OPT_VALUE},
     {"answer", 0, LB_CLI_OPT_VALUE},
     {"comment", 0, LB_CLI_OPT_VALUE},
+    {"channel", 0, LB_CLI_OPT_VALUE},
 };
+
+/* --channel in Swedish or as the API says it: how the answer came. */
+static const char *channel_of(const char *s)
+{
+    static const char *const map[][2] = {
+        {"telefon", "phone"}, {"phone", "phone"}, {"papper", "paper"}, {"paper", "paper"},
+        {"e-post", "email"},  {"epost", "email"}, {"email", "email"}};
+    for (size_t i = 0; s && i < sizeof map / sizeof map[0]; i++)
+        if (strcmp(s, map[i][0]) == 0)
+            return map[i][1];
+    return NULL;
+}
 
 int lots_cmd_followup_record(struct lots *l, const struct lots_cmd *cmd, int argc, char **argv)
 {
     struct lb_cli_args a;
     bool done;
-    int rc = lots_args(l, cmd, argc, argv, record_opts, 3, &a, &done);
+    int rc = lots_args(l, cmd, argc, argv, record_opts, 4, &a, &done);
     if (done)
         return rc;
     if (a.npos != 1 || !lb_cli_is_id(a.pos[0]))
         return lots_usage_error(cmd, "ange uppföljningens id");
+    const char *channel = lb_cli_get(&a, "channel");
+    if (channel && !channel_of(channel))
+        return lots_usage_error(cmd, "--channel: telefon, papper eller e-post");
     const char *status = lb_cli_get(&a, "status");
     if (!status)
         return lots_usage_error(cmd, "--status krävs (done, no_answer eller declined)");
@@ -216,6 +289,8 @@ int lots_cmd_followup_record(struct lots *l, const struct lots_cmd *cmd, int arg
     const char *c = lb_cli_get(&a, "comment") ? lb_cli_get(&a, "comment") : comment;
     if (c[0])
         json_object_set_new(body, "comment", json_string(c));
+    if (channel)
+        json_object_set_new(body, "channel", json_string(channel_of(channel)));
     snprintf(path, sizeof path, "/api/v1/followups/%s/result", a.pos[0]);
     json_t *f;
     rc = lots_call(l, "POST", path, body, &f);

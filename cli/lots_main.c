@@ -74,7 +74,8 @@ static const struct lots_cmd commands[] = {
      "Dina uppföljningssamtal. Dagens och försenade (--all: alla planerade)."},
     {"followup", "record", lots_cmd_followup_record,
      "lots followup record ID --status done|no_answer|declined\n"
-     "                     [--answer DEL.FRÅGA=SVAR]... [--comment TEXT]",
+     "                     [--answer DEL.FRÅGA=SVAR]... [--comment TEXT]\n"
+     "                     [--channel telefon|papper|e-post]",
      "Registrerar ett uppföljningssamtal. Vid en terminal ställs frågorna en i taget\n"
      "(1–6 där 1 = mycket missnöjd och 6 = mycket nöjd, ja/nej, eller \"vet ej\").\n"
      "Annars ges svaren som flaggor: --answer lots.usefulness=5\n"
@@ -82,7 +83,8 @@ static const struct lots_cmd commands[] = {
      "Frågor för lots: reached_right_person, usefulness, easy_contact (ja/nej), treatment,\n"
      "website_information. För en enhet: nki_overall, nki_expectations, nki_ideal,\n"
      "information, accessibility, treatment, competence, legal_certainty, efficiency,\n"
-     "clear_and_lawful (ja/nej)."},
+     "clear_and_lawful (ja/nej).\n"
+     "--channel: hur svaren kom, telefon (standard), papper (en pappersenkät) eller e-post."},
     {"inbox", NULL, lots_cmd_inbox,
      "lots inbox [--unit ENHET] [--overdue] [--status STATUS] [--all]",
      "Enhetens inkorg. Överlämningar som väntar på mottagande eller beslut\n"

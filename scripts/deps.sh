@@ -11,6 +11,7 @@ packages=(
   python3 python3-zmq python3-msgpack
   libpwquality-dev cracklib-runtime
   libzip-dev libexpat1-dev libxlsxwriter-dev python3-openpyxl
+  python3-aiosmtpd
 )
 # Extra group, asked for by name: "bench" (load generators). The browser tests'
 # needs (chromium, node, npm packages) are scripts/e2e-deps.sh's.

@@ -61,7 +61,7 @@ _lots()
                 close) opts="--outcome --note --at" ;;
             esac ;;
         contact) subs="log"; opts="--channel --direction --summary --minutes --at" ;;
-        followup) subs="record"; opts="--status --answer --comment" ;;
+        followup) subs="record"; opts="--status --answer --comment --channel" ;;
         improvement) subs="add list done"
             case $sub in
                 add) opts="--title --unit --description --followup" ;;

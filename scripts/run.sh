@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
 # make run: start Lotsbok on this machine with a fresh data directory under var/
 # (KEEP=1 reuses the one there), with the action plan (lotsd plan load,
-# docs/plan.md) and a year of demo data (lotsd demo, docs/demo.md), print the URL, the logins and a few commands, stop on Ctrl-C.
-# Environment: BUILD, VAR, PORT, PUB, REPLAY, SEED (the demo's seed, default 1).
+# docs/plan.md) and a year of demo data (lotsd demo, docs/demo.md), print the
+# URL, the logins and a few commands, stop on Ctrl-C.
+# A local SMTP sink (scripts/smtp_sink.py, python3-aiosmtpd) takes the worker's
+# survey mails and writes each to VAR/mail/ (docs/surveys.md).
+# Environment: BUILD, VAR, PORT, PUB, REPLAY, SEED (the demo's seed, default 1),
+# SMTP_PORT (the sink's; default: a free one).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
@@ -37,7 +41,7 @@ cleanup() {
     trap - INT TERM EXIT
     for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
     for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-    rm -f "$VAR/lotsd.pid" "$VAR/worker.pid"
+    rm -f "$VAR/lotsd.pid" "$VAR/worker.pid" "$VAR/smtp.pid"
     echo "Lotsbok stopped."
 }
 trap cleanup INT TERM EXIT
@@ -61,9 +65,25 @@ if [ "$up" != 1 ]; then
     exit 1
 fi
 
+# The survey mails go to a local sink, one file each in $VAR/mail/.
+mail=()
+mailinfo="no SMTP sink (python3-aiosmtpd missing): follow-ups are phone calls only"
+mkdir -p "$VAR/mail"
+coproc SINK { exec /usr/bin/python3 scripts/smtp_sink.py --dir "$VAR/mail" \
+    --listen "127.0.0.1:${SMTP_PORT:-0}" 2>>"$VAR/smtp.log"; }
+sink_pid=$SINK_PID
+if read -r -t 10 word addr <&"${SINK[0]}" && [ "$word" = listening ]; then
+    pids+=("$sink_pid")
+    echo "$sink_pid" > "$VAR/smtp.pid"
+    mail=(--smtp-url "smtp://$addr" --smtp-from "Företagslotsen, Norrtälje kommun <foretagslots@example.se>"
+          --public-base "http://127.0.0.1:$PORT" --survey-interval-ms 5000)
+    mailinfo="sent to a local SMTP sink (smtp://$addr); each mail is a file in $VAR/mail/"
+fi
+
 if [ -x "$BUILD/lots-worker" ]; then
     "$BUILD/lots-worker" --data "$VAR/worker" --server "http://127.0.0.1:$PORT" \
-        --token-file "$data/worker.token" --sub "$PUB" --replay "$REPLAY" 2>>"$VAR/worker.log" &
+        --token-file "$data/worker.token" --sub "$PUB" --replay "$REPLAY" "${mail[@]}" \
+        2>>"$VAR/worker.log" &
     pids+=($!)
     echo "$!" > "$VAR/worker.pid"
     worker="running (log: $VAR/worker.log)"
@@ -79,6 +99,7 @@ Lotsbok is running, with demo data (made up: DEMO ONLY).
   events:       $PUB (PUB), $REPLAY (replay)
   lotsd log:    $VAR/lotsd.log
   lots-worker:  $worker
+  survey mails: $mailinfo
 
 Logins (local use only; demo users also in $logins):
   admin               $(cat "$VAR/admin.password")   admin
@@ -92,6 +113,8 @@ Try (the lots CLI):
   ./$BUILD/lots --server http://127.0.0.1:$PORT login        # as anna.lots
   ./$BUILD/lots case list
   ./$BUILD/lots inbox                                       # as bygglov.handl
+  ls $VAR/mail/                                              # the e-mail surveys the worker sent:
+                                                            # open one, follow its link and answer
 
 Ctrl-C stops everything.
 MSG

@@ -300,16 +300,13 @@ int lb_survey_answer(lb_txn *t, const struct lb_ctx *c, const uint8_t token_hash
         return LB_ESTATE;
     }
     lb_followup_clear(&f);
-    rc = lb__followup_record(t, c, fid, LB_FOLLOWUP_DONE, LB_ANSWER_CHANNEL_EMAIL, answers,
-                             nanswers, comment, lb_stockholm_date(c->now), "survey.answered", out);
-    if (rc != 0)
-        return rc;
-    struct lb_survey_token tok = {0};
-    if ((rc = lb_survey_token_get(t, token_hash, &tok)) == 0) {
-        tok.answers++;
-        rc = lb_survey_token_put(t, &tok);
-    }
-    return rc;
+    /* The token is not written: a follow-up's answers are its own state
+     * (max_answers 1 is the call's status), and rewriting a token, whose
+     * keys are random, would dirty a page of its own in every commit. The
+     * answers counter is for tokens of many answers (docs/surveys.md). */
+    return lb__followup_record(t, c, fid, LB_FOLLOWUP_DONE, LB_ANSWER_CHANNEL_EMAIL, answers,
+                               nanswers, comment, lb_stockholm_date(c->now), "survey.answered",
+                               out);
 }
 
 int lb_survey_opt_out(lb_txn *t, const struct lb_ctx *c, const uint8_t token_hash[32],

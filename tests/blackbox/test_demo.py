@@ -7,13 +7,18 @@
    event: every follow-up it would schedule is answered from the
    Idempotency-Key answers the demo stored, so nothing is scheduled twice.
 3. scripts/run.sh, non-interactively: started in its own process group with
-   PORT/PUB/REPLAY on free ports and VAR in a temp dir, it serves /healthz; a
-   SIGINT to the group (what Ctrl-C does) makes it exit, and lotsd and the
-   worker it started are gone.
+   PORT/PUB/REPLAY on free ports and VAR in a temp dir, it serves /healthz;
+   the worker mails the demo's due calls to the SMTP sink, which writes them
+   to VAR/mail/, and a mail's link opens the survey form; a SIGINT to the
+   group (what Ctrl-C does) makes it exit, and lotsd, the worker and the sink
+   it started are gone.
 """
 
+import email
+import email.policy
 import json
 import os
+import re
 import shutil
 import signal
 import stat
@@ -195,6 +200,29 @@ def test_run_script():
             if os.path.exists(path):
                 pids.append(int(open(path).read()))
         check(len(pids) == (2 if os.path.exists(WORKER) else 1), "run.sh started lotsd and the worker")
+        sink = os.path.join(var, "smtp.pid")
+        check(os.path.exists(sink), "run.sh started the SMTP sink")
+        if os.path.exists(sink):
+            pids.append(int(open(sink).read()))
+        check("each mail is a file in %s/mail/" % var in text, "run.sh says where the mails are")
+        if os.path.exists(WORKER):
+            # The demo's calls due in the last working days are mailed at once.
+            mailed = wait_until(lambda: any(n.endswith(".eml")
+                                            for n in os.listdir(os.path.join(var, "mail"))),
+                                60, "a survey mail in VAR/mail")
+            check(mailed, "the worker mailed the demo's due calls to VAR/mail/")
+            if mailed:
+                name = sorted(n for n in os.listdir(os.path.join(var, "mail"))
+                              if n.endswith(".eml"))[0]
+                with open(os.path.join(var, "mail", name), "rb") as f:
+                    msg = email.message_from_bytes(f.read(), policy=email.policy.default)
+                body = msg.get_body(("plain",)).get_content()
+                m = re.search(r"(http://127\.0\.0\.1:%d/enkat/[A-Za-z0-9_-]{43})" % port, body)
+                check(m is not None, "the mail holds the survey's link on the demo's port")
+                if m:
+                    with urllib.request.urlopen(m.group(1), timeout=10) as r:
+                        check(r.status == 200 and "Hur var kommunens service?" in
+                              r.read().decode(), "the link opens the survey form")
         os.killpg(p.pid, signal.SIGINT)  # what Ctrl-C in a terminal does
         try:
             rc = p.wait(30)

@@ -316,6 +316,21 @@ def story(d, box, port):
     r = d.req("GET", "/enkat/" + ctok)
     check(r.status == 409, "C's link no longer works after the call")
 
+    # The lots's list on the terminal: B waits for its e-mail answer.
+    env = dict(os.environ, LOTS_SERVER="http://127.0.0.1:%d" % d.port, LOTS_TOKEN=w0.lots,
+               LOTSBOK_NOW=DAYS[6] + "T08:00:00Z", COLUMNS="200",
+               XDG_CONFIG_HOME=os.path.join(d.dir, "cfg"))
+    lots = os.path.join(BUILD_DIR, "lots")
+    r = subprocess.run([lots, "followups"], env=env, capture_output=True, text=True, timeout=30)
+    check(r.returncode == 0 and "1 samtal väntar på svar på e-postenkäten" in r.stderr,
+          "lots followups: says one call waits for its e-mail answer: %r" % r.stderr)
+    r = subprocess.run([lots, "followups", "--all"], env=env, capture_output=True, text=True,
+                       timeout=30)
+    row_b = [ln for ln in r.stdout.splitlines() if B[0]["name"] in ln]
+    check(r.returncode == 0 and "E-postenkät" in r.stdout and row_b and
+          "väntar sedan 30/11, 2 påm." in row_b[0],
+          "lots followups --all: B waits since 30/11, two reminders: %r" % row_b)
+
     # 5. Reminder 3 to B alone; 6. on day 12 B is on the call list.
     at(d, w, 9, w0)
     wait_for(lambda: len(box.to("b@example.se")) == 4, "reminder 3 to B")

@@ -309,7 +309,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
         die("lb_token_new", rc);
     sodium_bin2hex(hex, sizeof hex, th, sizeof th);
     post("/api/v1/companies", "L",
-         "{\"orgnr\":\"5565750193\",\"name\":\"Enkätbolaget AB\",\"contacts\":[{\"name\":\"Eva\","
+         "{\"orgnr\":\"5565750196\",\"name\":\"Enkätbolaget AB\",\"contacts\":[{\"name\":\"Eva\","
          "\"email\":\"eva@example.se\"}]}");
     post("/api/v1/cases", "L", "{\"company_id\":2,\"subject\":\"Kiosk\",\"category\":\"permit\"}");
     post("/api/v1/cases/2/close", "L", "{\"outcome\":\"resolved\"}");

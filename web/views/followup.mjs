@@ -56,6 +56,22 @@ function onDigit(ev) {
     else fs.form.elements.comment.focus();
 }
 
+// The e-mail survey (docs/surveys.md): when it was sent and reminded, when the
+// call goes on the list; calling now stops the link.
+const day = t => t ? t.slice(0, 10) : '';
+function surveyText(f) {
+    const s = f.survey;
+    if (!s) return '';
+    const sent = `Enkäten skickades per e-post ${day(s.sent_at)}`;
+    const rem = s.reminders ? `, påmindes ${s.reminders} ${s.reminders === 1 ? 'gång' : 'gånger'} (senast ${day(s.reminded_at)})` : '';
+    if (s.status === 'sent' && f.status === 'scheduled')
+        return `Väntar på svar på e-postenkät. ${sent}${rem}. Utan svar kommer samtalet på ringlistan ${s.call_from}. Du kan ringa ändå – då slutar länken i e-posten att fungera.`;
+    if (s.status === 'answered') return `Besvarad per e-post. ${sent}${rem}.`;
+    if (s.status === 'bounced') return `E-postadressen studsade (${day(s.ended_at)}): ring i stället.`;
+    if (s.status === 'opted_out') return `Kontaktpersonen avregistrerade sig från e-postenkäter (${day(s.ended_at)}): ring i stället.`;
+    return `${sent}${rem}.`;
+}
+
 export async function render(main, params, ctx) {
     const f = await api('GET', `/followups/${params[0]}`);
     const company = await api('GET', `/companies/${f.company_id}`);
@@ -78,6 +94,8 @@ export async function render(main, params, ctx) {
             ` – ${a.units.join(', ')}`)))],
         ['Organisationsnummer', company.orgnr_formatted], ['Förfallodag', f.due], ['Status', label(FOLLOWUP_STATUS, f.status)],
         ['Tidigare försök', String(f.attempts)]]));
+    const mail = surveyText(f);
+    if (mail) append(main, h('p', {class: 'notice', id: 'survey-state'}, mail));
     if (f.status !== 'scheduled') {
         append(main, h('p', null, 'Samtalet är redan registrerat.'));
         return;
@@ -113,6 +131,7 @@ export async function render(main, params, ctx) {
             body.answers = answers;
         }
         if (v.comment && v.comment.trim()) body.comment = v.comment.trim();
+        if (status === 'done' && v.channel) body.channel = v.channel;
         await api('POST', `/followups/${f.id}/result`, body, {key});
         if (v.improvement && v.improvement.trim()) {
             const imp = {title: v.improvement.trim().slice(0, 200), followup_id: f.id};
@@ -133,7 +152,10 @@ export async function render(main, params, ctx) {
             h('p', {class: 'hint'}, 'Kom det fram något kommunen borde göra bättre? Det blir en förbättringsåtgärd, kopplad till samtalet, som arbetsgruppen följer upp.'),
             field({label: 'Förbättringsåtgärd', name: 'improvement', maxlength: 200}),
             field({label: 'Gäller', name: 'improvement_unit', options: [['', LOTS], ...unitOptions()],
-                value: items.find(i => i.kind === 'unit') ? items.find(i => i.kind === 'unit').key : ''}))]);
+                value: items.find(i => i.kind === 'unit') ? items.find(i => i.kind === 'unit').key : ''})),
+        h('fieldset', {class: 'channel'}, h('legend', null, 'Svaren kom via'),
+            [['phone', 'Telefon'], ['paper', 'Pappersenkät'], ['email', 'E-post (svar i ett mejl)']].map(([v, t]) =>
+                h('label', {class: 'choice'}, h('input', {type: 'radio', name: 'channel', value: v, checked: v === 'phone'}), ` ${t}`)))]);
     done.addEventListener('keydown', onDigit);
     const first = done.querySelector('fieldset.question input:checked');
     if (first) first.setAttribute('data-autofocus', '');
