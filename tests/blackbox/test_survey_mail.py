@@ -14,6 +14,7 @@ clock moved with LOTSBOK_NOW (docs/surveys.md).
 4. The worker SIGKILLed again and again while it mails: no call gets two
    different mails, none more than one duplicate (same Message-ID, Date and
    text), none is lost.
+5. --smtp-credentials refused unless the file is mode 0600.
 No token or address reaches a log line or an event.
 """
 
@@ -423,7 +424,27 @@ def test_kill9():
         ctl.stop()
 
 
+def test_credentials_file():
+    """--smtp-credentials is refused unless the file is mode 0600; the worker says why."""
+    with Lotsd() as d:
+        cred = os.path.join(d.dir, "smtp.cred")
+        with open(cred, "w") as f:
+            f.write("lotsbok:hemligt-lösen\n")
+        os.chmod(cred, 0o644)
+        w = Worker(d, free_port(), extra=["--smtp-credentials", cred])
+        w.start(DAYS[0] + "T08:00:00Z")
+        rc = w.proc.wait(timeout=30)
+        check(rc == 1 and "cannot set up the survey mailer" in w.log() and
+              "hemligt" not in w.log(), "a credentials file readable by others is refused")
+        os.chmod(cred, 0o600)
+        w.start(DAYS[0] + "T08:00:00Z")
+        wait_for(lambda: "surveys=email" in w.log(), "the worker to start with its credentials")
+        w.stop()
+        check("hemligt" not in w.log(), "the password is never logged")
+
+
 if __name__ == "__main__":
+    test_credentials_file()
     test_story()
     test_kill9()
     print("all ok")

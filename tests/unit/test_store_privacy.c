@@ -21,6 +21,8 @@
 #include "lotsbok/error.h"
 #include "lotsbok/orgnr.h"
 #include "lotsbok/store.h"
+#include "lotsbok/survey.h"
+#include "lotsbok/timeutil.h"
 
 struct fx {
     char dir[64];
@@ -247,6 +249,54 @@ static void test_anonymize_keeps_facts_replaces_text(void **state)
     assert_int_equal(lb_store_check(f->s, stderr), 0);
 }
 
+/* An e-mail survey remembers its recipient as a hash of the address (docs/surveys.md):
+ * anonymisation erases it with the contact persons. */
+static void test_anonymize_erases_survey_recipient(void **state)
+{
+    struct fx *f = *state;
+    lb_txn *t = wbegin(f);
+    lb_id co = mk_company(f, t, "5560360793", false);
+    struct lb_case k = {.company_id = co,
+                        .subject = "Kiosk",
+                        .category = LB_CATEGORY_PERMIT,
+                        .owner = "anna",
+                        .opened_at = LB_TIME_NONE,
+                        .closed_at = LB_TIME_NONE};
+    assert_int_equal(lb_case_open(t, &f->ctx, &k), 0);
+    struct lb_followup_item it = {.kind = LB_FOLLOWUP_KIND_LOTS, .case_id = k.meta.id};
+    struct lb_followup fu = {.company_id = co,
+                             .assignee = "anna",
+                             .due = lb_stockholm_date(f->ctx.now),
+                             .items = &it,
+                             .nitems = 1};
+    assert_int_equal(lb_followup_create(t, &f->ctx, &fu), 0);
+    lb_id fid = fu.meta.id;
+    free(it.unit);
+    struct lb_survey_issue in = {.followup_id = fid,
+                                 .reminder = 0,
+                                 .call_from = lb_stockholm_date(f->ctx.now) + 20,
+                                 .valid_ms = 86400000};
+    memset(in.token_hash, 7, sizeof in.token_hash);
+    enum lb_survey_verdict v;
+    struct lb_followup got = {0};
+    struct lb_company c = {0};
+    uint32_t who;
+    assert_int_equal(lb_survey_issue(t, &f->ctx, &in, &v, &got, &c, &who), 0);
+    assert_int_equal(v, LB_SURVEY_SEND);
+    uint8_t want[32], zero[32] = {0};
+    lb_survey_recipient_hash("sven@example.se", want);
+    assert_memory_equal(got.survey.recipient, want, 32);
+    lb_followup_clear(&got);
+    lb_company_clear(&c);
+    assert_int_equal(lb_company_anonymize(t, &f->ctx, co, "retention", NULL), 0);
+    assert_int_equal(lb_followup_get(t, fid, &got), 0);
+    assert_memory_equal(got.survey.recipient, zero, 32);
+    assert_int_equal(got.survey.status, LB_SURVEY_SENT); /* the facts stay */
+    lb_followup_clear(&got);
+    assert_int_equal(lb__txn_commit(t), 0);
+    assert_int_equal(lb_store_check(f->s, stderr), 0);
+}
+
 static void test_anonymize_personnummer_and_collision(void **state)
 {
     struct fx *f = *state;
@@ -325,6 +375,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_anonymize_keeps_facts_replaces_text, setup, teardown),
         cmocka_unit_test_setup_teardown(test_anonymize_personnummer_and_collision, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_anonymize_erases_survey_recipient, setup, teardown),
         cmocka_unit_test(test_pseudonym),
         cmocka_unit_test(test_phone_normalize),
     };
