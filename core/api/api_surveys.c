@@ -36,10 +36,6 @@
 #define ISSUE_MAX 100 /* items per issue request */
 #define SECTIONS_MAX 16
 
-static const char json_public_headers[] = "Cache-Control: no-store\r\n"
-                                          "Referrer-Policy: no-referrer\r\n"
-                                          "X-Content-Type-Options: nosniff\r\n";
-
 /* --- what a token shows --------------------------------------------------------- */
 
 enum view_state { VIEW_OPEN, VIEW_UNKNOWN, VIEW_ANSWERED, VIEW_CLOSED };
@@ -198,11 +194,11 @@ static void fail_page(struct lb_api_req *r, int rc)
 void api_survey_prepare(struct lb_api_req *r, bool form)
 {
     r->always_headers = true;
+    /* Cache-Control: no-store, nosniff and no-referrer come with every answer
+     * (api.c, http_server.c); the form adds its CSP and frame refusal. */
     if (form) {
         r->fail_page = fail_page;
         snprintf(r->extra_headers, sizeof r->extra_headers, "%s", lb_form_headers());
-    } else {
-        snprintf(r->extra_headers, sizeof r->extra_headers, "%s", json_public_headers);
     }
 }
 

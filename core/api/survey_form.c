@@ -488,9 +488,6 @@ const char *lb_form_headers(void)
     snprintf(headers, sizeof headers,
              "Content-Security-Policy: default-src 'none'; style-src 'sha256-%s'; "
              "form-action 'self'; frame-ancestors 'none'; base-uri 'none'\r\n"
-             "Cache-Control: no-store\r\n"
-             "Referrer-Policy: no-referrer\r\n"
-             "X-Content-Type-Options: nosniff\r\n"
              "X-Frame-Options: DENY\r\n",
              b64);
     return headers;

@@ -72,9 +72,9 @@ char *lb_form_message(const char *municipality, enum lb_form_message which, unsi
 /* The opt-out page: the one-button form (done false) or its receipt. */
 char *lb_form_opt_out(const char *municipality, const char *token, bool done);
 
-/* The header lines every page is sent with (Content-Security-Policy with the
- * stylesheet's hash, no caching, no referrer, no framing), each ending
- * "\r\n". */
+/* The header lines every page adds to those lotsd sends with every answer
+ * (no caching, no referrer, nosniff): the Content-Security-Policy with the
+ * stylesheet's hash and no framing, each ending "\r\n". */
 const char *lb_form_headers(void);
 
 #endif

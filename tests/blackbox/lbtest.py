@@ -62,6 +62,7 @@ class Response:
     def __init__(self, status, headers, raw):
         self.status = status
         self.headers = {k.lower(): v for k, v in headers}
+        self.header_names = [k.lower() for k, _ in headers]  # in order, repeats kept
         self.raw = raw
         try:
             self.json = json.loads(raw) if raw else None

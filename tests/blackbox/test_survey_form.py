@@ -133,6 +133,8 @@ def test_issue_and_answer_by_form(d, w):
     # The API's view of the questions.
     r = d.req("GET", "/api/v1/public/surveys/" + tok)
     check(r.status == 200, "GET public survey 200")
+    repeated = sorted({h for h in r.header_names if r.header_names.count(h) > 1})
+    check(not repeated, "no header sent twice on the public API: %s" % repeated)
     check(r.headers.get("cache-control") == "no-store" and
           r.headers.get("referrer-policy") == "no-referrer", "public API: no-store, no-referrer")
     secs = r.json["sections"]
@@ -150,6 +152,8 @@ def test_issue_and_answer_by_form(d, w):
     check("default-src 'none'" in csp and "frame-ancestors 'none'" in csp and
           "style-src 'sha256-" in csp and "script" not in csp, "strict CSP: %s" % csp)
     check(r.headers.get("x-content-type-options") == "nosniff", "nosniff")
+    repeated = sorted({h for h in r.header_names if r.header_names.count(h) > 1})
+    check(not repeated, "no header sent twice on the form: %s" % repeated)
     html = r.raw
     check("<script" not in html, "no script on the form")
     check(co["name"] in html and case["number"] in html, "company name and case number shown")
