@@ -137,6 +137,13 @@ int lots_read_password_file(const char *path, char *buf, size_t len);
 
 #define LOTS_CMD(f) int f(struct lots *l, const struct lots_cmd *cmd, int argc, char **argv)
 LOTS_CMD(lots_cmd_login);
+LOTS_CMD(lots_cmd_meeting_add);
+LOTS_CMD(lots_cmd_meeting_list);
+LOTS_CMD(lots_cmd_meeting_show);
+LOTS_CMD(lots_cmd_meeting_attend);
+LOTS_CMD(lots_cmd_meeting_evaluate);
+/* A table of meetings (the list, a company's history: cmd_meeting.c). */
+void lots_print_meetings(json_t *items);
 LOTS_CMD(lots_cmd_logout);
 LOTS_CMD(lots_cmd_whoami);
 LOTS_CMD(lots_cmd_company_add);

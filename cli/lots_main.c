@@ -108,6 +108,30 @@ static const struct lots_cmd commands[] = {
      "Listar förbättringsåtgärder."},
     {"improvement", "done", lots_cmd_improvement_done, "lots improvement done ID",
      "Markerar en förbättringsåtgärd som genomförd."},
+    {"meeting", "add", lots_cmd_meeting_add,
+     "lots meeting add --kind TYP --title TEXT --at TID [--place PLATS] [--unit ENHET]\n"
+     "    [--action KOD]... [--need TEXT]... [--proposal TEXT]... [--input TEXT]... [--notes TEXT]",
+     "Registrerar en träff, utbildning eller ett evenemang. TYP: business_meeting "
+     "(företagarträff,\n"
+     "frukost), cluster_meeting, infrastructure_meeting, company_training, staff_training,\n"
+     "theme_day, recruitment_fair, dialogue, other. TID i RFC 3339. --action: planens åtgärd\n"
+     "(t.ex. 6.2); --need, --proposal, --input: uttryckta behov, förslag och synpunkter."},
+    {"meeting", "list", lots_cmd_meeting_list,
+     "lots meeting list [--kind TYP] [--year ÅÅÅÅ] [--company ID|ORGNR]",
+     "Listar träffar med antal företag, deltagare och utvärderingar."},
+    {"meeting", "show", lots_cmd_meeting_show, "lots meeting show ID [--sheet FIL]",
+     "Visar en träff: närvaro, dokumenterade behov och förslag, utvärderingens sammanfattning\n"
+     "(andelar visas från 7 svar) och länken. --sheet FIL sparar QR-bladet (A4, HTML)."},
+    {"meeting", "attend", lots_cmd_meeting_attend,
+     "lots meeting attend ID [--company ID|ORGNR[:PERSONER]]... [--new ORGNR:NAMN[:PERSONER]]...\n"
+     "    [--staff ENHET:ANTAL]... [--remove ID|ORGNR]...",
+     "Lägger till närvaro: företag ur registret (antal personer efter kolon), --new registrerar\n"
+     "ett nytt företag (organisationsnumret kontrolleras), --staff antal medarbetare per enhet\n"
+     "(utbildningar för medarbetare), --remove tar bort ett företag."},
+    {"meeting", "evaluate", lots_cmd_meeting_evaluate,
+     "lots meeting evaluate ID [--relevant 1-6] [--knowledge ja|nej] [--comment TEXT]\n"
+     "    [--company ID|ORGNR]",
+     "Skriver in en utvärdering från en pappersblankett."},
     {"user", "add", lots_cmd_user_add,
      "lots user add NAMN --role admin|lots|handler|viewer [--unit ENHET]...\n"
      "              [--password-file FIL]",

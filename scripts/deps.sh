@@ -12,6 +12,7 @@ packages=(
   libpwquality-dev cracklib-runtime
   libzip-dev libexpat1-dev libxlsxwriter-dev python3-openpyxl
   python3-aiosmtpd
+  libqrencode-dev zbar-tools
 )
 # Extra group, asked for by name: "bench" (load generators). The browser tests'
 # needs (chromium, node, npm packages) are scripts/e2e-deps.sh's.

@@ -113,8 +113,9 @@ struct lb_api {
     size_t hash_waiting;
     struct lb_api_req *delayed, *delayed_tail;
     uv_timer_t delay_timer;
-    lb_ratelimit *public_rate; /* public survey requests per address and second */
-    lb_ratelimit *public_fail; /* failed public survey requests per address */
+    lb_ratelimit *public_rate;  /* public survey requests per address and second */
+    lb_ratelimit *public_fail;  /* failed public survey requests per address */
+    lb_ratelimit *meeting_rate; /* evaluations per address and meeting link (10 min) */
     struct auth_entry *auth_cache[AUTH_CACHE_SLOTS];
     struct api_memo *memo[API_MEMO_SLOTS];
     int closing;
@@ -195,6 +196,14 @@ static const struct api_route routes[] = {
     {"POST", "/api/v1/imports/companies", LB_ROUTE_IMPORT_COMPANIES, api_import_companies},
     {"POST", "/api/v1/surveys/issue", LB_ROUTE_SURVEY_ISSUE, api_survey_issue},
     {"POST", "/api/v1/followups/{id}/survey/bounce", LB_ROUTE_SURVEY_BOUNCE, api_survey_bounce},
+    {"GET", "/api/v1/meetings", LB_ROUTE_MEETING_LIST, api_meeting_list},
+    {"POST", "/api/v1/meetings", LB_ROUTE_MEETING_CREATE, api_meeting_create},
+    {"GET", "/api/v1/meetings/{id}", LB_ROUTE_MEETING_GET, api_meeting_get},
+    {"PATCH", "/api/v1/meetings/{id}", LB_ROUTE_MEETING_UPDATE, api_meeting_update},
+    {"PUT", "/api/v1/meetings/{id}/attendance", LB_ROUTE_MEETING_ATTENDANCE,
+     api_meeting_attendance},
+    {"POST", "/api/v1/meetings/{id}/evaluations", LB_ROUTE_MEETING_EVALUATE, api_meeting_evaluate},
+    {"GET", "/api/v1/meetings/{id}/sheet", LB_ROUTE_MEETING_SHEET, api_meeting_sheet},
     {"GET", "/api/v1/public/surveys/{token}", OPEN, api_public_survey_get},
     {"POST", "/api/v1/public/surveys/{token}", OPEN, api_public_survey_answer},
     {"POST", "/api/v1/public/surveys/{token}/opt-out", OPEN, api_public_survey_opt_out},
@@ -293,6 +302,24 @@ struct api_memo **api_memo_slot(const struct lb_api_req *r, lb_id id)
 lb_ratelimit *api_login_limit(const struct lb_api_req *r)
 {
     return r->api->login_limit;
+}
+
+static lb_time mono_ms(void);
+
+int api_meeting_submit_limit(struct lb_api_req *r, const uint8_t link_hash[32])
+{
+    char key[160], hex[17];
+    sodium_bin2hex(hex, sizeof hex, link_hash, 8);
+    snprintf(key, sizeof key, "%s|%s", r->http->peer ? r->http->peer : "-", hex);
+    unsigned retry = 0;
+    lb_time now = mono_ms();
+    if (lb_ratelimit_check(r->api->meeting_rate, key, now, &retry)) {
+        api_fail(r, 429, "rate_limited", NULL, "too many evaluations from this address");
+        r->err.retry_after = retry ? retry : 1;
+        return LB_EINVAL;
+    }
+    lb_ratelimit_fail(r->api->meeting_rate, key, now);
+    return 0;
 }
 
 const struct lb_api_config *api_config(const struct lb_api_req *r)
@@ -1786,6 +1813,13 @@ int lb_api_new(uv_loop_t *loop, const struct lb_api_config *cfg, lb_api **out)
         free(a);
         return LB_EINVAL;
     }
+    if (lb_ratelimit_new(LB_MEETING_SUBMITS_PER_ADDRESS, 10 * 60 * 1000, &a->meeting_rate) != 0) {
+        lb_ratelimit_free(a->public_rate);
+        lb_ratelimit_free(a->public_fail);
+        lb_ratelimit_free(a->login_limit);
+        free(a);
+        return LB_EINVAL;
+    }
     if (!a->cfg.municipality)
         a->cfg.municipality = LB_MUNICIPALITY_DEFAULT;
     if (!a->cfg.survey_valid_ms)
@@ -1831,6 +1865,7 @@ fail:
     lb_ratelimit_free(a->login_limit);
     lb_ratelimit_free(a->public_rate);
     lb_ratelimit_free(a->public_fail);
+    lb_ratelimit_free(a->meeting_rate);
     free(a);
     return LB_EINTERNAL;
 }
@@ -1857,6 +1892,7 @@ static void on_handle_closed(uv_handle_t *h)
     lb_ratelimit_free(a->login_limit);
     lb_ratelimit_free(a->public_rate);
     lb_ratelimit_free(a->public_fail);
+    lb_ratelimit_free(a->meeting_rate);
     free(a);
     if (done)
         done(arg);

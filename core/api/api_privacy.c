@@ -347,6 +347,57 @@ static int export_improvements(lb_txn *t, const lb_id *fids, size_t nf, json_t *
     return rc;
 }
 
+/* The meetings the company attended (with its persons count) and the paper
+ * evaluations that name it (docs/meetings.md). */
+static int export_meetings(lb_txn *t, lb_id company, json_t *meetings, json_t *evals)
+{
+    lb_id ids[256];
+    struct lb_page p = {.after = 0, .limit = 256, .ids = ids};
+    int rc = 0;
+    for (int pass = 0; pass < 2 && rc == 0; pass++) {
+        p.after = 0;
+        do {
+            rc = pass == 0 ? lb_meeting_list_company(t, company, &p)
+                           : lb_meeting_eval_list_company(t, company, &p);
+            for (size_t i = 0; rc == 0 && i < p.count; i++) {
+                if (pass == 0) {
+                    struct lb_meeting m = {0};
+                    if ((rc = lb_meeting_get(t, ids[i], &m)) != 0)
+                        break;
+                    uint32_t persons = 0;
+                    for (uint32_t k = 0; k < m.ncompanies; k++)
+                        if (m.companies[k].company_id == company)
+                            persons = m.companies[k].persons;
+                    json_t *o = json_object();
+                    json_object_set_new(o, "id", json_integer((json_int_t)m.meta.id));
+                    json_object_set_new(o, "kind", json_string(lb_meeting_kind_str(m.kind)));
+                    api_json_str(o, "title", m.title);
+                    api_json_time(o, "starts_at", m.starts_at);
+                    json_object_set_new(o, "persons", json_integer(persons));
+                    json_array_append_new(meetings, o);
+                    lb_meeting_clear(&m);
+                } else {
+                    struct lb_meeting_eval e = {0};
+                    if ((rc = lb_meeting_eval_get(t, ids[i], &e)) != 0)
+                        break;
+                    json_t *o = json_object();
+                    api_json_meta(o, &e.meta);
+                    json_object_set_new(o, "meeting_id", json_integer((json_int_t)e.meeting_id));
+                    json_object_set_new(o, "relevant",
+                                        e.relevant ? json_integer(e.relevant) : json_null());
+                    json_object_set_new(o, "knowledge",
+                                        e.knowledge ? json_boolean(e.knowledge == 2) : json_null());
+                    api_json_str(o, "comment", e.comment);
+                    json_array_append_new(evals, o);
+                    lb_meeting_eval_clear(&e);
+                }
+            }
+            p.after = p.next;
+        } while (rc == 0 && p.next);
+    }
+    return rc;
+}
+
 int api_company_export(struct lb_api_req *r, lb_txn *t)
 {
     lb_id id, *cids = NULL, *fids = NULL;
@@ -375,9 +426,16 @@ int api_company_export(struct lb_api_req *r, lb_txn *t)
         rc = followups_json_all(t, fids, nf, followups);
     if (rc == 0)
         rc = export_improvements(t, fids, nf, improvements);
+    json_t *meetings = json_array(), *mevals = json_array();
+    if (rc == 0 && (!meetings || !mevals))
+        rc = LB_ENOMEM;
+    if (rc == 0)
+        rc = export_meetings(t, id, meetings, mevals);
     free(cids);
     free(fids);
     if (rc != 0) {
+        json_decref(meetings);
+        json_decref(mevals);
         json_decref(doc);
         json_decref(company);
         json_decref(cases);
@@ -390,6 +448,8 @@ int api_company_export(struct lb_api_req *r, lb_txn *t)
     json_object_set_new(doc, "cases", cases);
     json_object_set_new(doc, "followups", followups);
     json_object_set_new(doc, "improvements", improvements);
+    json_object_set_new(doc, "meetings", meetings);
+    json_object_set_new(doc, "meeting_evaluations", mevals);
     return api_answer(r, 200, doc, NULL);
 }
 

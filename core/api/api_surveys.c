@@ -29,6 +29,7 @@
 #include "lotsbok/auth.h"
 #include "lotsbok/calendar.h"
 #include "lotsbok/error.h"
+#include "lotsbok/meeting.h"
 #include "lotsbok/survey.h"
 #include "lotsbok/survey_form.h"
 #include "lotsbok/timeutil.h"
@@ -45,12 +46,16 @@ struct view_section {
     enum lb_followup_kind kind;
     char title[160];
     char cases[128];
+    const struct lb_question *questions; /* a meeting's; NULL: kind's */
+    size_t nquestions;
 };
 
 struct view {
     enum view_state state;
     uint8_t hash[32];
     struct lb_followup fu;
+    bool meeting;            /* a meeting's evaluation link (docs/meetings.md) */
+    char meeting_title[400]; /* "title, 12 mars 2026" for the page */
     char *company;
     struct view_section sec[SECTIONS_MAX];
     size_t nsec;
@@ -109,6 +114,34 @@ static int view_sections(lb_txn *t, const struct lb_units *units, struct view *v
     return 0;
 }
 
+/* A meeting's evaluation: one part, its questions, the meeting's title and day. */
+static int view_meeting(lb_txn *t, lb_id id, struct view *v)
+{
+    struct lb_meeting m = {0};
+    int rc = lb_meeting_get(t, id, &m);
+    if (rc != 0)
+        return rc == LB_ENOTFOUND ? 0 : rc;
+    static const char *const months[] = {"januari",   "februari", "mars",     "april",
+                                         "maj",       "juni",     "juli",     "augusti",
+                                         "september", "oktober",  "november", "december"};
+    int y, mo, d;
+    lb_date_to_ymd(lb_stockholm_date(m.starts_at), &y, &mo, &d);
+    snprintf(v->meeting_title, sizeof v->meeting_title, "%s, %d %s %d", m.title, d,
+             months[(mo - 1) % 12], y);
+    v->meeting = true;
+    v->company = strdup(v->meeting_title); /* what the thank-you page names */
+    struct view_section *s = &v->sec[0];
+    snprintf(s->item, sizeof s->item, "meeting");
+    snprintf(s->title, sizeof s->title, "%s", m.title);
+    s->questions = lb_meeting_questions(m.kind, &s->nquestions);
+    v->nsec = 1;
+    lb_meeting_clear(&m);
+    if (!v->company)
+        return LB_ENOMEM;
+    v->state = VIEW_OPEN;
+    return 0;
+}
+
 /* Loads what the token in path parameter 0 answers. Unknown covers a token
  * that does not parse, is not stored, is not a follow-up's or has expired. */
 static int view_load(struct lb_api_req *r, lb_txn *t, struct view *v)
@@ -123,7 +156,11 @@ static int view_load(struct lb_api_req *r, lb_txn *t, struct view *v)
         return 0;
     if (rc != 0)
         return rc;
-    if (tok.kind != LB_SURVEY_KIND_FOLLOWUP || r->ctx.now >= tok.expires_at)
+    if (r->ctx.now >= tok.expires_at)
+        return 0;
+    if (tok.kind == LB_SURVEY_KIND_MEETING)
+        return view_meeting(t, tok.target_id, v);
+    if (tok.kind != LB_SURVEY_KIND_FOLLOWUP)
         return 0;
     if ((rc = lb_followup_get(t, tok.target_id, &v->fu)) != 0)
         return rc == LB_ENOTFOUND ? 0 : rc;
@@ -215,8 +252,9 @@ static int view_refusal(struct lb_api_req *r, enum view_state st)
 static void form_sections(const struct view *v, struct lb_form_section *out)
 {
     for (size_t i = 0; i < v->nsec; i++)
-        out[i] = (struct lb_form_section){v->sec[i].item, v->sec[i].kind, v->sec[i].title,
-                                          v->sec[i].cases};
+        out[i] =
+            (struct lb_form_section){v->sec[i].item,  v->sec[i].kind,      v->sec[i].title,
+                                     v->sec[i].cases, v->sec[i].questions, v->sec[i].nquestions};
 }
 
 int api_form_get(struct lb_api_req *r, lb_txn *t)
@@ -229,7 +267,8 @@ int api_form_get(struct lb_api_req *r, lb_txn *t)
         struct lb_form_section secs[SECTIONS_MAX];
         form_sections(&v, secs);
         struct lb_form f = {.municipality = municipality(r),
-                            .company = v.company,
+                            .company = v.meeting ? NULL : v.company,
+                            .meeting = v.meeting ? v.meeting_title : NULL,
                             .token = r->params[0],
                             .sections = secs,
                             .nsections = v.nsec};
@@ -248,6 +287,8 @@ struct answer_arg {
     char *comment;
     char *company;
     bool form;
+    bool meeting;
+    struct lb_meeting_eval eval; /* a meeting's evaluation */
     char token[LB_TOKEN_LEN + 1];
 };
 
@@ -257,7 +298,23 @@ static void answer_arg_free(void *p)
     api_answers_free(a->answers, a->nanswers);
     free(a->comment);
     free(a->company);
+    lb_meeting_eval_clear(&a->eval);
     free(a);
+}
+
+static int op_meeting_answer(lb_txn *t, struct lb_api_req *r)
+{
+    struct answer_arg *a = r->arg;
+    a->eval.comment = a->comment;
+    a->comment = NULL;
+    int rc = lb_meeting_answer(t, &r->ctx, a->hash, &a->eval);
+    if (rc == LB_ENOTFOUND)
+        rc = view_refusal(r, VIEW_UNKNOWN);
+    else if (rc == 0 && a->form)
+        rc = page_answer(r, 200, lb_form_thanks_meeting(municipality(r), a->company));
+    else if (rc == 0)
+        rc = api_answer(r, 200, json_pack("{s:s}", "status", "answered"), NULL);
+    return rc;
 }
 
 static int op_answer(lb_txn *t, struct lb_api_req *r)
@@ -287,6 +344,41 @@ static bool text_ok(const char *s, size_t len)
     return j != NULL;
 }
 
+/* A meeting's answers: {"meeting": {relevant?, knowledge?}}; knowledge only
+ * after a training. */
+static int meeting_answers(struct lb_api_req *r, const struct view *v, json_t *answers,
+                           struct answer_arg *a)
+{
+    const char *k;
+    json_t *per;
+    json_object_foreach(answers, k, per)
+    {
+        char f[96];
+        snprintf(f, sizeof f, "answers.%.80s", k);
+        if (strcmp(k, "meeting") != 0)
+            return api_fail(r, 422, "unknown_item", f, "the only item is meeting");
+        if (!json_is_object(per))
+            return api_fail(r, 422, "invalid_type", f, "answers.meeting is an object");
+        const char *q;
+        json_t *val;
+        json_object_foreach(per, q, val)
+        {
+            bool known = false;
+            for (size_t i = 0; i < v->sec[0].nquestions; i++)
+                known |= strcmp(v->sec[0].questions[i].key, q) == 0;
+            if (!known) {
+                snprintf(f, sizeof f, "answers.meeting.%.60s", q);
+                return api_fail(r, 422, "unknown_question", f, "no such question");
+            }
+        }
+        int rc = api_meeting_eval_fields(r, per, "answers.meeting.", &a->eval);
+        if (rc != 0)
+            return rc;
+    }
+    a->meeting = true;
+    return 0;
+}
+
 /* Validates answers and comment for the view's call into a (queued by the
  * caller). The comment is bounded by the public form's limit. */
 static int answer_validate(struct lb_api_req *r, const struct view *v, json_t *answers,
@@ -302,7 +394,8 @@ static int answer_validate(struct lb_api_req *r, const struct view *v, json_t *a
     if (given == 0 && (!comment || !comment[0]))
         return api_fail(r, 422, "no_answers", "answers",
                         "answer at least one question (null is vet ej)");
-    int rc = api_followup_answers(r, &v->fu, answers, &a->answers, &a->nanswers);
+    int rc = v->meeting ? meeting_answers(r, v, answers, a)
+                        : api_followup_answers(r, &v->fu, answers, &a->answers, &a->nanswers);
     if (rc != 0)
         return rc;
     if (comment && api_utf8_len(comment) > LB_SURVEY_COMMENT_MAX)
@@ -326,25 +419,34 @@ int api_public_survey_get(struct lb_api_req *r, lb_txn *t)
         rc = LB_ENOMEM;
     for (size_t i = 0; rc == 0 && i < v.nsec; i++) {
         size_t nq;
-        const struct lb_question *q = lb_survey_questions(v.sec[i].kind, &nq);
+        const struct lb_question *q =
+            v.sec[i].questions ? v.sec[i].questions : lb_survey_questions(v.sec[i].kind, &nq);
+        if (v.sec[i].questions)
+            nq = v.sec[i].nquestions;
         json_t *qs = json_array();
         for (size_t k = 0; qs && k < nq; k++)
             json_array_append_new(qs, json_pack("{s:s,s:s,s:s}", "key", q[k].key, "type",
                                                 q[k].type == LB_Q_SCALE ? "scale" : "yes_no",
                                                 "text", q[k].text_sv));
-        json_array_append_new(secs,
-                              json_pack("{s:s,s:s,s:s,s:s,s:o*}", "item", v.sec[i].item, "kind",
-                                        lb_followup_kind_str(v.sec[i].kind), "title",
-                                        v.sec[i].title, "cases", v.sec[i].cases, "questions", qs));
+        json_array_append_new(
+            secs, json_pack("{s:s,s:s,s:s,s:s,s:o*}", "item", v.sec[i].item, "kind",
+                            v.meeting ? "meeting" : lb_followup_kind_str(v.sec[i].kind), "title",
+                            v.sec[i].title, "cases", v.sec[i].cases, "questions", qs));
     }
     if (rc == 0) {
-        json_object_set_new(o, "kind", json_string("followup"));
+        json_object_set_new(o, "kind", json_string(v.meeting ? "meeting" : "followup"));
         json_object_set_new(o, "municipality", json_string(municipality(r)));
-        json_object_set_new(o, "company", json_pack("{s:s}", "name", v.company));
-        api_json_time(o, "expires_at", v.fu.survey.expires_at);
+        if (v.meeting) {
+            json_object_set_new(o, "meeting", json_pack("{s:s}", "title", v.meeting_title));
+        } else {
+            json_object_set_new(o, "company", json_pack("{s:s}", "name", v.company));
+            api_json_time(o, "expires_at", v.fu.survey.expires_at);
+        }
         json_object_set_new(o, "scale",
                             json_pack("{s:i,s:i,s:s,s:s}", "min", 1, "max", LB_SURVEY_SCALE_TOP,
-                                      "min_label", "mycket missnöjd", "max_label", "mycket nöjd"));
+                                      "min_label",
+                                      v.meeting ? "inte alls relevant" : "mycket missnöjd",
+                                      "max_label", v.meeting ? "mycket relevant" : "mycket nöjd"));
         json_object_set_new(o, "sections", secs);
         secs = NULL;
         rc = api_answer(r, 200, o, NULL);
@@ -370,12 +472,14 @@ int api_public_survey_answer(struct lb_api_req *r, lb_txn *t)
         rc = api_str(r, r->body, "comment", false, LB_SURVEY_COMMENT_MAX, &comment);
     if (rc == 0)
         rc = answer_validate(r, &v, json_object_get(r->body, "answers"), comment, a);
+    if (rc == 0 && a->meeting)
+        rc = api_meeting_submit_limit(r, v.hash);
     view_clear(&v);
     if (rc != 0) {
         answer_arg_free(a);
         return rc;
     }
-    return api_queue(r, op_answer, a, answer_arg_free);
+    return api_queue(r, a->meeting ? op_meeting_answer : op_answer, a, answer_arg_free);
 }
 
 /* --- the HTML form's POST ------------------------------------------------------------ */
@@ -448,7 +552,12 @@ static int form_read(struct lb_api_req *r, const struct view *v, json_t *answers
             for (size_t i = 0; i < v->nsec && !s; i++)
                 if (strcmp(v->sec[i].item, item) == 0)
                     s = &v->sec[i];
-            const struct lb_question *q = s ? lb_survey_question(s->kind, dot + 1) : NULL;
+            const struct lb_question *q = NULL;
+            for (size_t i = 0; s && s->questions && i < s->nquestions; i++)
+                if (strcmp(s->questions[i].key, dot + 1) == 0)
+                    q = &s->questions[i];
+            if (s && !s->questions)
+                q = lb_survey_question(s->kind, dot + 1);
             json_t *value = NULL;
             if (q && strcmp(val, "vet_ej") == 0)
                 value = json_null();
@@ -502,7 +611,8 @@ static int form_again(struct lb_api_req *r, const struct view *v, json_t *answer
     struct lb_form_section secs[SECTIONS_MAX];
     form_sections(v, secs);
     struct lb_form f = {.municipality = municipality(r),
-                        .company = v->company,
+                        .company = v->meeting ? NULL : v->company,
+                        .meeting = v->meeting ? v->meeting_title : NULL,
                         .token = r->params[0],
                         .sections = secs,
                         .nsections = v->nsec,
@@ -546,9 +656,11 @@ int api_form_post(struct lb_api_req *r, lb_txn *t)
         rc = LB_ENOMEM;
     if (rc == LB_EINVAL && r->err.status == 422)
         rc = form_again(r, &v, answers, comment);
+    else if (rc == 0 && a->meeting && (rc = api_meeting_submit_limit(r, v.hash)) != 0)
+        ;
     else if (rc == 0) {
         a->form = true;
-        rc = api_queue(r, op_answer, a, answer_arg_free);
+        rc = api_queue(r, a->meeting ? op_meeting_answer : op_answer, a, answer_arg_free);
         a = NULL;
     }
     if (a)

@@ -74,6 +74,13 @@
  *   GET    /plan/actions/{c}/followups/{y}  x  x  x  x  x
  *   PUT    /plan/actions/{c}/followups/{y}  x  x  x       handler: an action of their units
  *   GET    /plan/indicators/{id}/values x  x  x  x  x
+ *   GET    /meetings                    x  x  x  x       handler, viewer: counts, no names
+ *   POST   /meetings                    x  x
+ *   GET    /meetings/{id}               x  x  x  x       handler, viewer: counts, no names
+ *   PATCH  /meetings/{id}               x  x
+ *   PUT    /meetings/{id}/attendance    x  x
+ *   POST   /meetings/{id}/evaluations   x  x
+ *   GET    /meetings/{id}/sheet         x  x
  *
  * Decision: the case writes (create, update, contacts, close, reopen, hand-off create
  * and withdraw) are the lots' alone, as DESIGN.md says; admin may read cases but not
@@ -518,6 +525,13 @@ static const unsigned route_roles[LB_ROUTE_COUNT] = {
     [LB_ROUTE_IMPORT_COMPANIES] = A | L,
     [LB_ROUTE_SURVEY_ISSUE] = S,
     [LB_ROUTE_SURVEY_BOUNCE] = S,
+    [LB_ROUTE_MEETING_LIST] = A | L | H | V, /* handler, viewer: counts only (api_meetings.c) */
+    [LB_ROUTE_MEETING_CREATE] = A | L,
+    [LB_ROUTE_MEETING_GET] = A | L | H | V,
+    [LB_ROUTE_MEETING_UPDATE] = A | L,
+    [LB_ROUTE_MEETING_ATTENDANCE] = A | L,
+    [LB_ROUTE_MEETING_EVALUATE] = A | L,
+    [LB_ROUTE_MEETING_SHEET] = A | L,
 };
 
 #undef A

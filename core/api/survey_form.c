@@ -264,20 +264,25 @@ static void question(struct page *b, const struct lb_form *f, const struct lb_fo
         page_raw(b, "</p>\n");
     }
     if (q->type == LB_Q_SCALE) {
+        /* A meeting's relevance reads "inte alls relevant" .. "mycket relevant". */
+        const char *lo = f->meeting ? "inte alls relevant" : "mycket missnöjd",
+                   *hi = f->meeting ? "mycket relevant" : "mycket nöjd";
         page_raw(b, "<div class=\"opts\">");
         for (int v = 1; v <= LB_SURVEY_SCALE_TOP; v++) {
             char value[8];
             snprintf(value, sizeof value, "%d", v);
             radio(b, id, name, value, value,
-                  v == 1                     ? "mycket missnöjd"
-                  : v == LB_SURVEY_SCALE_TOP ? "mycket nöjd"
+                  v == 1                     ? lo
+                  : v == LB_SURVEY_SCALE_TOP ? hi
                                              : NULL,
                   strcmp(sent, value) == 0, err != NULL, "");
         }
         radio(b, id, name, "vet_ej", "Vet ej", NULL, strcmp(sent, "vet_ej") == 0, err != NULL,
               " dk");
-        page_raw(b, "</div>\n<div class=\"ends\" aria-hidden=\"true\"><span>1 = mycket "
-                    "missnöjd</span><span>6 = mycket nöjd</span></div>\n");
+        page_fmt(b,
+                 "</div>\n<div class=\"ends\" aria-hidden=\"true\"><span>1 = %s</span><span>6 = "
+                 "%s</span></div>\n",
+                 lo, hi);
     } else {
         page_raw(b, "<div class=\"opts yn\">");
         radio(b, id, name, "ja", "Ja", NULL, strcmp(sent, "ja") == 0, err != NULL, "");
@@ -293,7 +298,8 @@ char *lb_form_page(const struct lb_form *f)
 {
     struct page b = {0};
     bool errors = f->nerrors > 0;
-    page_head(&b, f->municipality, "Hur var kommunens service?", errors);
+    page_head(&b, f->municipality,
+              f->meeting ? "Vad tyckte du om träffen?" : "Hur var kommunens service?", errors);
     if (errors) {
         /* Focused on load (autofocus), so a screen reader starts here. */
         page_raw(&b, "<div class=\"errors\" role=\"alert\" tabindex=\"-1\" autofocus "
@@ -309,7 +315,7 @@ char *lb_form_page(const struct lb_form *f)
                          f->errors[i].field, dot + 1);
             else if (f->nsections > 0) {
                 size_t n;
-                const struct lb_question *q = lb_survey_questions(f->sections[0].kind, &n);
+                const struct lb_question *q = lb_form_section_questions(&f->sections[0], &n);
                 if (q)
                     field_id(id, sizeof id, f->sections[0].item, q[0].key);
             }
@@ -321,12 +327,21 @@ char *lb_form_page(const struct lb_form *f)
         }
         page_raw(&b, "</ul>\n</div>\n");
     }
-    page_raw(&b, "<h1>Hur var kommunens service?</h1>\n<p>Enkäten gäller ");
-    page_text(&b, f->company);
-    page_raw(&b, " och ärenden som nyligen avslutats hos kommunen. Den tar ungefär tre minuter. "
-                 "Alla frågor är frivilliga.</p>\n<p class=\"scale-help\">Svara på en skala från "
-                 "1 till 6, där 1 betyder <strong>mycket missnöjd</strong> och 6 <strong>mycket "
-                 "nöjd</strong>. Välj ”Vet ej” om frågan inte passar.</p>\n");
+    if (f->meeting) {
+        page_raw(&b, "<h1>Vad tyckte du om träffen?</h1>\n<p>Utvärderingen gäller ");
+        page_text(&b, f->meeting);
+        page_raw(&b, ". Den tar en minut, du är anonym och alla frågor är frivilliga.</p>\n"
+                     "<p class=\"scale-help\">Svara på en skala från 1 till 6, där 1 betyder "
+                     "<strong>inte alls relevant</strong> och 6 <strong>mycket relevant"
+                     "</strong>. Välj ”Vet ej” om frågan inte passar.</p>\n");
+    } else {
+        page_raw(&b, "<h1>Hur var kommunens service?</h1>\n<p>Enkäten gäller ");
+        page_text(&b, f->company);
+        page_raw(&b, " och ärenden som nyligen avslutats hos kommunen. Den tar ungefär tre "
+                     "minuter. Alla frågor är frivilliga.</p>\n<p class=\"scale-help\">Svara på "
+                     "en skala från 1 till 6, där 1 betyder <strong>mycket missnöjd</strong> och 6 "
+                     "<strong>mycket nöjd</strong>. Välj ”Vet ej” om frågan inte passar.</p>\n");
+    }
     page_raw(&b, "<form method=\"post\" action=\"/enkat/");
     page_text(&b, f->token);
     page_raw(&b, "\" accept-charset=\"utf-8\">\n");
@@ -334,7 +349,7 @@ char *lb_form_page(const struct lb_form *f)
     for (size_t i = 0; i < f->nsections; i++) {
         const struct lb_form_section *s = &f->sections[i];
         size_t nq;
-        const struct lb_question *qs = lb_survey_questions(s->kind, &nq);
+        const struct lb_question *qs = lb_form_section_questions(s, &nq);
         page_fmt(&b, "<section aria-labelledby=\"del-%zu\">\n<h2 id=\"del-%zu\">", i, i);
         page_text(&b, s->title);
         page_raw(&b, "</h2>\n");
@@ -365,10 +380,12 @@ char *lb_form_page(const struct lb_form *f)
              cerr ? " aria-invalid=\"true\"" : "");
     page_text(&b, f->comment);
     page_raw(&b, "</textarea>\n<button type=\"submit\">Skicka svaren</button>\n</form>\n");
-    page_raw(&b, "<p class=\"small\">Vill du inte få fler enkäter från oss per e-post? <a href=\""
-                 "/enkat/");
-    page_text(&b, f->token);
-    page_raw(&b, "/avregistrera\">Avregistrera dig från enkäterna</a>.</p>\n");
+    if (!f->meeting) { /* a meeting's link was not mailed to anybody */
+        page_raw(&b, "<p class=\"small\">Vill du inte få fler enkäter från oss per e-post? <a "
+                     "href=\"/enkat/");
+        page_text(&b, f->token);
+        page_raw(&b, "/avregistrera\">Avregistrera dig från enkäterna</a>.</p>\n");
+    }
     page_foot(&b, f->municipality);
     return page_done(&b);
 }
@@ -389,6 +406,28 @@ char *lb_form_thanks(const char *municipality, const char *company, const char *
     page_raw(&b, "/avregistrera\">Avregistrera dig från enkäterna</a>.</p>\n");
     page_foot(&b, municipality);
     return page_done(&b);
+}
+
+char *lb_form_thanks_meeting(const char *municipality, const char *meeting)
+{
+    struct page b = {0};
+    page_head(&b, municipality, "Tack för dina svar", false);
+    page_raw(&b, "<h1>Tack för dina svar!</h1>\n<p>Vi har tagit emot din utvärdering av ");
+    page_text(&b, meeting);
+    page_raw(&b, ". Svaren hjälper ");
+    page_text(&b, municipality);
+    page_raw(&b, " att göra nästa träff bättre. Du kan stänga sidan nu.</p>\n");
+    page_foot(&b, municipality);
+    return page_done(&b);
+}
+
+const struct lb_question *lb_form_section_questions(const struct lb_form_section *s, size_t *n)
+{
+    if (s->questions) {
+        *n = s->nquestions;
+        return s->questions;
+    }
+    return lb_survey_questions(s->kind, n);
 }
 
 char *lb_form_message(const char *municipality, enum lb_form_message which, unsigned retry_s)

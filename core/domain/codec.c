@@ -54,6 +54,13 @@
  *   answer       it item, q question, t type, val value
  *   improvement  u unit, ti title, de description, fu followup_id, st status,
  *                ia identified_at, ima implemented_at
+ *   meeting      k kind, ti title, sa starts_at, pl place, u unit, ac actions
+ *                (array of str), no notes, it items (array of {t type, tx
+ *                text}), co companies (array of {co company_id, n persons}),
+ *                st staff (array of {u unit, n count}), tok eval_token,
+ *                th eval_hash, tea eval_expires_at
+ *   meeting_eval m meeting_id, r relevant, kn knowledge, cm comment,
+ *                pa paper, co company_id
  *   user         un username, ph password_hash, r role, us units (array of
  *                str), dis disabled, pca password_changed_at, dn display_name
  *   session      th token_hash, un username, ca created_at, ea expires_at
@@ -278,6 +285,55 @@ static const struct codec_field improvement_fields[] = {
     F(lb_improvement, "st", K_ENUM, status, LB_IMPROVEMENT_STATUS_COUNT),
     F(lb_improvement, "ia", K_TIME, identified_at, 0),
     F(lb_improvement, "ima", K_TIME, implemented_at, 0),
+};
+
+static const struct codec_field meeting_item_fields[] = {
+    F(lb_meeting_item, "t", K_ENUM, type, LB_MEETING_ITEM_TYPE_COUNT),
+    F(lb_meeting_item, "tx", K_STR, text, TEXT_MAX),
+};
+static const struct codec_desc meeting_item_desc = {
+    meeting_item_fields, NFIELDS(meeting_item_fields), sizeof(struct lb_meeting_item), false};
+
+static const struct codec_field meeting_company_fields[] = {
+    F(lb_meeting_company, "co", K_ID, company_id, 0),
+    F(lb_meeting_company, "n", K_U32, persons, 0),
+};
+static const struct codec_desc meeting_company_desc = {meeting_company_fields,
+                                                       NFIELDS(meeting_company_fields),
+                                                       sizeof(struct lb_meeting_company), false};
+
+static const struct codec_field meeting_staff_fields[] = {
+    F(lb_meeting_staff, "u", K_STR, unit, UNIT_MAX),
+    F(lb_meeting_staff, "n", K_U32, count, 0),
+};
+static const struct codec_desc meeting_staff_desc = {
+    meeting_staff_fields, NFIELDS(meeting_staff_fields), sizeof(struct lb_meeting_staff), false};
+
+static const struct codec_field meeting_fields[] = {
+    META(lb_meeting),
+    F(lb_meeting, "k", K_ENUM, kind, LB_MEETING_KIND_COUNT),
+    F(lb_meeting, "ti", K_STR, title, NAME_MAX_B),
+    F(lb_meeting, "sa", K_TIME, starts_at, 0),
+    F(lb_meeting, "pl", K_STR, place, NAME_MAX_B),
+    F(lb_meeting, "u", K_STR, unit, UNIT_MAX),
+    FS(lb_meeting, "ac", actions, nactions, 64),
+    F(lb_meeting, "no", K_STR, notes, TEXT_MAX),
+    FA(lb_meeting, "it", items, nitems, 200, &meeting_item_desc),
+    FA(lb_meeting, "co", companies, ncompanies, 2000, &meeting_company_desc),
+    FA(lb_meeting, "st", staff, nstaff, 64, &meeting_staff_desc),
+    F(lb_meeting, "tok", K_STR, eval_token, 64),
+    F(lb_meeting, "th", K_OHASH32, eval_hash, 0),
+    F(lb_meeting, "tea", K_TIME, eval_expires_at, 0),
+};
+
+static const struct codec_field meeting_eval_fields[] = {
+    META(lb_meeting_eval),
+    F(lb_meeting_eval, "m", K_ID, meeting_id, 0),
+    F(lb_meeting_eval, "r", K_U32, relevant, 0),
+    F(lb_meeting_eval, "kn", K_U32, knowledge, 0),
+    F(lb_meeting_eval, "cm", K_STR, comment, TEXT_MAX),
+    F(lb_meeting_eval, "pa", K_BOOL, paper, 0),
+    F(lb_meeting_eval, "co", K_ID, company_id, 0),
 };
 
 static const struct codec_field user_fields[] = {
@@ -1153,6 +1209,8 @@ LB_CODEC_DEFINE(contact)
 LB_CODEC_DEFINE(handoff)
 LB_CODEC_DEFINE(followup)
 LB_CODEC_DEFINE(improvement)
+LB_CODEC_DEFINE(meeting)
+LB_CODEC_DEFINE(meeting_eval)
 LB_CODEC_DEFINE(user)
 LB_CODEC_DEFINE(session)
 LB_CODEC_DEFINE(survey_token)

@@ -128,6 +128,23 @@ static const char *const survey_kind_strs[LB_SURVEY_KIND_COUNT] = {
     [LB_SURVEY_KIND_MEETING] = "meeting",
 };
 
+static const char *const meeting_kind_strs[LB_MEETING_KIND_COUNT] = {
+    [LB_MEETING_BUSINESS] = "business_meeting",
+    [LB_MEETING_CLUSTER] = "cluster_meeting",
+    [LB_MEETING_INFRASTRUCTURE] = "infrastructure_meeting",
+    [LB_MEETING_COMPANY_TRAINING] = "company_training",
+    [LB_MEETING_STAFF_TRAINING] = "staff_training",
+    [LB_MEETING_THEME_DAY] = "theme_day",
+    [LB_MEETING_RECRUITMENT_FAIR] = "recruitment_fair",
+    [LB_MEETING_DIALOGUE] = "dialogue",
+    [LB_MEETING_OTHER] = "other",
+};
+static const char *const meeting_item_type_strs[LB_MEETING_ITEM_TYPE_COUNT] = {
+    [LB_MEETING_ITEM_NEED] = "need",
+    [LB_MEETING_ITEM_PROPOSAL] = "proposal",
+    [LB_MEETING_ITEM_INPUT] = "input",
+};
+
 LB_ENUM_DEFINE(category, LB_CATEGORY_COUNT)
 LB_ENUM_DEFINE(channel, LB_CHANNEL_COUNT)
 LB_ENUM_DEFINE(direction, LB_DIRECTION_COUNT)
@@ -142,6 +159,8 @@ LB_ENUM_DEFINE(role, LB_ROLE_COUNT)
 LB_ENUM_DEFINE(answer_channel, LB_ANSWER_CHANNEL_COUNT)
 LB_ENUM_DEFINE(survey_status, LB_SURVEY_STATUS_COUNT)
 LB_ENUM_DEFINE(survey_kind, LB_SURVEY_KIND_COUNT)
+LB_ENUM_DEFINE(meeting_kind, LB_MEETING_KIND_COUNT)
+LB_ENUM_DEFINE(meeting_item_type, LB_MEETING_ITEM_TYPE_COUNT)
 
 /* Swedish display names; NULL for NONE values and out-of-range values. */
 static const char *const category_sv[LB_CATEGORY_COUNT] = {
@@ -368,4 +387,36 @@ const struct lb_unit *lb_units_find(const struct lb_units *u, const char *code)
             return &u->unit[i];
     }
     return NULL;
+}
+
+static const char *const meeting_kind_sv[LB_MEETING_KIND_COUNT] = {
+    [LB_MEETING_BUSINESS] = "Företagarträff",
+    [LB_MEETING_CLUSTER] = "Klusterträff",
+    [LB_MEETING_INFRASTRUCTURE] = "Infrastrukturträff",
+    [LB_MEETING_COMPANY_TRAINING] = "Utbildning för företag",
+    [LB_MEETING_STAFF_TRAINING] = "Utbildning för medarbetare",
+    [LB_MEETING_THEME_DAY] = "Temadag",
+    [LB_MEETING_RECRUITMENT_FAIR] = "Rekryteringsmässa",
+    [LB_MEETING_DIALOGUE] = "Dialogmöte",
+    [LB_MEETING_OTHER] = "Annan träff",
+};
+static const char *const meeting_item_type_sv[LB_MEETING_ITEM_TYPE_COUNT] = {
+    [LB_MEETING_ITEM_NEED] = "Uttryckt behov",
+    [LB_MEETING_ITEM_PROPOSAL] = "Förslag",
+    [LB_MEETING_ITEM_INPUT] = "Synpunkt",
+};
+
+const char *lb_meeting_kind_label_sv(enum lb_meeting_kind v)
+{
+    return to_table(meeting_kind_sv, LB_MEETING_KIND_COUNT, (int)v);
+}
+
+const char *lb_meeting_item_type_label_sv(enum lb_meeting_item_type v)
+{
+    return to_table(meeting_item_type_sv, LB_MEETING_ITEM_TYPE_COUNT, (int)v);
+}
+
+bool lb_meeting_kind_training(enum lb_meeting_kind v)
+{
+    return v == LB_MEETING_COMPANY_TRAINING || v == LB_MEETING_STAFF_TRAINING;
 }

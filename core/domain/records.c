@@ -110,6 +110,34 @@ void lb_improvement_clear(struct lb_improvement *r)
     memset(r, 0, sizeof(*r));
 }
 
+void lb_meeting_clear(struct lb_meeting *r)
+{
+    if (r == NULL)
+        return;
+    free(r->title);
+    free(r->place);
+    free(r->unit);
+    free_strv(r->actions, r->nactions);
+    free(r->notes);
+    for (uint32_t i = 0; r->items && i < r->nitems; i++)
+        free(r->items[i].text);
+    free(r->items);
+    free(r->companies);
+    for (uint32_t i = 0; r->staff && i < r->nstaff; i++)
+        free(r->staff[i].unit);
+    free(r->staff);
+    free(r->eval_token);
+    memset(r, 0, sizeof(*r));
+}
+
+void lb_meeting_eval_clear(struct lb_meeting_eval *r)
+{
+    if (r == NULL)
+        return;
+    free(r->comment);
+    memset(r, 0, sizeof(*r));
+}
+
 void lb_user_clear(struct lb_user *r)
 {
     if (r == NULL)

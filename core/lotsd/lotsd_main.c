@@ -6,7 +6,7 @@
  *                [--replay tcp://127.0.0.1:7702] [--web DIR] [--units SPEC]
  *                [--session-hours N] [--login-window SECONDS] [--curve-keys DIR]
  *                [--municipality NAME] [--survey-valid-days N] [--public-rate N]
- *                [--public-failures N]
+ *                [--public-failures N] [--public-base URL]
  *                [--no-sync] [--quiet]
  *   lotsd backup --data DIR --to PATH
  *   lotsd check  --data DIR
@@ -375,6 +375,8 @@ static const char usage_serve[] =
     "  --municipality NAME    shown on the public survey form and in its mails\n"
     "                         (default " LB_MUNICIPALITY_DEFAULT ")\n"
     "  --survey-valid-days N  how long a survey link works (default 30)\n"
+    "  --public-base URL      the public form's base for the links lotsd prints (a\n"
+    "                         meeting's QR sheet); default http:// and the Host header\n"
     "  --public-rate N        public survey requests per address and second, 1..64;\n"
     "                         0 = no limit (default 20)\n"
     "  --public-failures N    failed public survey requests per address in 10 minutes\n"
@@ -474,6 +476,7 @@ static int cmd_serve(int argc, char **argv)
                                          {"survey-valid-days", required_argument, 0, 'V'},
                                          {"public-rate", required_argument, 0, 'R'},
                                          {"public-failures", required_argument, 0, 'f'},
+                                         {"public-base", required_argument, 0, 'B'},
                                          {"no-sync", no_argument, 0, 'n'},
                                          {"no-search-index", no_argument, 0, 'S'},
                                          {"quiet", no_argument, 0, 'q'},
@@ -485,7 +488,7 @@ static int cmd_serve(int argc, char **argv)
     long session_hours = 12, login_window = 60, per_peer = 256, hash_concurrency = 0,
          first_byte = 10, valid_days = LB_SURVEY_VALID_DAYS, public_rate = LB_PUBLIC_RATE_DEFAULT,
          public_failures = LB_PUBLIC_FAILURES_DEFAULT;
-    const char *municipality = LB_MUNICIPALITY_DEFAULT;
+    const char *municipality = LB_MUNICIPALITY_DEFAULT, *public_base = NULL;
     bool no_sync = false, quiet = false, no_search = false;
     int c;
     char *end;
@@ -548,6 +551,15 @@ static int cmd_serve(int argc, char **argv)
             municipality = optarg;
             if (!*municipality || strlen(municipality) > 120) {
                 fprintf(stderr, "lotsd serve: --municipality must be 1..120 bytes\n");
+                return 2;
+            }
+            break;
+        case 'B':
+            public_base = optarg;
+            if ((strncmp(public_base, "http://", 7) != 0 &&
+                 strncmp(public_base, "https://", 8) != 0) ||
+                strlen(public_base) > 200 || strpbrk(public_base, " \"<>'\\")) {
+                fprintf(stderr, "lotsd serve: --public-base must be an http(s) URL\n");
                 return 2;
             }
             break;
@@ -665,6 +677,7 @@ static int cmd_serve(int argc, char **argv)
     acfg.store_lost = on_store_lost;
     acfg.store_lost_arg = &sv;
     acfg.municipality = municipality;
+    acfg.public_base = public_base;
     acfg.survey_valid_ms = (lb_time)valid_days * 24 * 3600 * 1000;
     acfg.public_rate = (unsigned)public_rate;
     acfg.public_failures = (unsigned)public_failures;

@@ -85,6 +85,8 @@ static const char *const db_names[LB_DB_COUNT] = {
     [LB_DB_PLAN_ACTIONS] = "plan_actions",
     [LB_DB_PLAN_FOLLOWUPS] = "plan_followups",
     [LB_DB_SURVEY_TOKENS] = "survey_tokens",
+    [LB_DB_MEETINGS] = "meetings",
+    [LB_DB_MEETING_EVALS] = "meeting_evals",
     [LB_IX_COMPANY_ORGNR] = "ix_company_orgnr",
     [LB_IX_COMPANY_NAME] = "ix_company_name",
     [LB_IX_CASE_STATUS] = "ix_case_status",
@@ -101,6 +103,9 @@ static const char *const db_names[LB_DB_COUNT] = {
     [LB_IX_USER_NAME] = "ix_user_name",
     [LB_IX_PLAN_ACTION_CODE] = "ix_plan_action_code",
     [LB_IX_PLAN_FOLLOWUP] = "ix_plan_followup",
+    [LB_IX_MEETING_COMPANY] = "ix_meeting_company",
+    [LB_IX_EVAL_MEETING] = "ix_eval_meeting",
+    [LB_IX_EVAL_COMPANY] = "ix_eval_company",
 };
 
 bool lb__db_unique(enum lb__db db)
@@ -945,10 +950,36 @@ int lb_outbox_read(lb_txn *t, uint64_t after, size_t limit,
 
 /* --- records and indexes ------------------------------------------------- */
 
+void lb__keys_init(struct lb__keys *ks)
+{
+    ks->n = 0;
+    ks->cap = LB__KEYS_INLINE;
+    ks->k = ks->small;
+}
+
+void lb__keys_free(struct lb__keys *ks)
+{
+    if (ks && ks->k != ks->small)
+        free(ks->k);
+    if (ks)
+        lb__keys_init(ks);
+}
+
 int lb__keys_add(struct lb__keys *ks, enum lb__db db, const void *key, size_t len)
 {
     if (ks->n >= LB__KEYS_MAX || len > LB__KEY_MAX || len == 0)
         return LB_ETOOBIG;
+    if (ks->n == ks->cap) {
+        size_t cap = ks->cap * 2;
+        struct lb__ikey *k = malloc(cap * sizeof *k);
+        if (!k)
+            return LB_ENOMEM;
+        memcpy(k, ks->k, ks->n * sizeof *k);
+        if (ks->k != ks->small)
+            free(ks->k);
+        ks->k = k;
+        ks->cap = cap;
+    }
     struct lb__ikey *k = &ks->k[ks->n++];
     k->db = db;
     k->len = len;
@@ -1064,8 +1095,8 @@ int lb__put(lb_txn *t, const struct lb__rtype *rt, const void *old, const void *
             rc = LB_ENOMEM;
             goto out;
         }
-        ko->n = 0;
-        kn->n = 0;
+        lb__keys_init(ko);
+        lb__keys_init(kn);
         if (old && (rc = rt->keys(old, ko)))
             goto out;
         if ((rc = rt->keys(rec, kn)))
@@ -1100,6 +1131,8 @@ int lb__put(lb_txn *t, const struct lb__rtype *rt, const void *old, const void *
         rc = lb__search_put(t, rt, old, rec);
 out:
     msgpack_sbuffer_destroy(&sb);
+    lb__keys_free(ko);
+    lb__keys_free(kn);
     free(ko);
     free(kn);
     return rc;
@@ -1518,7 +1551,7 @@ static int check_records(struct check *ck, const struct lb__rtype *rt, uint64_t 
         }
         if (rt->meta(rec)->id != id)
             problem(ck, "%s %llu: record carries another id", rt->name, (unsigned long long)id);
-        ks->n = 0;
+        lb__keys_free(ks);
         if (rt->keys && rt->keys(rec, ks) != 0)
             problem(ck, "%s %llu: index keys cannot be built", rt->name, (unsigned long long)id);
         for (size_t i = 0; i < ks->n; i++) {
@@ -1536,6 +1569,7 @@ static int check_records(struct check *ck, const struct lb__rtype *rt, uint64_t 
     }
     mdb_cursor_close(cur);
     free(rec);
+    lb__keys_free(ks);
     free(ks);
     if (!err && rc != MDB_NOTFOUND)
         err = lb__mdb_err(t, rc);
@@ -1641,7 +1675,7 @@ int lb_store_check(lb_store *s, FILE *report)
     static const struct lb__rtype *const types[] = {
         &lb__company_type,     &lb__case_type,          &lb__contact_type, &lb__handoff_type,
         &lb__followup_type,    &lb__improvement_type,   &lb__user_type,    &lb__plan_header_type,
-        &lb__plan_action_type, &lb__plan_followup_type,
+        &lb__plan_action_type, &lb__plan_followup_type, &lb__meeting_type, &lb__meeting_eval_type,
     };
     struct check ck = {.report = report};
     int rc = lb_txn_read(s, &ck.t);

@@ -46,6 +46,8 @@ enum lb__db {
     LB_DB_PLAN_ACTIONS,
     LB_DB_PLAN_FOLLOWUPS,
     LB_DB_SURVEY_TOKENS,         /* token hash -> struct lb_survey_token (docs/surveys.md) */
+    LB_DB_MEETINGS,              /* meetings (docs/meetings.md) */
+    LB_DB_MEETING_EVALS,         /* their evaluations */
     LB_IX_COMPANY_ORGNR,         /* unique: 10 digits -> id */
     LB_IX_COMPANY_NAME,          /* folded name (truncated) -> ids */
     LB_IX_CASE_STATUS,           /* 1 byte status -> ids */
@@ -62,6 +64,9 @@ enum lb__db {
     LB_IX_USER_NAME,             /* unique: username -> id */
     LB_IX_PLAN_ACTION_CODE,      /* unique: action code -> id */
     LB_IX_PLAN_FOLLOWUP,         /* unique: action code, NUL, be16 year -> id */
+    LB_IX_MEETING_COMPANY,       /* be64 attending company -> meeting ids */
+    LB_IX_EVAL_MEETING,          /* be64 meeting -> evaluation ids */
+    LB_IX_EVAL_COMPANY,          /* be64 company a paper evaluation names -> ids */
     LB_DB_COUNT
 };
 
@@ -69,7 +74,8 @@ enum lb__db {
  * cut to LB__FOLD_MAX bytes before they become keys. */
 #define LB__KEY_MAX 256
 #define LB__FOLD_MAX 200
-#define LB__KEYS_MAX 64
+#define LB__KEYS_INLINE 64 /* entries held in the struct; more go to the heap */
+#define LB__KEYS_MAX 4096  /* a meeting lists up to 2,000 attending companies */
 
 struct lb_store {
     MDB_env *env;
@@ -131,9 +137,13 @@ struct lb__ikey {
     uint8_t key[LB__KEY_MAX];
 };
 struct lb__keys {
-    size_t n;
-    struct lb__ikey k[LB__KEYS_MAX];
+    size_t n, cap;
+    struct lb__ikey *k; /* small, or a heap array once more than LB__KEYS_INLINE */
+    struct lb__ikey small[LB__KEYS_INLINE];
 };
+/* Empties ks for use; lb__keys_free releases what it grew into. */
+void lb__keys_init(struct lb__keys *ks);
+void lb__keys_free(struct lb__keys *ks);
 /* Appends an entry; LB_ETOOBIG when the key or the list is over its limit. */
 int lb__keys_add(struct lb__keys *ks, enum lb__db db, const void *key, size_t len);
 /* Entry helpers for the common key shapes. */
@@ -176,7 +186,7 @@ struct lb__rtype {
 
 extern const struct lb__rtype lb__company_type, lb__case_type, lb__contact_type, lb__handoff_type,
     lb__followup_type, lb__improvement_type, lb__user_type, lb__plan_header_type,
-    lb__plan_action_type, lb__plan_followup_type;
+    lb__plan_action_type, lb__plan_followup_type, lb__meeting_type, lb__meeting_eval_type;
 
 /* Whether s is a stored orgnr: exactly 10 digits (store_companies.c). */
 bool lb__orgnr10_ok(const char *s);

@@ -3,8 +3,9 @@
  * lb_company_anonymize walks the company's cases (through the case-by-company
  * index) and, for each, its contacts, hand-offs and follow-ups, replacing
  * contact persons and free text in one transaction with one
- * company.anonymized event. It sits above the per-record files (companies,
- * cases, ...) and calls into them, so those never call each other for it. */
+ * company.anonymized event. The comments of the meeting evaluations typed in
+ * from paper forms that name the company are free text about it too. It sits above the per-record
+ * files (companies, cases, ...) and calls into them, so those never call each other for it. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -106,6 +107,12 @@ static int anon_followup(void *r)
     int had = memcmp(x->survey.recipient, zero, 32) != 0;
     memset(x->survey.recipient, 0, 32);
     return anon_acc(anon_str(&x->comment), had);
+}
+
+/* A paper evaluation of a meeting that names the company: its comment. */
+static int anon_meeting_eval(void *r)
+{
+    return anon_str(&((struct lb_meeting_eval *)r)->comment);
 }
 
 /* The subject is free text too (lots write "Bygglov åt Anna Svensson"). */
@@ -251,6 +258,11 @@ int lb_company_anonymize(lb_txn *t, const struct lb_ctx *c, lb_id id, const char
             goto out;
     }
     if ((rc = each_case(t, id, case_anon, &ar)))
+        goto out;
+    /* Attendance keeps the company's id and persons count (no personal
+     * data); the comments of paper evaluations naming it are free text. */
+    if ((rc = rewrite_list(t, c, LB_IX_EVAL_COMPANY, id, &lb__meeting_eval_type, anon_meeting_eval,
+                           &ar.changed)))
         goto out;
     if (!ar.changed)
         goto out; /* already anonymous: no write, no event */

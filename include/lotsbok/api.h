@@ -62,6 +62,9 @@ struct lb_api_config {
     lb_time survey_valid_ms;  /* how long a survey link works; 0 = 30 days */
     unsigned public_rate;     /* public requests per address and second, 1..64; 0 = no limit */
     unsigned public_failures; /* failed public requests per address in 10 min, 1..64; 0 = none */
+    /* The public form's base URL for the links lotsd prints (a meeting's QR
+     * sheet); NULL: http:// and the request's Host (docs/meetings.md). */
+    const char *public_base;
 };
 
 #define LB_MUNICIPALITY_DEFAULT "Norrtälje kommun"
@@ -172,6 +175,11 @@ lb_store *api_store(const struct lb_api_req *r);
 const struct lb_units *api_units(const struct lb_api_req *r);
 lb_time api_session_ms(const struct lb_api_req *r);
 lb_ratelimit *api_login_limit(const struct lb_api_req *r);
+/* Counts an evaluation through a meeting's link (its hash) from the caller's
+ * address: 0, or 429 (api_fail) past LB_MEETING_SUBMITS_PER_ADDRESS in ten
+ * minutes. */
+#define LB_MEETING_SUBMITS_PER_ADDRESS 30
+int api_meeting_submit_limit(struct lb_api_req *r, const uint8_t link_hash[32]);
 
 /* Answers: status with j as the body (j is consumed); location optional. */
 int api_answer(struct lb_api_req *r, int status, json_t *j, const char *location);
@@ -416,6 +424,18 @@ void lb_phone_normalize(const char *in, char *out, size_t len);
  * the public API and the public form (pages rendered by survey_form.c). */
 int api_survey_issue(struct lb_api_req *r, lb_txn *t);
 int api_survey_bounce(struct lb_api_req *r, lb_txn *t);
+int api_meeting_list(struct lb_api_req *r, lb_txn *t);
+int api_meeting_create(struct lb_api_req *r, lb_txn *t);
+int api_meeting_get(struct lb_api_req *r, lb_txn *t);
+int api_meeting_update(struct lb_api_req *r, lb_txn *t);
+int api_meeting_attendance(struct lb_api_req *r, lb_txn *t);
+int api_meeting_evaluate(struct lb_api_req *r, lb_txn *t);
+int api_meeting_sheet(struct lb_api_req *r, lb_txn *t);
+/* relevant (1..6 or null) and knowledge (bool or null) of obj into e; field
+ * names in errors get prefix. 0 or a negative value after api_fail. */
+struct lb_meeting_eval;
+int api_meeting_eval_fields(struct lb_api_req *r, json_t *obj, const char *prefix,
+                            struct lb_meeting_eval *e);
 int api_public_survey_get(struct lb_api_req *r, lb_txn *t);
 int api_public_survey_answer(struct lb_api_req *r, lb_txn *t);
 int api_public_survey_opt_out(struct lb_api_req *r, lb_txn *t);

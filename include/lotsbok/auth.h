@@ -109,6 +109,13 @@ enum lb_route {
     LB_ROUTE_PLAN_FOLLOWUP_PUT,  /* PUT /plan/actions/{code}/followups/{year} */
     LB_ROUTE_PLAN_VALUES,        /* GET /plan/indicators/{id}/values */
     LB_ROUTE_IMPORT_COMPANIES, /* POST /imports/companies */
+    LB_ROUTE_MEETING_LIST,       /* GET /meetings (handler, viewer: counts, no names) */
+    LB_ROUTE_MEETING_CREATE,     /* POST /meetings */
+    LB_ROUTE_MEETING_GET,        /* GET /meetings/{id} (handler, viewer: counts, no names) */
+    LB_ROUTE_MEETING_UPDATE,     /* PATCH /meetings/{id} */
+    LB_ROUTE_MEETING_ATTENDANCE, /* PUT /meetings/{id}/attendance */
+    LB_ROUTE_MEETING_EVALUATE,   /* POST /meetings/{id}/evaluations (paper forms) */
+    LB_ROUTE_MEETING_SHEET,      /* GET /meetings/{id}/sheet (the QR sheet) */
     LB_ROUTE_SURVEY_ISSUE,     /* POST /surveys/issue (service: the worker's mails) */
     LB_ROUTE_SURVEY_BOUNCE,    /* POST /followups/{id}/survey/bounce (service) */
     LB_ROUTE_COUNT

@@ -27,6 +27,8 @@ LB_CODEC_DECLARE(contact);
 LB_CODEC_DECLARE(handoff);
 LB_CODEC_DECLARE(followup);
 LB_CODEC_DECLARE(improvement);
+LB_CODEC_DECLARE(meeting);
+LB_CODEC_DECLARE(meeting_eval);
 LB_CODEC_DECLARE(user);
 LB_CODEC_DECLARE(session);
 LB_CODEC_DECLARE(survey_token);

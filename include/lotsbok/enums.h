@@ -10,6 +10,7 @@
 #ifndef LOTSBOK_ENUMS_H
 #define LOTSBOK_ENUMS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 enum lb_category {
@@ -82,7 +83,14 @@ enum lb_improvement_status {
     LB_IMPROVEMENT_STATUS_COUNT
 };
 
-enum lb_role { LB_ROLE_ADMIN, LB_ROLE_LOTS, LB_ROLE_HANDLER, LB_ROLE_VIEWER, LB_ROLE_SERVICE, LB_ROLE_COUNT };
+enum lb_role {
+    LB_ROLE_ADMIN,
+    LB_ROLE_LOTS,
+    LB_ROLE_HANDLER,
+    LB_ROLE_VIEWER,
+    LB_ROLE_SERVICE,
+    LB_ROLE_COUNT
+};
 
 /* How a follow-up's answer reached us (DESIGN.md "E-mail surveys"); NONE until
  * a result is recorded. */
@@ -113,11 +121,33 @@ enum lb_survey_kind {
     LB_SURVEY_KIND_COUNT
 };
 
+/* A meeting's kind (DESIGN.md "Meetings, trainings and their evaluations"). */
+enum lb_meeting_kind {
+    LB_MEETING_BUSINESS,       /* företagarträff, frukost */
+    LB_MEETING_CLUSTER,        /* klusterträff */
+    LB_MEETING_INFRASTRUCTURE, /* infrastrukturträff */
+    LB_MEETING_COMPANY_TRAINING,
+    LB_MEETING_STAFF_TRAINING,
+    LB_MEETING_THEME_DAY,
+    LB_MEETING_RECRUITMENT_FAIR,
+    LB_MEETING_DIALOGUE,
+    LB_MEETING_OTHER,
+    LB_MEETING_KIND_COUNT
+};
+
+/* A documented item of a meeting: an expressed need, a proposal, input. */
+enum lb_meeting_item_type {
+    LB_MEETING_ITEM_NEED,
+    LB_MEETING_ITEM_PROPOSAL,
+    LB_MEETING_ITEM_INPUT,
+    LB_MEETING_ITEM_TYPE_COUNT
+};
+
 /* String <-> value. *_from_str returns 0 and sets *out, or LB_EINVAL for an
  * unknown string (or NULL). *_str returns the wire string, or NULL for a NONE
  * value or a value out of range. */
-#define LB_ENUM_DECLARE(name)                                                                     \
-    int lb_##name##_from_str(const char *s, enum lb_##name *out);                                 \
+#define LB_ENUM_DECLARE(name)                                                                      \
+    int lb_##name##_from_str(const char *s, enum lb_##name *out);                                  \
     const char *lb_##name##_str(enum lb_##name v)
 
 LB_ENUM_DECLARE(category);
@@ -134,10 +164,17 @@ LB_ENUM_DECLARE(role);
 LB_ENUM_DECLARE(answer_channel);
 LB_ENUM_DECLARE(survey_status);
 LB_ENUM_DECLARE(survey_kind);
+LB_ENUM_DECLARE(meeting_kind);
+LB_ENUM_DECLARE(meeting_item_type);
 
 /* Swedish display names for user-facing text (CLI tables, reports, web). */
 const char *lb_category_label_sv(enum lb_category v);
 const char *lb_channel_label_sv(enum lb_channel v);
+const char *lb_meeting_kind_label_sv(enum lb_meeting_kind v);
+const char *lb_meeting_item_type_label_sv(enum lb_meeting_item_type v);
+/* Whether a kind is a training (its evaluation asks whether it strengthened
+ * the participants' knowledge). */
+bool lb_meeting_kind_training(enum lb_meeting_kind v);
 const char *lb_outcome_label_sv(enum lb_outcome v);
 const char *lb_decision_label_sv(enum lb_decision v);
 const char *lb_handoff_status_label_sv(enum lb_handoff_status v);

@@ -27,10 +27,10 @@ typedef int32_t lb_date;
 #define LB_DATE_NONE INT32_MIN
 
 /* String limits of DESIGN.md, in characters (Unicode code points). */
-#define LB_LIMIT_NAME 200    /* names, subjects, titles */
+#define LB_LIMIT_NAME 200 /* names, subjects, titles */
 #define LB_LIMIT_SUMMARY 2000
-#define LB_LIMIT_TEXT 10000  /* notes, descriptions, comments */
-#define LB_LIMIT_SHORT 200   /* phone, e-mail, role, locality, sni, reference */
+#define LB_LIMIT_TEXT 10000 /* notes, descriptions, comments */
+#define LB_LIMIT_SHORT 200  /* phone, e-mail, role, locality, sni, reference */
 
 struct lb_meta {
     lb_id id;
@@ -52,7 +52,7 @@ struct lb_person {
 
 struct lb_company {
     struct lb_meta meta;
-    char orgnr[11]; /* 10 digits, normalised */
+    char orgnr[11];      /* 10 digits, normalised */
     bool personal_orgnr; /* the orgnr is a personnummer (enskild firma): personal data */
     char *name;
     char *locality; /* optional */
@@ -149,8 +149,8 @@ struct lb_followup {
     uint32_t nitems;
     struct lb_answer *answers;
     uint32_t nanswers;
-    char *comment;        /* free text, optional */
-    lb_time recorded_at;  /* when the final result was recorded */
+    char *comment;       /* free text, optional */
+    lb_time recorded_at; /* when the final result was recorded */
     lb_time last_attempt_at;
     enum lb_answer_channel channel; /* how the result came: phone, email, paper */
     struct lb_followup_survey survey;
@@ -165,6 +165,56 @@ struct lb_improvement {
     enum lb_improvement_status status;
     lb_time identified_at;
     lb_time implemented_at; /* LB_TIME_NONE unless implemented */
+};
+
+/* A meeting, training or event (DESIGN.md "Meetings, trainings and their
+ * evaluations", docs/meetings.md). Attendance lives in the record: companies
+ * from the register with a persons count, and for staff trainings counts per
+ * unit (no names). Evaluations are records of their own. */
+struct lb_meeting_item {
+    enum lb_meeting_item_type type;
+    char *text;
+};
+struct lb_meeting_company {
+    lb_id company_id;
+    uint32_t persons; /* >= 1 */
+};
+struct lb_meeting_staff {
+    char *unit; /* a configured unit code, or "lots" for the näringslivsenhet */
+    uint32_t count;
+};
+struct lb_meeting {
+    struct lb_meta meta;
+    enum lb_meeting_kind kind;
+    char *title;
+    lb_time starts_at;
+    char *place;    /* optional */
+    char *unit;     /* optional organiser unit code; NULL: the lots function */
+    char **actions; /* plan action codes it serves ("6.2") */
+    uint32_t nactions;
+    char *notes; /* optional free text */
+    struct lb_meeting_item *items;
+    uint32_t nitems;
+    struct lb_meeting_company *companies;
+    uint32_t ncompanies;
+    struct lb_meeting_staff *staff;
+    uint32_t nstaff;
+    char *eval_token;      /* the evaluation link's token: public by purpose (it is
+                            * printed on the QR sheet); only its hash answers */
+    uint8_t eval_hash[32]; /* the token's hash, the survey token's key */
+    lb_time eval_expires_at;
+};
+
+/* One evaluation of a meeting: answered on the public form through the
+ * meeting's link, or typed in from paper by staff. */
+struct lb_meeting_eval {
+    struct lb_meta meta;
+    lb_id meeting_id;
+    uint32_t relevant;  /* 1..6; 0 not answered (vet ej) */
+    uint32_t knowledge; /* 0 not answered, 1 no, 2 yes */
+    char *comment;      /* optional */
+    bool paper;         /* typed in by staff */
+    lb_id company_id;   /* optional: a paper form that names its company */
 };
 
 struct lb_user {
@@ -258,6 +308,8 @@ void lb_contact_clear(struct lb_contact *r);
 void lb_handoff_clear(struct lb_handoff *r);
 void lb_followup_clear(struct lb_followup *r);
 void lb_improvement_clear(struct lb_improvement *r);
+void lb_meeting_clear(struct lb_meeting *r);
+void lb_meeting_eval_clear(struct lb_meeting_eval *r);
 void lb_user_clear(struct lb_user *r);
 void lb_session_clear(struct lb_session *r);
 void lb_survey_token_clear(struct lb_survey_token *r);

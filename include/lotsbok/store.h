@@ -339,6 +339,46 @@ struct lb_improvement_filter {
 int lb_improvement_list_filtered(lb_txn *t, const struct lb_improvement_filter *f,
                                  struct lb_page *p);
 
+/* --- meetings (store_meetings.c, docs/meetings.md) --------------------- */
+
+struct lb_meeting_tally;
+/* The evaluation link's expiry for a meeting starting at starts_at. */
+lb_time lb_meeting_eval_expiry(lb_time starts_at);
+/* rec carries kind, title, starts_at, the optional fields, eval_token and
+ * eval_hash (a fresh token); attendance is set by lb_meeting_attendance.
+ * Registers the link (a survey token of kind meeting); meeting.created. */
+int lb_meeting_create(lb_txn *t, const struct lb_ctx *c, struct lb_meeting *rec);
+int lb_meeting_get(lb_txn *t, lb_id id, struct lb_meeting *out);
+/* Replaces kind, title, starts_at, place, unit, actions, notes and items
+ * (rec is replaced by the stored meeting); the link moves with starts_at.
+ * meeting.updated. */
+int lb_meeting_update(lb_txn *t, const struct lb_ctx *c, struct lb_meeting *rec, uint64_t if_match);
+/* Replaces the attendance. LB_ENOTFOUND with *unknown_company set for a
+ * company not in the register; LB_EINVAL for a company given twice, 0
+ * persons or an empty unit. meeting.attendance; out (may be NULL) receives
+ * the stored meeting. */
+int lb_meeting_attendance(lb_txn *t, const struct lb_ctx *c, lb_id id,
+                          const struct lb_meeting_company *companies, uint32_t ncompanies,
+                          const struct lb_meeting_staff *staff, uint32_t nstaff, uint64_t if_match,
+                          struct lb_meeting *out, lb_id *unknown_company);
+int lb_meeting_list(lb_txn *t, struct lb_page *p);
+/* The meetings a company attended, in id order. */
+int lb_meeting_list_company(lb_txn *t, lb_id company_id, struct lb_page *p);
+/* A staff-typed or form evaluation of rec->meeting_id (LB_ENOTFOUND);
+ * LB_EINVAL for values out of range or an unknown company_id.
+ * meeting.evaluated. */
+int lb_meeting_evaluate(lb_txn *t, const struct lb_ctx *c, struct lb_meeting_eval *rec);
+/* An evaluation through the meeting's link (token hash): LB_ENOTFOUND for an
+ * unknown, expired or other kind of token. */
+int lb_meeting_answer(lb_txn *t, const struct lb_ctx *c, const uint8_t token_hash[32],
+                      struct lb_meeting_eval *rec);
+int lb_meeting_eval_get(lb_txn *t, lb_id id, struct lb_meeting_eval *out);
+int lb_meeting_eval_list(lb_txn *t, lb_id meeting_id, struct lb_page *p);
+/* The paper evaluations that name a company. */
+int lb_meeting_eval_list_company(lb_txn *t, lb_id company_id, struct lb_page *p);
+/* The tally of every evaluation of a meeting. */
+int lb_meeting_eval_summary(lb_txn *t, lb_id meeting_id, struct lb_meeting_tally *out);
+
 /* --- users and sessions ------------------------------------------------ */
 
 int lb_user_create(lb_txn *t, const struct lb_ctx *c, struct lb_user *rec); /* LB_EEXIST */

@@ -31,6 +31,9 @@ struct lb_form_section {
     enum lb_followup_kind kind;
     const char *title; /* "Företagslotsen", a unit's display name */
     const char *cases; /* "L2026-0001" or "L2026-0001, L2026-0004" */
+    /* A meeting's evaluation: its questions instead of kind's (NULL: kind's). */
+    const struct lb_question *questions;
+    size_t nquestions;
 };
 
 /* An error shown on a re-rendered form: field is "comment", "item.question"
@@ -42,7 +45,8 @@ struct lb_form_error {
 
 struct lb_form {
     const char *municipality;
-    const char *company;
+    const char *company; /* a follow-up's survey; NULL for a meeting's evaluation */
+    const char *meeting; /* a meeting's evaluation: "Frukostmöte, 12 mars 2026" */
     const char *token;
     const struct lb_form_section *sections;
     size_t nsections;
@@ -57,6 +61,10 @@ struct lb_form {
 /* The pages. */
 char *lb_form_page(const struct lb_form *f);
 char *lb_form_thanks(const char *municipality, const char *company, const char *token);
+/* The thank-you page of a meeting's evaluation (no opt-out: nobody was mailed). */
+char *lb_form_thanks_meeting(const char *municipality, const char *meeting);
+/* The questions of a section: its own, or those of its kind. */
+const struct lb_question *lb_form_section_questions(const struct lb_form_section *s, size_t *n);
 
 enum lb_form_message {
     LB_FORM_UNKNOWN,      /* 404: unknown or expired link */

@@ -79,6 +79,13 @@ static const struct {
     {LB_ROUTE_IMPORT_COMPANIES, "POST /imports/companies", {1, 1, 0, 0, 0}},
     {LB_ROUTE_SURVEY_ISSUE, "POST /surveys/issue", {0, 0, 0, 0, 1}},
     {LB_ROUTE_SURVEY_BOUNCE, "POST /followups/{id}/survey/bounce", {0, 0, 0, 0, 1}},
+    {LB_ROUTE_MEETING_LIST, "GET /meetings", {1, 1, 1, 1, 0}}, /* handler, viewer: counts */
+    {LB_ROUTE_MEETING_CREATE, "POST /meetings", {1, 1, 0, 0, 0}},
+    {LB_ROUTE_MEETING_GET, "GET /meetings/{id}", {1, 1, 1, 1, 0}},
+    {LB_ROUTE_MEETING_UPDATE, "PATCH /meetings/{id}", {1, 1, 0, 0, 0}},
+    {LB_ROUTE_MEETING_ATTENDANCE, "PUT /meetings/{id}/attendance", {1, 1, 0, 0, 0}},
+    {LB_ROUTE_MEETING_EVALUATE, "POST /meetings/{id}/evaluations", {1, 1, 0, 0, 0}},
+    {LB_ROUTE_MEETING_SHEET, "GET /meetings/{id}/sheet", {1, 1, 0, 0, 0}},
 };
 
 static const enum lb_role role_column[5] = {LB_ROLE_ADMIN, LB_ROLE_LOTS, LB_ROLE_HANDLER,
@@ -112,14 +119,16 @@ static void test_authz_viewer_reads_only_and_out_of_range(void **state)
 {
     (void)state;
     /* A viewer sees no personal data: of the data routes, only indicators, reports,
-     * improvements and the action plan (plus its own session and /me). */
+     * improvements, the action plan and meetings (counts, no names: api_meetings.c),
+     * plus its own session and /me. */
     for (int r = 0; r < LB_ROUTE_COUNT; r++) {
         bool ok = lb_authz_allowed((enum lb_route)r, LB_ROLE_VIEWER);
         bool expect = r == LB_ROUTE_SESSION_CREATE || r == LB_ROUTE_SESSION_DELETE ||
                       r == LB_ROUTE_IMPROVEMENT_LIST || r == LB_ROUTE_INDICATORS_GET ||
                       r == LB_ROUTE_REPORT_GET || r == LB_ROUTE_ME || r == LB_ROUTE_UNITS ||
                       r == LB_ROUTE_PLAN_GET || r == LB_ROUTE_PLAN_ACTION_GET ||
-                      r == LB_ROUTE_PLAN_FOLLOWUP_GET || r == LB_ROUTE_PLAN_VALUES;
+                      r == LB_ROUTE_PLAN_FOLLOWUP_GET || r == LB_ROUTE_PLAN_VALUES ||
+                      r == LB_ROUTE_MEETING_LIST || r == LB_ROUTE_MEETING_GET;
         assert_int_equal(ok, expect);
     }
     assert_false(lb_authz_allowed(LB_ROUTE_COUNT, LB_ROLE_ADMIN));

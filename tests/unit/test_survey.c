@@ -99,8 +99,8 @@ static void test_form_escapes_and_shows_little(void **state)
 {
     (void)state;
     struct lb_form_section secs[] = {
-        {"lots", LB_FOLLOWUP_KIND_LOTS, "Företagslotsen", "L2026-0001"},
-        {"bygglov", LB_FOLLOWUP_KIND_UNIT, "Bygg<lov>", "L2026-0001, L2026-0002"},
+        {"lots", LB_FOLLOWUP_KIND_LOTS, "Företagslotsen", "L2026-0001", NULL, 0},
+        {"bygglov", LB_FOLLOWUP_KIND_UNIT, "Bygg<lov>", "L2026-0001, L2026-0002", NULL, 0},
     };
     struct lb_form f = {.municipality = "Norrtälje kommun",
                         .company = "<script>alert(1)</script> & \"Söner\" AB",
@@ -128,7 +128,8 @@ static void test_form_escapes_and_shows_little(void **state)
 static void test_form_errors_and_kept_answers(void **state)
 {
     (void)state;
-    struct lb_form_section secs[] = {{"lots", LB_FOLLOWUP_KIND_LOTS, "Företagslotsen", ""}};
+    struct lb_form_section secs[] = {
+        {"lots", LB_FOLLOWUP_KIND_LOTS, "Företagslotsen", "", NULL, 0}};
     json_t *answers =
         json_pack("{s:{s:i,s:b,s:n}}", "lots", "usefulness", 5, "easy_contact", 0, "treatment");
     struct lb_form_error err = {"comment", "För lång"};
