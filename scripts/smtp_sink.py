@@ -67,8 +67,13 @@ def main():
     signal.signal(signal.SIGTERM, lambda *_: done.set())
     signal.signal(signal.SIGINT, lambda *_: done.set())
     done.wait()
-    ctl.stop()
+    # Stopping waits for the sessions under way; a client that stays silent
+    # must not keep make run's Ctrl-C waiting, so the sink exits after 3 s.
+    stopper = threading.Thread(target=ctl.stop, daemon=True)
+    stopper.start()
+    stopper.join(3)
     print("received %d" % sink.count, flush=True)
+    os._exit(0)
 
 
 if __name__ == "__main__":

@@ -339,7 +339,10 @@ int lb_mailer_init(struct lb_mailer *m, lb_wstate *st, lb_effects *fx,
         lb_mail_address(cfg->smtp_from, addr, sizeof addr) != 0)
         return LB_EINVAL;
     snprintf(m->domain, sizeof m->domain, "%s", strchr(addr, '@') + 1);
-    return lb_smtp_new(cfg->smtp_url, cfg->smtp_credentials, &m->smtp);
+    rc = lb_smtp_new(cfg->smtp_url, cfg->smtp_credentials, &m->smtp);
+    if (rc == 0 && m->stop)
+        lb_smtp_set_stop(m->smtp, m->stop);
+    return rc;
 }
 
 void lb_mailer_free(struct lb_mailer *m)

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 
 #include <curl/curl.h>
@@ -27,7 +28,21 @@ struct lb_smtp {
     char *user, *password;
     bool loopback, implicit_tls;
     char errbuf[CURL_ERROR_SIZE];
+    volatile sig_atomic_t *stop; /* NULL: never abandoned */
 };
+
+void lb_smtp_set_stop(lb_smtp *s, volatile sig_atomic_t *stop)
+{
+    s->stop = stop;
+}
+
+/* libcurl's progress callback: non-zero abandons the transfer. */
+static int on_progress(void *arg, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un)
+{
+    (void)dt, (void)dn, (void)ut, (void)un;
+    const lb_smtp *s = arg;
+    return s->stop && *s->stop ? 1 : 0;
+}
 
 static int read_credentials(const char *path, lb_smtp *s)
 {
@@ -96,8 +111,17 @@ void lb_smtp_free(lb_smtp *s)
 {
     if (!s)
         return;
-    if (s->curl)
+    /* Cleanup says QUIT on a connection still open and waits for the reply
+     * up to 120 s, whatever our timeouts: when the worker is stopping, the
+     * connection is shut first, so a silent server cannot hold its exit. */
+    if (s->curl) {
+        curl_socket_t sock = CURL_SOCKET_BAD;
+        if (s->stop && *s->stop &&
+            curl_easy_getinfo(s->curl, CURLINFO_ACTIVESOCKET, &sock) == CURLE_OK &&
+            sock != CURL_SOCKET_BAD)
+            shutdown(sock, SHUT_RDWR);
         curl_easy_cleanup(s->curl);
+    }
     free(s->url);
     free(s->user);
     if (s->password) {
@@ -195,6 +219,9 @@ int lb_smtp_send(lb_smtp *s, const struct lb_mail *m, enum lb_smtp_outcome *outc
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, 10000L);
     curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 60000L);
+    curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
+    curl_easy_setopt(c, CURLOPT_XFERINFODATA, s);
+    curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
     if (!s->implicit_tls)
         curl_easy_setopt(c, CURLOPT_USE_SSL, (long)(s->loopback ? CURLUSESSL_TRY : CURLUSESSL_ALL));
     if (s->user) {

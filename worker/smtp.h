@@ -16,6 +16,8 @@
 #ifndef LOTSBOK_WORKER_SMTP_H
 #define LOTSBOK_WORKER_SMTP_H
 
+#include <signal.h>
+
 #include "mail.h"
 
 typedef struct lb_smtp lb_smtp;
@@ -28,6 +30,10 @@ enum lb_smtp_outcome { LB_SMTP_SENT, LB_SMTP_TEMPORARY, LB_SMTP_PERMANENT };
  * be read. */
 int lb_smtp_new(const char *url, const char *credentials_file, lb_smtp **out);
 void lb_smtp_free(lb_smtp *s);
+/* A transaction under way is abandoned (a temporary outcome: not known to be
+ * sent) as soon as *stop is set, so SIGTERM never waits for a silent server;
+ * the exactly-once record (mailer.c) resends it with the same Message-ID. */
+void lb_smtp_set_stop(lb_smtp *s, volatile sig_atomic_t *stop);
 
 /* Sends m. *code is the last SMTP reply code (0 when none came) and detail
  * libcurl's words for a failure (never the address). 0 with *outcome set, or

@@ -68,6 +68,7 @@ class Box:
         self.rules = {}
         self.refused = []
         self.delay = 0.0
+        self.in_data = 0  # DATA commands received (before any delay)
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         with self.lock:
@@ -81,6 +82,8 @@ class Box:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        with self.lock:
+            self.in_data += 1
         if self.delay:
             await asyncio.sleep(self.delay)
         with self.lock:
@@ -424,6 +427,37 @@ def test_kill9():
         ctl.stop()
 
 
+def test_sigterm_while_server_silent():
+    """SIGTERM while the mail server keeps a transaction waiting: the worker
+    stops at once (not after libcurl's 60 s timeout), and the mail goes out
+    after the restart with the same Message-ID."""
+    box = Box()
+    box.delay = 300
+    port = free_port()
+    ctl = Controller(box, hostname="127.0.0.1", port=port)
+    ctl.start()
+    try:
+        with Lotsd(env={"LOTSBOK_NOW": DAYS[0] + "T08:00:00Z"}) as d:
+            w0 = World(d)
+            w0.closed_case("Tyst Server AB", "tyst@example.se")
+            w = Worker(d, port, extra=["--no-indicators"])
+            w.start(DAYS[0] + "T08:00:00Z")
+            wait_for(lambda: box.in_data > 0, "the mail's DATA at the server")
+            t0 = time.time()
+            w.proc.send_signal(signal.SIGTERM)
+            rc = w.proc.wait(timeout=90)
+            took = time.time() - t0
+            check(rc == 0 and took < 20, "the worker stopped in %.1f s (exit %d)" % (took, rc))
+            box.delay = 0
+            w.start(DAYS[0] + "T08:00:00Z")
+            wait_for(lambda: box.to("tyst@example.se"), "the mail after the restart")
+            w.stop()
+            check(len({m["message-id"] for m in box.to("tyst@example.se")}) == 1,
+                  "one Message-ID for the mail")
+    finally:
+        ctl.stop()
+
+
 def test_credentials_file():
     """--smtp-credentials is refused unless the file is mode 0600; the worker says why."""
     with Lotsd() as d:
@@ -447,4 +481,5 @@ if __name__ == "__main__":
     test_credentials_file()
     test_story()
     test_kill9()
+    test_sigterm_while_server_silent()
     print("all ok")
