@@ -186,6 +186,17 @@ int lots_cmd_company_show(struct lots *l, const struct lots_cmd *cmd, int argc, 
         }
         json_decref(list);
     }
+    /* The meetings it attended (docs/meetings.md), when the role may ask. */
+    lots_url_init(&u, "/api/v1/meetings");
+    lots_url_q(&u, "company_id", cid);
+    if (lots_call_quiet(l, "GET", u.buf, NULL, &list) == 0) {
+        json_t *items = json_object_get(list, "items");
+        if (json_array_size(items) > 0) {
+            printf("\nTräffar:\n");
+            lots_print_meetings(items);
+        }
+        json_decref(list);
+    }
     return 0;
 }
 

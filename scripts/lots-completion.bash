@@ -14,7 +14,7 @@ _lots()
     fi
 
     local commands="login logout whoami company case contact handoff followups followup
-        inbox ack decide indicators report improvement user backup help"
+        inbox ack decide indicators report improvement meeting user backup help"
     local common="--json --server --help"
     local units="bygglov miljo livsmedel serveringstillstand raddningstjanst gata_park upphandling"
 
@@ -62,6 +62,14 @@ _lots()
             esac ;;
         contact) subs="log"; opts="--channel --direction --summary --minutes --at" ;;
         followup) subs="record"; opts="--status --answer --comment --channel" ;;
+        meeting) subs="add list show attend evaluate"
+            case $sub in
+                add) opts="--kind --title --at --place --unit --action --need --proposal --input --notes" ;;
+                list) opts="--kind --year --company" ;;
+                show) opts="--sheet" ;;
+                attend) opts="--company --new --staff --remove" ;;
+                evaluate) opts="--relevant --knowledge --comment --company" ;;
+            esac ;;
         improvement) subs="add list done"
             case $sub in
                 add) opts="--title --unit --description --followup" ;;

@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include "lotsbok/api.h"
+#include "lotsbok/calendar.h"
 #include "lotsbok/error.h"
 #include "lotsbok/plan.h"
 #include "lotsbok/timeutil.h"
@@ -243,6 +244,32 @@ static int load_snapshot(lb_txn *t, const char *period, json_t **out)
     return rc;
 }
 
+/* For a meeting source: the period's figures from the meeting records, put
+ * under "meetings" of (a copy of) the snapshot, so no worker document can
+ * stand in for them. Nothing for a period not begun (not_computed). */
+static int add_meeting_figures(lb_txn *t, const json_t *ind, const char *period, int y, int q,
+                               lb_time now, json_t **snap)
+{
+    char path[160];
+    const char *src = json_string_value(json_object_get(ind, "source"));
+    if (lb_plan_source_path(src, path, sizeof path) != 0 || strncmp(path, "meetings.", 9) != 0)
+        return 0;
+    lb_date first = q ? 0 : lb_date_from_ymd(y, 1, 1), last;
+    if (q)
+        lb_quarter_range(y, q, &first, &last);
+    if (first > lb_stockholm_date(now))
+        return 0;
+    json_t *fig = NULL;
+    int rc = api_meeting_figures(t, period, now, &fig);
+    if (rc)
+        return rc;
+    if (!*snap && !(*snap = json_object())) {
+        json_decref(fig);
+        return LB_ENOMEM;
+    }
+    return json_object_set_new(*snap, "meetings", fig) ? LB_ENOMEM : 0;
+}
+
 /* The items of one indicator over periods (years, or quarters). */
 static int indicator_items(lb_txn *t, const struct api_plan *p, const json_t *action,
                            const json_t *ind, char periods[][8], size_t n, json_t **out)
@@ -257,6 +284,8 @@ static int indicator_items(lb_txn *t, const struct api_plan *p, const json_t *ac
         json_t *snap = NULL, *item = NULL;
         if (is_auto)
             rc = load_snapshot(t, periods[i], &snap);
+        if (rc == 0 && is_auto)
+            rc = add_meeting_figures(t, ind, periods[i], y, q, lb_time_now(), &snap);
         if (rc == 0)
             rc = lb_plan_value(action, ind, periods[i], snap, api_plan_followup(p, code, y), &item);
         json_decref(snap);

@@ -118,7 +118,8 @@ static const struct {
     {"improvements_implemented", "improvements.implemented"},
 };
 
-/* Meeting sources "<name>:<kind>": in the vocabulary, not yet in snapshots. */
+/* Meeting sources "<name>:<kind>": figures lotsd computes from its meeting
+ * records (docs/meetings.md), read at "meetings.<kind>.<name>". */
 static const char *const meeting_sources[] = {"meetings",
                                               "meeting_participants",
                                               "meeting_companies",
@@ -184,7 +185,11 @@ int lb_plan_source_path(const char *source, char *buf, size_t len)
         int n = snprintf(buf, len, "units.%s.nki", source + 4);
         return n < 0 || (size_t)n >= len ? LB_ETOOBIG : 0;
     }
-    return LB_ENOTFOUND; /* a meeting source */
+    /* A meeting source "<name>:<kind>": lotsd's figures from its meeting
+     * records at "meetings.<kind>.<name>" (api_meeting_figures.c). */
+    const char *colon = strchr(source, ':');
+    int n = snprintf(buf, len, "meetings.%s.%.*s", colon + 1, (int)(colon - source), source);
+    return n < 0 || (size_t)n >= len ? LB_ETOOBIG : 0;
 }
 
 /* --- validation helpers ----------------------------------------------------- */

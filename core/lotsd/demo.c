@@ -2173,8 +2173,11 @@ int lb_demo_generate(lb_store *s, const struct lb_demo_config *cfg, struct lb_de
         }
     }
     free(ops);
+    if (rc == 0)
+        rc = lb_demo_meetings(s, cfg->seed, d->until, "anna.lots", &out->meetings,
+                              &out->meeting_evaluations);
     out->first_seq = d->seq0 + 1;
-    out->last_seq = d->seq0 + d->nsteps;
+    out->last_seq = lb_store_last_seq(s);
 done:
     demo_free(d);
     free(d);

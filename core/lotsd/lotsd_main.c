@@ -1007,11 +1007,11 @@ static int cmd_demo(int argc, char **argv)
     printf(
         "lotsd demo: %zu companies (%zu enskilda firmor), %zu cases (%zu closed), %zu contacts,\n"
         "  %zu hand-offs (%zu decided, %zu overdue), %zu follow-up calls (%zu answered),\n"
-        "  %zu improvement actions; events %llu..%llu, in %.1f s\n",
+        "  %zu improvement actions, %zu meetings (%zu evaluations); events %llu..%llu, in %.1f s\n",
         st->companies, st->companies_personal, st->cases, st->cases_closed, st->contacts,
         st->handoffs, st->handoffs_decided, st->handoffs_overdue, st->followups, st->followups_done,
-        st->improvements, (unsigned long long)st->first_seq, (unsigned long long)st->last_seq,
-        (double)(lb_time_now() - t0) / 1000.0);
+        st->improvements, st->meetings, st->meeting_evaluations, (unsigned long long)st->first_seq,
+        (unsigned long long)st->last_seq, (double)(lb_time_now() - t0) / 1000.0);
     printf("Demo logins (DEMO ONLY, also in %s):\n", path);
     for (size_t i = 0; i < st->nlogins; i++)
         printf("  %-18s %-16s %-8s %s\n", st->logins[i].username, st->logins[i].password,

@@ -431,6 +431,12 @@ int api_meeting_update(struct lb_api_req *r, lb_txn *t);
 int api_meeting_attendance(struct lb_api_req *r, lb_txn *t);
 int api_meeting_evaluate(struct lb_api_req *r, lb_txn *t);
 int api_meeting_sheet(struct lb_api_req *r, lb_txn *t);
+/* The plan's meeting sources for a period ("2026", "2026-Q3") from the
+ * meeting records: {"<kind>": {"meetings", "meeting_participants",
+ * "meeting_companies", "meeting_relevant_share": {value, n} | {n, suppressed},
+ * "meeting_knowledge_share", "needs_expressed", "proposals_documented"}}
+ * over the meetings started in the period and by now (api_meeting_figures.c). */
+int api_meeting_figures(lb_txn *t, const char *period, lb_time now, json_t **out);
 /* relevant (1..6 or null) and knowledge (bool or null) of obj into e; field
  * names in errors get prefix. 0 or a negative value after api_fail. */
 struct lb_meeting_eval;

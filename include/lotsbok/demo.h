@@ -40,6 +40,7 @@ struct lb_demo_stats {
         handoffs_acknowledged, handoffs_decided, handoffs_withdrawn, handoffs_overdue, followups,
         followup_items, followups_done, followups_declined, followups_unreachable,
         followup_attempts_no_answer, improvements, improvements_implemented;
+    size_t meetings, meeting_evaluations; /* held meetings (demo_meetings.c) */
     size_t outcomes[LB_OUTCOME_COUNT];
     size_t decisions[LB_DECISION_COUNT];
     size_t channels[LB_CHANNEL_COUNT];
@@ -54,6 +55,12 @@ struct lb_demo_stats {
  * thrown away). When report is not NULL, a failing step is described there. */
 int lb_demo_generate(lb_store *s, const struct lb_demo_config *cfg, struct lb_demo_stats *out,
                      FILE *report);
+
+/* The demo's meetings (demo_meetings.c), written after its cases: a year of
+ * Norrtälje meetings up to until with attendance drawn from the environment's
+ * companies and evaluations (form answers by "public", paper ones by actor). */
+int lb_demo_meetings(lb_store *s, uint64_t seed, lb_time until, const char *actor, size_t *meetings,
+                     size_t *evaluations);
 
 /* Writes the demo logins to path (created with mode 0600, replaced when it
  * exists), marked as demo only. Returns 0 or LB_EIO. */

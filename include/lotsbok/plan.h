@@ -130,9 +130,9 @@ int lb_plan_period_parse(const char *s, int *year, int *quarter);
 const json_t *lb_plan_indicator(const json_t *action, const char *id);
 
 /* The snapshot path of an auto source ("lots.questions.usefulness",
- * "units.bygglov.nki") into buf; 0, or LB_ENOTFOUND for a source the
- * snapshots do not (yet) hold — the meeting sources until meetings are
- * recorded — or LB_EINVAL for a source outside DESIGN.md's vocabulary. */
+ * "units.bygglov.nki", "meetings.cluster_meeting.meetings" for a meeting
+ * source, whose figures lotsd adds from its meeting records) into buf; 0, or
+ * LB_EINVAL for a source outside DESIGN.md's vocabulary. */
 int lb_plan_source_path(const char *source, char *buf, size_t len);
 /* Whether source is in DESIGN.md's vocabulary (meeting sources included). */
 bool lb_plan_source_known(const char *source);
@@ -142,7 +142,7 @@ bool lb_plan_source_known(const char *source);
  * where they apply "n", "ci95", "suppressed", "reason"}. value is a number
  * (a count, a share 0..1, an index), a text, a date (a milestone's done), or
  * null with reason "not_computed" (no snapshot of the period),
- * "not_in_snapshot", "source_not_available" (meeting sources for now),
+ * "not_in_snapshot", "source_not_available" (a source no snapshot holds),
  * "suppressed" (fewer answers than SKR publishes) or "not_recorded".
  * snapshot is the worker's snapshot of the period (NULL when none);
  * followup the action's follow-up of the period's year (NULL when none).

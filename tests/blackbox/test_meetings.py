@@ -330,6 +330,51 @@ def test_company_privacy(d, t):
           "the meeting keeps its counts; the comment is gone")
 
 
+def test_plan_sources():
+    """The plan's meeting sources read lotsd's meeting records (docs/meetings.md)."""
+    plan = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "data",
+                        "plan-norrtalje-2025-2030.json")
+    with Lotsd(start=False, env={"LOTSBOK_NOW": NOW}) as d:
+        r = d.run("plan", "load", "--data", d.data, plan)
+        check(r.returncode == 0, "the plan loads")
+        d.start()
+        admin = d.admin_token()
+        lots = d.user(admin, "anna.lots", "lots")
+        viewer = d.user(admin, "arbetsgrupp", "viewer")
+        cos = [d.company(lots)["id"] for _ in range(3)]
+        for when in ("2026-01-20T14:00:00Z", "2026-02-24T14:00:00Z", "2026-09-01T14:00:00Z"):
+            r = d.req("POST", "/api/v1/meetings", {
+                "kind": "theme_day", "title": "Temadag", "starts_at": when, "actions": ["2.2"],
+                "notes_items": [{"type": "need", "text": "Kompetens"},
+                                {"type": "need", "text": "Lokaler"}]}, token=lots)
+            mid = r.json["id"]
+            d.req("PUT", "/api/v1/meetings/%d/attendance" % mid,
+                  {"companies": [{"company_id": c} for c in cos]}, token=lots)
+            for v in (6, 5, 2, 4):
+                d.req("POST", "/api/v1/meetings/%d/evaluations" % mid, {"relevant": v},
+                      token=lots)
+
+        def values(ind, period):
+            r = d.req("GET", "/api/v1/plan/indicators/%s/values?from=%s&to=%s" %
+                      (ind, period, period), token=viewer)
+            assert r.status == 200, r
+            return r.json["items"][0]
+        check(values("2.2-1", "2026")["value"] == 3,
+              "2.2-1 companies at the temadagar of 2026: 3 distinct (the September one "
+              "is ahead)")
+        v = values("2.2-3", "2026")
+        check(v["value"] == 6 / 8 and v["n"] == 8,
+              "2.2-3 the share who found it relevant: 6 of 8 answers")
+        v = values("2.2-3", "2025")
+        check(v["value"] is None and v.get("suppressed") is True and v["n"] == 0,
+              "a year without answers: held back (n < 7): %s" % v)
+        check(values("2.2-2", "2026")["value"] == 4, "needs expressed at the temadagar: 4")
+        v = values("3.1-1", "2026")
+        check(v["value"] == 0 and v["target"] == 2, "3.1-1: no infrastrukturträff yet, 0 of 2")
+        v = values("3.1-1", "2027")
+        check(v["value"] is None and v["reason"] == "not_computed", "a year not begun: not computed")
+
+
 def main():
     with Lotsd(env={"LOTSBOK_NOW": NOW}) as d:
         admin = d.admin_token()
@@ -345,6 +390,7 @@ def main():
         d.stop()
         r = d.run("check", "--data", d.data)
         check(r.returncode == 0, "lotsd check is clean: %s" % r.stdout[-300:])
+    test_plan_sources()
 
 
 if __name__ == "__main__":

@@ -337,11 +337,14 @@ class PlanApi(unittest.TestCase):
                          token=tok)
             self.assertEqual(r.json["items"], [{"period": "2026-Q4", "value": 44,
                                                 "origin": "auto"}])
-        # Meetings are not recorded yet: null with a reason, never a number.
-        r = self.req("GET", "/api/v1/plan/indicators/3.1-1/values?from=2026&to=2026",
+        # Meetings come from lotsd's meeting records (docs/meetings.md): none
+        # held in 2026 here, so 0; a year not begun is not computed.
+        r = self.req("GET", "/api/v1/plan/indicators/3.1-1/values?from=2026&to=2027",
                      token=self.viewer)
-        self.assertEqual(r.json["items"], [{"period": "2026", "value": None, "origin": "auto",
-                                            "reason": "source_not_available", "target": 2}])
+        self.assertEqual(r.json["items"], [{"period": "2026", "value": 0, "origin": "auto",
+                                            "target": 2},
+                                           {"period": "2027", "value": None, "origin": "auto",
+                                            "reason": "not_computed", "target": 2}])
         for q, code in [("?from=2026&to=2026-Q2", "bad_query"), ("?from=2026-Q5", "bad_query"),
                         ("?from=2027&to=2026", "bad_query"), ("?from=2000&to=2099", "bad_query")]:
             r = self.req("GET", "/api/v1/plan/indicators/1.1-1/values" + q, token=self.viewer)

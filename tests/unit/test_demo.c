@@ -205,6 +205,9 @@ static void test_consistent_and_valid(void **state)
     assert_true(st.followup_attempts_no_answer > 0);
     assert_in_range(st.improvements, 3, 20);
     assert_true(st.improvements_implemented > 0);
+    /* A frukost a month, two infrastrukturträffar, three trainings, ... */
+    assert_in_range(st.meetings, 17, 20);
+    assert_true(st.meeting_evaluations > st.meetings * 3);
     assert_int_equal(st.last_seq, lb_store_last_seq(e.s));
 
     lb_txn *t;
