@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lotsbok/calendar.h"
 #include "lotsbok/enums.h"
 #include "lotsbok/error.h"
 #include "lotsbok/orgnr.h"
@@ -822,4 +823,46 @@ void lb_cli_local_time(const char *s, char *buf, size_t len)
     y += m <= 2;
     snprintf(buf, len, "%04lld-%02lld-%02lld %02lld:%02lld", y, m, d, rem / 3600,
              (rem % 3600) / 60);
+}
+
+int lb_cli_parse_at(const char *s, int64_t now, char *out)
+{
+    lb_time t;
+    if (!s)
+        return LB_EINVAL;
+    if (lb_time_parse_rfc3339(s, &t) == 0) {
+        snprintf(out, 32, "%s", s);
+        return 0;
+    }
+    char date[11], clock[40], local[64];
+    int h, m, sec = 0, n = 0;
+    if (strlen(s) >= 16 && (s[10] == ' ' || s[10] == 'T')) {
+        snprintf(date, sizeof date, "%.10s", s);
+        s += 11;
+    } else {
+        lb_date_format(lb_stockholm_date(now), date);
+    }
+    lb_date d;
+    if (lb_date_parse(date, &d) != 0)
+        return LB_EINVAL;
+    if (sscanf(s, "%2d:%2d%n", &h, &m, &n) != 2 || n != 5)
+        return LB_EINVAL;
+    if (s[5] == ':') {
+        int k = 0;
+        if (sscanf(s + 6, "%2d%n", &sec, &k) != 1 || k != 2 || s[8] != '\0')
+            return LB_EINVAL;
+    } else if (s[5] != '\0') {
+        return LB_EINVAL;
+    }
+    if (h > 23 || m > 59 || sec > 59 || h < 0 || m < 0 || sec < 0)
+        return LB_EINVAL;
+    snprintf(clock, sizeof clock, "%02d:%02d:%02d", h, m, sec);
+    /* Winter time first; an instant in summer time is written again with +02:00. */
+    snprintf(local, sizeof local, "%sT%s+01:00", date, clock);
+    if (lb_time_parse_rfc3339(local, &t) != 0)
+        return LB_EINVAL;
+    if (lb_stockholm_offset(t) == 7200)
+        snprintf(local, sizeof local, "%sT%s+02:00", date, clock);
+    memcpy(out, local, strlen(local) + 1); /* 25 bytes: date, T, clock, offset */
+    return 0;
 }

@@ -21,6 +21,7 @@
 
 #include "lotsbok/error.h"
 #include "lotsbok/orgnr.h"
+#include "lotsbok/timeutil.h"
 #include "lots.h"
 
 void lots_error(const char *fmt, ...)
@@ -47,23 +48,136 @@ void lots_client_free(struct lots *l)
     l->token = NULL;
 }
 
-/* Prints the API's error object of body in Swedish. */
-static void print_api_error(long status, const char *body)
+const char *lots_errno_sv(int e)
+{
+    switch (e) {
+    case ENOENT:
+        return "filen eller katalogen finns inte";
+    case EACCES:
+    case EPERM:
+        return "åtkomst nekad";
+    case ENOSPC:
+        return "disken är full";
+    case EROFS:
+        return "filsystemet är skrivskyddat";
+    case EISDIR:
+        return "det är en katalog";
+    case ENOTDIR:
+        return "en del av sökvägen är inte en katalog";
+    case EEXIST:
+        return "finns redan";
+    default:
+        return "systemfel";
+    }
+}
+
+/* Why a server could not be reached, in Swedish, from libcurl's words (which
+ * are English and not shown). */
+static const char *unreachable_sv(const char *curl_msg)
+{
+    if (strstr(curl_msg, "resolve"))
+        return "datornamnet hittas inte";
+    if (strstr(curl_msg, "timed out") || strstr(curl_msg, "Timeout"))
+        return "den svarade inte i tid";
+    if (strstr(curl_msg, "connect") || strstr(curl_msg, "refused"))
+        return "ingen svarar på adressen; kör lotsd där, och stämmer porten?";
+    return "förbindelsen bröts";
+}
+
+enum { CALL_LOUD = 1, CALL_AUTH = 2, CALL_AUTH_ONLY = 2 };
+static int call(struct lots *l, const char *method, const char *path, json_t *body, json_t **out,
+                int flags);
+
+/* What path names, in Swedish: "ärende L2026-0042", "överlämning 12"; "" when
+ * it names no single record. kind receives the collection ("handoffs"). */
+static void path_subject(const char *path, char *kind, size_t klen, char *buf, size_t len)
+{
+    static const struct {
+        const char *coll, *sv;
+    } names[] = {{"cases", "ärende"},
+                 {"handoffs", "överlämning"},
+                 {"followups", "uppföljning"},
+                 {"companies", "företag"},
+                 {"improvements", "förbättringsåtgärd"},
+                 {"users", "användare"}};
+    buf[0] = kind[0] = '\0';
+    if (strncmp(path, "/api/v1/", 8) != 0)
+        return;
+    const char *coll = path + 8, *slash = strchr(coll, '/');
+    if (!slash)
+        return;
+    size_t clen = (size_t)(slash - coll), ilen = strcspn(slash + 1, "/?");
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (strlen(names[i].coll) == clen && strncmp(coll, names[i].coll, clen) == 0) {
+            snprintf(kind, klen, "%s", names[i].coll);
+            snprintf(buf, len, "%s %.*s", names[i].sv, (int)ilen, slash + 1);
+        }
+}
+
+/* Prints the API's error object of body in Swedish, saying what was not found
+ * and what state a record already is in when an action does not fit it. */
+static void print_api_error(struct lots *l, const char *path, long status, const char *body)
 {
     json_error_t jerr;
     json_t *doc = body ? json_loads(body, 0, &jerr) : NULL;
     json_t *e = json_object_get(doc, "error");
-    char line[1024];
-    lb_cli_error_line(status, lots_js(e, "code"), lots_js(e, "message"), lots_js(e, "field"), line,
-                      sizeof line);
+    const char *code = lots_js(e, "code"), *msg = lots_js(e, "message");
+    char line[1024], kind[32], subject[128];
+    path_subject(path, kind, sizeof kind, subject, sizeof subject);
+    const char *action = strrchr(path, '/');
+    if (code && strcmp(code, "not_found") == 0 && subject[0]) {
+        snprintf(line, sizeof line, "Fel: %s finns inte", subject);
+    } else if (code && strcmp(code, "password_too_short") == 0 && msg && strstr(msg, "at least ")) {
+        snprintf(line, sizeof line, "Fel: lösenordet är för kort (minst %d tecken)",
+                 atoi(strstr(msg, "at least ") + 9));
+    } else if (code && strcmp(code, "invalid_transition") == 0 && subject[0] && action) {
+        /* The record's present state, read back, says which "already" it is. */
+        char rec[160], *saved = l->raw, sv[64];
+        long saved_status = l->status;
+        l->raw = NULL;
+        snprintf(rec, sizeof rec, "%.*s", (int)(action - path), path);
+        json_t *o = NULL;
+        const char *st = NULL;
+        if (call(l, "GET", rec, NULL, &o, CALL_AUTH_ONLY) == 0)
+            st = lots_js(o, "status");
+        const char *voc = strcmp(kind, "cases") == 0      ? "case_status"
+                          : strcmp(kind, "handoffs") == 0 ? "handoff_status"
+                                                          : "followup_status";
+        snprintf(sv, sizeof sv, "%s", st ? lb_cli_label(voc, st) : "");
+        /* The label's capital in lower case ("Avslutat", "Återtagen"). */
+        if (sv[0] >= 'A' && sv[0] <= 'Z')
+            sv[0] = (char)(sv[0] - 'A' + 'a');
+        else if ((unsigned char)sv[0] == 0xc3 && (unsigned char)sv[1] >= 0x80 &&
+                 (unsigned char)sv[1] < 0x9f)
+            sv[1] = (char)(sv[1] + 0x20);
+        if (st)
+            snprintf(line, sizeof line, "Fel: %s är redan %s", subject, sv);
+        else
+            lb_cli_error_line(status, code, msg, lots_js(e, "field"), line, sizeof line);
+        json_decref(o);
+        free(l->raw);
+        l->raw = saved;
+        l->status = saved_status;
+    } else {
+        lb_cli_error_line(status, code, msg, lots_js(e, "field"), line, sizeof line);
+    }
     fprintf(stderr, "%s\n", line);
+    json_t *allowed = json_object_get(e, "allowed"), *v;
+    size_t i;
+    if (json_array_size(allowed) > 0) {
+        fputs("Giltiga värden:", stderr);
+        json_array_foreach(allowed, i, v)
+        {
+            fprintf(stderr, "%s %s", i ? "," : "",
+                    json_string_value(v) ? json_string_value(v) : "");
+        }
+        fputc('\n', stderr);
+    }
     json_t *existing = json_object_get(e, "existing_id");
     if (json_is_integer(existing))
         fprintf(stderr, "Befintlig post: id %lld\n", (long long)json_integer_value(existing));
     json_decref(doc);
 }
-
-enum { CALL_LOUD = 1, CALL_AUTH = 2 };
 
 /* A file sent as the body instead of JSON (lots_call_upload). */
 struct file_body {
@@ -111,7 +225,7 @@ static int call_any(struct lots *l, const char *method, const char *path, json_t
         if (loud) {
             if (rc == LB_EIO)
                 lots_error("servern %s kan inte nås: %s", l->server,
-                           lb_http_client_errmsg(l->http));
+                           unreachable_sv(lb_http_client_errmsg(l->http)));
             else
                 lots_error("anropet misslyckades: %s", lb_strerror(rc));
         }
@@ -127,7 +241,7 @@ static int call_any(struct lots *l, const char *method, const char *path, json_t
     int code = lb_cli_exit_code(l->status);
     if (code != LB_CLI_EXIT_OK) {
         if (loud) {
-            print_api_error(l->status, l->raw);
+            print_api_error(l, path, l->status, l->raw);
             if (l->json && l->raw && l->raw[0])
                 lots_print_raw(l);
         }
@@ -176,6 +290,44 @@ int lots_call_noauth(struct lots *l, const char *method, const char *path, json_
     return call(l, method, path, body, out, CALL_LOUD);
 }
 
+int lots_page_args(const struct lots_cmd *cmd, const struct lb_cli_args *a, struct lots_url *u)
+{
+    const char *limit = lb_cli_get(a, "limit"), *after = lb_cli_get(a, "after");
+    if (limit && (!lb_cli_is_id(limit) || strtol(limit, NULL, 10) > 500))
+        return lots_usage_error(cmd, "--limit ska vara ett heltal 1–500, inte \"%s\"", limit);
+    if (after && !lb_cli_is_id(after))
+        return lots_usage_error(cmd, "--after ska vara ett id (ett tal), inte \"%s\"", after);
+    lots_url_q(u, "limit", limit);
+    lots_url_q(u, "after", after);
+    return 0;
+}
+
+int lots_set_at(const struct lots_cmd *cmd, const struct lb_cli_args *a, json_t *body,
+                const char *key)
+{
+    const char *at = lb_cli_get(a, "at");
+    char rfc[32];
+    if (!at)
+        return 0;
+    if (lb_cli_parse_at(at, lb_time_now(), rfc) != 0)
+        return lots_usage_error(cmd,
+                                "ogiltig tid för --at: \"%s\" (skriv t.ex. \"2026-12-03 10:00\", "
+                                "\"10:00\" för i dag, eller 2026-12-03T10:00:00+01:00)",
+                                at);
+    json_object_set_new(body, key, json_string(rfc));
+    return 0;
+}
+
+void lots_print_more(const json_t *list)
+{
+    json_t *next = json_object_get(list, "next");
+    if (json_is_integer(next))
+        fprintf(stderr, "Fler finns: lägg till --after %lld\n",
+                (long long)json_integer_value(next));
+    else if (json_is_string(next))
+        fprintf(stderr, "Fler finns: lägg till --after %s\n", json_string_value(next));
+}
+
 void lots_print_raw(const struct lots *l)
 {
     if (!l->raw)
@@ -186,7 +338,7 @@ void lots_print_raw(const struct lots *l)
         fputc('\n', stdout);
 }
 
-static size_t terminal_width(void)
+size_t lots_terminal_width(void)
 {
     const char *cols = getenv("COLUMNS");
     if (cols && cols[0]) {
@@ -203,12 +355,50 @@ static size_t terminal_width(void)
 void lots_print_table(const struct lb_cli_table *t)
 {
     char *out;
-    if (lb_cli_table_render(t, terminal_width(), &out) != 0) {
+    if (lb_cli_table_render(t, lots_terminal_width(), &out) != 0) {
         lots_error("slut på minne");
         return;
     }
     fputs(out, stdout);
     free(out);
+}
+
+void lots_print_wrapped(size_t indent, const char *text, size_t width)
+{
+    if (!text || !text[0])
+        return;
+    size_t avail = width > indent + 20 ? width - indent : 20, col = 0;
+    const char *p = text;
+    while (*p) {
+        if (*p == '\n') {
+            if (col)
+                putchar('\n');
+            col = 0;
+            p++;
+            continue;
+        }
+        if (*p == ' ') {
+            p++;
+            continue;
+        }
+        size_t n = strcspn(p, " \n");
+        char word[1024];
+        snprintf(word, sizeof word, "%.*s", (int)(n < sizeof word ? n : sizeof word - 1), p);
+        size_t w = lb_cli_width(word);
+        if (col && col + 1 + w > avail) {
+            putchar('\n');
+            col = 0;
+        }
+        if (col == 0)
+            printf("%*s", (int)indent, "");
+        else
+            putchar(' ');
+        fwrite(p, 1, n, stdout);
+        col += (col ? 1 : 0) + w;
+        p += n;
+    }
+    if (col)
+        putchar('\n');
 }
 
 int lots_whoami_name(struct lots *l, char *buf, size_t len)

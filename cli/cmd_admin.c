@@ -185,12 +185,12 @@ int lots_cmd_backup(struct lots *l, const struct lots_cmd *cmd, int argc, char *
     fflush(stdout);
     pid_t pid = fork();
     if (pid < 0) {
-        lots_error("kan inte starta lotsd: %s", strerror(errno));
+        lots_error("kan inte starta lotsd: %s", lots_errno_sv(errno));
         return LB_CLI_EXIT_SERVER;
     }
     if (pid == 0) {
         execlp(lotsd, lotsd, "backup", "--data", data, "--to", to, (char *)NULL);
-        fprintf(stderr, "Fel: kan inte köra %s: %s\n", lotsd, strerror(errno));
+        fprintf(stderr, "Fel: kan inte köra %s: %s\n", lotsd, lots_errno_sv(errno));
         _exit(127);
     }
     int status;

@@ -62,7 +62,10 @@ int lots_cmd_case_open(struct lots *l, const struct lots_cmd *cmd, int argc, cha
         return LB_CLI_EXIT_REJECTED;
     }
     set_opt(body, &a, "description", "description");
-    set_opt(body, &a, "at", "opened_at");
+    if ((rc = lots_set_at(cmd, &a, body, "opened_at")) != 0) {
+        json_decref(body);
+        return rc;
+    }
     json_t *c;
     rc = lots_call(l, "POST", "/api/v1/cases", body, &c);
     json_decref(body);
@@ -86,6 +89,12 @@ static void line(const char *label, const char *value)
         size_t w = lb_cli_width(label);
         printf("%s%*s %s\n", label, w < 13 ? (int)(13 - w) : 0, "", value);
     }
+}
+
+static int by_at(const void *a, const void *b)
+{
+    const char *x = lots_js(*(json_t *const *)a, "at"), *y = lots_js(*(json_t *const *)b, "at");
+    return strcmp(x ? x : "", y ? y : ""); /* the API writes UTC with a fixed width */
 }
 
 static void print_case(struct lots *l, const json_t *c)
@@ -117,48 +126,63 @@ static void print_case(struct lots *l, const json_t *c)
     json_t *followups = json_object_get(c, "followups"), *x;
     size_t i;
     struct lb_cli_table t;
+    size_t width = lots_terminal_width();
     if (json_array_size(contacts) > 0) {
-        printf("\nKontakter:\n");
-        const char *h[] = {"Tid", "Kanal", "Riktning", "Min", "Av", "Sammanfattning"};
-        if (lb_cli_table_init(&t, 6, h, 0x20u) == 0) {
-            json_array_foreach(contacts, i, x)
-            {
-                char min[24];
+        /* In time order (as entered is not the order they happened), each
+         * summary whole, wrapped under its line. */
+        size_t n = json_array_size(contacts);
+        json_t **v = malloc(n * sizeof *v);
+        if (v) {
+            for (i = 0; i < n; i++)
+                v[i] = json_array_get(contacts, i);
+            qsort(v, n, sizeof *v, by_at);
+            printf("\nKontakter (%zu):\n", n);
+            for (i = 0; i < n; i++) {
+                char min[24], head[256];
+                x = v[i];
                 lb_cli_local_time(lots_js(x, "at"), when, sizeof when);
-                const char *row[] = {when,
-                                     lb_cli_label("channel", lots_js(x, "channel")),
-                                     lb_cli_label("direction", lots_js(x, "direction")),
-                                     lots_jnum(x, "minutes", min, sizeof min),
-                                     lots_js(x, "logged_by"),
-                                     lots_js(x, "summary")};
-                lb_cli_table_add(&t, row);
+                lots_jnum(x, "minutes", min, sizeof min);
+                snprintf(head, sizeof head, "%s  %s, %s%s%s%s, %s", when,
+                         lb_cli_label("channel", lots_js(x, "channel")),
+                         lb_cli_label("direction", lots_js(x, "direction")), min[0] ? ", " : "",
+                         min, min[0] ? " min" : "",
+                         lots_js(x, "logged_by") ? lots_js(x, "logged_by") : "");
+                printf("  %s\n", head);
+                lots_print_wrapped(6, lots_js(x, "summary"), width);
             }
-            lots_print_table(&t);
-            lb_cli_table_free(&t);
+            free(v);
         }
     }
     if (json_array_size(handoffs) > 0) {
-        printf("\nÖverlämningar:\n");
-        const char *h[] = {"ID", "Enhet", "Skickad", "Status", "Diarienr", "Beslut"};
-        if (lb_cli_table_init(&t, 6, h, 0x2u | 0x10u | 0x20u) == 0) {
-            json_array_foreach(handoffs, i, x)
-            {
-                char hid[24], status[64];
-                lb_cli_local_time(lots_js(x, "sent_at"), when, sizeof when);
-                snprintf(status, sizeof status, "%s%s",
-                         lb_cli_label("handoff_status", lots_js(x, "status")),
-                         json_is_true(json_object_get(x, "overdue")) ? " (försenad)" : "");
-                const char *row[] = {
-                    lots_jnum(x, "id", hid, sizeof hid),
-                    lb_cli_label("unit", lots_js(x, "unit")),
-                    when,
-                    status,
-                    lots_js(x, "reference"),
-                    lots_js(x, "decision") ? lb_cli_label("decision", lots_js(x, "decision")) : ""};
-                lb_cli_table_add(&t, row);
+        printf("\nÖverlämningar (%zu):\n", json_array_size(handoffs));
+        json_array_foreach(handoffs, i, x)
+        {
+            char hid[24], text[512];
+            lb_cli_local_time(lots_js(x, "sent_at"), when, sizeof when);
+            printf("  %s  %s, skickad %s: %s%s\n", lots_jnum(x, "id", hid, sizeof hid),
+                   lb_cli_label("unit", lots_js(x, "unit")), when,
+                   lb_cli_label("handoff_status", lots_js(x, "status")),
+                   json_is_true(json_object_get(x, "overdue")) ? " (försenad)" : "");
+            if (lots_js(x, "note")) {
+                snprintf(text, sizeof text, "Anteckning: %s", lots_js(x, "note"));
+                lots_print_wrapped(6, text, width);
             }
-            lots_print_table(&t);
-            lb_cli_table_free(&t);
+            if (lots_js(x, "reference")) {
+                snprintf(text, sizeof text, "Diarienummer: %s", lots_js(x, "reference"));
+                lots_print_wrapped(6, text, width);
+            }
+            if (lots_js(x, "decision")) {
+                lb_cli_local_time(lots_js(x, "decided_at"), when, sizeof when);
+                snprintf(text, sizeof text, "Beslut %s: %s%s%s", when,
+                         lb_cli_label("decision", lots_js(x, "decision")),
+                         lots_js(x, "decision_note") ? ". " : "",
+                         lots_js(x, "decision_note") ? lots_js(x, "decision_note") : "");
+                lots_print_wrapped(6, text, width);
+            }
+            if (lots_js(x, "withdraw_note")) {
+                snprintf(text, sizeof text, "Återtagen: %s", lots_js(x, "withdraw_note"));
+                lots_print_wrapped(6, text, width);
+            }
         }
     }
     if (json_array_size(followups) > 0) {
@@ -237,8 +261,8 @@ int lots_cmd_case_list(struct lots *l, const struct lots_cmd *cmd, int argc, cha
         snprintf(cid, sizeof cid, "%lld", id);
         lots_url_q(&u, "company_id", cid);
     }
-    lots_url_q(&u, "limit", lb_cli_get(&a, "limit"));
-    lots_url_q(&u, "after", lb_cli_get(&a, "after"));
+    if ((rc = lots_page_args(cmd, &a, &u)) != 0)
+        return rc;
     if (u.overflow)
         return lots_usage_error(cmd, "för långa värden");
     json_t *list;
@@ -267,7 +291,9 @@ int lots_cmd_case_list(struct lots *l, const struct lots_cmd *cmd, int argc, cha
                                      opened,
                                      lb_cli_label("case_status", lots_js(c, "status")),
                                      lots_js(c, "owner"),
-                                     lots_company_name(l, &names, lots_jint(c, "company_id")),
+                                     lots_js(c, "company_name")
+                                         ? lots_js(c, "company_name")
+                                         : lots_company_name(l, &names, lots_jint(c, "company_id")),
                                      lots_js(c, "subject")};
                 lb_cli_table_add(&t, row);
             }
@@ -276,13 +302,7 @@ int lots_cmd_case_list(struct lots *l, const struct lots_cmd *cmd, int argc, cha
         }
         lots_names_free(&names);
     }
-    json_t *next = json_object_get(list, "next");
-    if (next && !json_is_null(next)) {
-        char n[32];
-        printf("Fler finns: lägg till --after %s\n", json_is_string(next)
-                                                         ? json_string_value(next)
-                                                         : lots_jnum(list, "next", n, sizeof n));
-    }
+    lots_print_more(list);
     json_decref(list);
     return 0;
 }
@@ -311,7 +331,10 @@ int lots_cmd_case_close(struct lots *l, const struct lots_cmd *cmd, int argc, ch
     if (!body)
         return lots_usage_error(cmd, "texten måste vara UTF-8");
     set_opt(body, &a, "note", "note");
-    set_opt(body, &a, "at", "closed_at");
+    if ((rc = lots_set_at(cmd, &a, body, "closed_at")) != 0) {
+        json_decref(body);
+        return rc;
+    }
     rc = lots_call(l, "POST", path, body, &c);
     json_decref(body);
     if (rc != 0)
@@ -386,7 +409,10 @@ int lots_cmd_contact_log(struct lots *l, const struct lots_cmd *cmd, int argc, c
         return lots_usage_error(cmd, "texten måste vara UTF-8");
     if (mins >= 0)
         json_object_set_new(body, "minutes", json_integer(mins));
-    set_opt(body, &a, "at", "at");
+    if ((rc = lots_set_at(cmd, &a, body, "at")) != 0) {
+        json_decref(body);
+        return rc;
+    }
     rc = lots_call(l, "POST", path, body, &c);
     json_decref(body);
     if (rc != 0)

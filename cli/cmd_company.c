@@ -51,8 +51,11 @@ static void print_company(const json_t *c)
         printf("Ort:      %s\n", lots_js(c, "locality"));
     if (lots_js(c, "sni"))
         printf("SNI:      %s\n", lots_js(c, "sni"));
-    if (lots_js(c, "anonymized_at"))
-        printf("Anonymiserat: %s\n", lots_js(c, "anonymized_at"));
+    if (lots_js(c, "anonymized_at")) {
+        char when[32];
+        lb_cli_local_time(lots_js(c, "anonymized_at"), when, sizeof when);
+        printf("Anonymiserat: %s\n", when);
+    }
     json_t *contacts = json_object_get(c, "contacts");
     if (json_array_size(contacts) > 0) {
         printf("\nKontaktpersoner:\n");

@@ -3,9 +3,16 @@
  *
  * record first reads the call (GET /followups/{id}) to know what it covers: the
  * lots function ("lots") and/or units. With status done and stdin a terminal and
- * no --answer given, it reads the survey out one question at a time, in
- * Swedish, and accepts 1–6, ja/nej or "vet ej" (an unreadable answer is asked
- * again). Otherwise the answers come from --answer DEL.FRÅGA=SVAR. */
+ * no --answer given, it shows whom to call (company, contact person, phone),
+ * reads the survey out one question at a time, in Swedish, and accepts 1–6,
+ * ja/nej or "vet ej" (an unreadable answer is asked again); then it shows the
+ * answers and asks "Spara? [j/N]" before sending anything. When stdin is not a
+ * terminal, done needs the answers as --answer DEL.FRÅGA=SVAR (as gh: required
+ * when not running interactively): a call recorded done without answers could
+ * not be told from one never asked.
+ *
+ * `lots followup show ID` prints one call: whom to call, what it covers, its
+ * status and, once recorded, the answers. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -89,6 +96,33 @@ static void waiting_hint(struct lots *l, const char *me)
         fprintf(stderr, "%zu samtal väntar på svar på e-postenkäten (visa dem med --all).\n", n);
 }
 
+static int by_due(const void *a, const void *b)
+{
+    const json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
+    const char *dx = lots_js(x, "due"), *dy = lots_js(y, "due");
+    int c = strcmp(dx ? dx : "", dy ? dy : "");
+    if (c != 0)
+        return c;
+    long long ix = lots_jint(x, "id"), iy = lots_jint(y, "id");
+    return ix < iy ? -1 : ix > iy;
+}
+
+/* The items of a list ordered by due date (then id): the one to call first on top. */
+static void sort_by_due(json_t *items)
+{
+    size_t n = json_array_size(items);
+    json_t **v = n ? malloc(n * sizeof *v) : NULL;
+    if (!v)
+        return;
+    for (size_t i = 0; i < n; i++)
+        v[i] = json_incref(json_array_get(items, i));
+    qsort(v, n, sizeof *v, by_due);
+    json_array_clear(items);
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(items, v[i]);
+    free(v);
+}
+
 int lots_cmd_followups(struct lots *l, const struct lots_cmd *cmd, int argc, char **argv)
 {
     struct lb_cli_args a;
@@ -107,6 +141,7 @@ int lots_cmd_followups(struct lots *l, const struct lots_cmd *cmd, int argc, cha
     lots_url_q(&u, "assignee", me);
     if (!lb_cli_has(&a, "all"))
         lots_url_q(&u, "due_before", today);
+    lots_url_q(&u, "limit", "500");
     json_t *list;
     if ((rc = lots_call(l, "GET", u.buf, NULL, &list)) != 0)
         return rc;
@@ -118,8 +153,10 @@ int lots_cmd_followups(struct lots *l, const struct lots_cmd *cmd, int argc, cha
     json_t *items = json_object_get(list, "items"), *f;
     if (!lb_cli_has(&a, "all"))
         waiting_hint(l, me);
+    sort_by_due(items);
     if (json_array_size(items) == 0) {
-        printf("Inga uppföljningssamtal att ringa i dag.\n");
+        printf(lb_cli_has(&a, "all") ? "Inga planerade uppföljningssamtal.\n"
+                                     : "Inga uppföljningssamtal att ringa i dag.\n");
         json_decref(list);
         return 0;
     }
@@ -182,6 +219,56 @@ static int ask_item(json_t *per, bool unit, const char *title)
         }
     }
     return 0;
+}
+
+/* Whom to call: the company, its contact people and their phone numbers. */
+static void print_whom(struct lots *l, const json_t *f)
+{
+    char path[96], due[24];
+    printf("Företag:     %s\n", lots_js(f, "company_name") ? lots_js(f, "company_name") : "");
+    json_t *c = NULL, *p;
+    snprintf(path, sizeof path, "/api/v1/companies/%lld", lots_jint(f, "company_id"));
+    size_t i, shown = 0;
+    if (lots_call_quiet(l, "GET", path, NULL, &c) == 0) {
+        json_array_foreach(json_object_get(c, "contacts"), i, p)
+        {
+            const char *role = lots_js(p, "role"), *phone = lots_js(p, "phone");
+            printf("%s%s%s%s%s%s%s\n", shown++ ? "             " : "Kontakt:     ",
+                   lots_js(p, "name") ? lots_js(p, "name") : "", role ? " (" : "", role ? role : "",
+                   role ? ")" : "", phone ? ", tel. " : "", phone ? phone : "");
+        }
+    }
+    if (!shown)
+        printf("Kontakt:     – (ingen kontaktperson registrerad)\n");
+    json_decref(c);
+    snprintf(due, sizeof due, "%s", lots_js(f, "due") ? lots_js(f, "due") : "");
+    printf("Förfaller:   %s (tidigare försök: %lld)\n", due, lots_jint(f, "attempts"));
+}
+
+/* The answers of one survey, question by question. */
+static void print_answers(const json_t *answers)
+{
+    const char *key;
+    json_t *per;
+    json_object_foreach((json_t *)answers, key, per)
+    {
+        bool unit = strcmp(key, "lots") != 0;
+        printf("%s\n", unit ? lb_cli_label("unit", key) : "Företagslotsen");
+        const char *qk;
+        json_t *v;
+        json_object_foreach(per, qk, v)
+        {
+            const struct lb_cli_question *q = lb_cli_question_find(unit, qk);
+            char val[32];
+            if (json_is_integer(v))
+                snprintf(val, sizeof val, "%lld", (long long)json_integer_value(v));
+            else if (json_is_boolean(v))
+                snprintf(val, sizeof val, "%s", json_is_true(v) ? "ja" : "nej");
+            else
+                snprintf(val, sizeof val, "vet ej");
+            printf("  %-6s %s\n", val, q ? q->text_sv : qk);
+        }
+    }
 }
 
 /* The survey for every item of the call f, asked on the terminal. */
@@ -263,16 +350,37 @@ int lots_cmd_followup_record(struct lots *l, const struct lots_cmd *cmd, int arg
     }
     char path[96], comment[2048] = "";
     snprintf(path, sizeof path, "/api/v1/followups/%s", a.pos[0]);
-    bool interactive = strcmp(status, "done") == 0 && json_object_size(answers) == 0 &&
-                       isatty(STDIN_FILENO) && !l->json;
+    bool done_call = strcmp(status, "done") == 0;
+    bool interactive =
+        done_call && json_object_size(answers) == 0 && isatty(STDIN_FILENO) && !l->json;
+    if (done_call && json_object_size(answers) == 0 && !interactive) {
+        json_decref(answers);
+        return lots_usage_error(cmd, "--answer krävs med --status done när standard in inte är "
+                                     "en terminal (frågorna ställs bara vid en terminal)");
+    }
     if (interactive) {
         json_t *f;
         if ((rc = lots_call(l, "GET", path, NULL, &f)) != 0) {
             json_decref(answers);
             return rc;
         }
+        print_whom(l, f);
+        printf("\n");
         rc = ask_survey(f, answers, comment, sizeof comment);
         json_decref(f);
+        if (rc == 0) {
+            char yes[16];
+            printf("\nSvaren:\n");
+            print_answers(answers);
+            if (comment[0])
+                printf("Kommentar: %s\n", comment);
+            fflush(stdout);
+            if (lots_read_line("Spara? [j/N] ", false, yes, sizeof yes) != 0 ||
+                (strcmp(yes, "j") != 0 && strcmp(yes, "J") != 0 && strcmp(yes, "ja") != 0)) {
+                printf("Inget sparades.\n");
+                rc = LB_CLI_EXIT_USAGE;
+            }
+        }
         if (rc != 0) {
             json_decref(answers);
             return rc;
@@ -309,6 +417,50 @@ int lots_cmd_followup_record(struct lots *l, const struct lots_cmd *cmd, int arg
             printf(" Företaget nåddes inte efter tre försök.");
         printf("\n");
     }
+    json_decref(f);
+    return 0;
+}
+
+int lots_cmd_followup_show(struct lots *l, const struct lots_cmd *cmd, int argc, char **argv)
+{
+    struct lb_cli_args a;
+    bool done;
+    int rc = lots_args(l, cmd, argc, argv, NULL, 0, &a, &done);
+    if (done)
+        return rc;
+    if (a.npos != 1 || !lb_cli_is_id(a.pos[0]))
+        return lots_usage_error(cmd, "ange uppföljningens id (ett tal)");
+    char path[96];
+    snprintf(path, sizeof path, "/api/v1/followups/%s", a.pos[0]);
+    json_t *f;
+    if ((rc = lots_call(l, "GET", path, NULL, &f)) != 0)
+        return rc;
+    if (l->json) {
+        lots_print_raw(l);
+        json_decref(f);
+        return 0;
+    }
+    printf("Uppföljning %s  %s\n", a.pos[0], lb_cli_label("followup_status", lots_js(f, "status")));
+    print_whom(l, f);
+    printf("Ringer:      %s\n", lots_js(f, "assignee") ? lots_js(f, "assignee") : "");
+    size_t i;
+    json_t *it;
+    json_array_foreach(json_object_get(f, "items"), i, it)
+    {
+        const char *kind = lots_js(it, "kind");
+        printf("%s%s: %s %s\n", i ? "             " : "Gäller:      ",
+               kind && strcmp(kind, "lots") == 0 ? "Lotsen"
+                                                 : lb_cli_label("unit", lots_js(it, "unit")),
+               lots_js(it, "case_number") ? lots_js(it, "case_number") : "",
+               lots_js(it, "case_subject") ? lots_js(it, "case_subject") : "");
+    }
+    json_t *answers = json_object_get(f, "answers");
+    if (json_object_size(answers) > 0) {
+        printf("\nSvar:\n");
+        print_answers(answers);
+    }
+    if (lots_js(f, "comment"))
+        printf("Kommentar:   %s\n", lots_js(f, "comment"));
     json_decref(f);
     return 0;
 }

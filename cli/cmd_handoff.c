@@ -2,8 +2,9 @@
  * the unit handler's `lots inbox`, `lots ack` and `lots decide`.
  *
  * The inbox shows by default what still needs the handler: hand-offs sent or
- * acknowledged but not decided. The API takes one status per request, so the
- * default view is one request without a status, filtered here. */
+ * acknowledged but not decided, newest first. The server filters
+ * (status=sent,acknowledged) before it cuts the page, so a page is full until
+ * the last one, and each row carries its case number, subject and company. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,10 +24,16 @@ static const struct lb_cli_optspec handoff_opts[] = {
     {"note", 0, LB_CLI_OPT_VALUE},
 };
 
-static int handoff_withdraw(struct lots *l, const struct lots_cmd *cmd, const struct lb_cli_args *a)
+int lots_cmd_handoff_withdraw(struct lots *l, const struct lots_cmd *cmd, int argc, char **argv)
 {
+    struct lb_cli_args args;
+    bool done;
+    int rc = lots_args(l, cmd, argc, argv, handoff_opts + 1, 1, &args, &done);
+    if (done)
+        return rc;
+    const struct lb_cli_args *a = &args;
     long long id = 0;
-    int rc = handoff_id(cmd, a, &id);
+    rc = handoff_id(cmd, a, &id);
     if (rc != 0)
         return rc;
     char path[96];
@@ -50,12 +57,9 @@ int lots_cmd_handoff(struct lots *l, const struct lots_cmd *cmd, int argc, char 
 {
     struct lb_cli_args a;
     bool done;
-    bool withdraw = argc > 0 && strcmp(argv[0], "withdraw") == 0;
-    int rc = lots_args(l, cmd, argc - withdraw, argv + withdraw, handoff_opts, 2, &a, &done);
+    int rc = lots_args(l, cmd, argc, argv, handoff_opts, 2, &a, &done);
     if (done)
         return rc;
-    if (withdraw)
-        return handoff_withdraw(l, cmd, &a);
     if (a.npos != 1)
         return lots_usage_error(cmd, "ange ett ärende");
     const char *unit = lb_cli_get(&a, "unit"), *note = lb_cli_get(&a, "note");
@@ -100,11 +104,14 @@ int lots_cmd_inbox(struct lots *l, const struct lots_cmd *cmd, int argc, char **
     struct lots_url u;
     lots_url_init(&u, "/api/v1/handoffs");
     lots_url_q(&u, "unit", lb_cli_get(&a, "unit"));
-    lots_url_q(&u, "status", lb_cli_get(&a, "status"));
+    const char *status = lb_cli_get(&a, "status");
+    if (!status && !lb_cli_has(&a, "all"))
+        status = "sent,acknowledged";
+    lots_url_q(&u, "status", status);
     if (lb_cli_has(&a, "overdue"))
         lots_url_q(&u, "overdue", "true");
-    lots_url_q(&u, "limit", lb_cli_get(&a, "limit"));
-    lots_url_q(&u, "after", lb_cli_get(&a, "after"));
+    if ((rc = lots_page_args(cmd, &a, &u)) != 0)
+        return rc;
     if (u.overflow)
         return lots_usage_error(cmd, "för långa värden");
     json_t *list;
@@ -115,9 +122,7 @@ int lots_cmd_inbox(struct lots *l, const struct lots_cmd *cmd, int argc, char **
         json_decref(list);
         return 0;
     }
-    bool open_only = !lb_cli_has(&a, "all") && !lb_cli_get(&a, "status");
     struct lb_cli_table t;
-    struct lots_names cases = {0}, companies = {0};
     const char *h[] = {"ID", "Enhet", "Skickad", "Status", "Ärende", "Företag", "Anteckning"};
     if (lb_cli_table_init(&t, 7, h, 0x2u | 0x20u | 0x40u) != 0) {
         json_decref(list);
@@ -127,30 +132,31 @@ int lots_cmd_inbox(struct lots *l, const struct lots_cmd *cmd, int argc, char **
     json_t *x;
     json_array_foreach(json_object_get(list, "items"), i, x)
     {
-        const char *st = lots_js(x, "status");
-        if (open_only && st && strcmp(st, "sent") != 0 && strcmp(st, "acknowledged") != 0)
-            continue;
-        char id[24], when[32], status[64];
+        char id[24], when[32], status_text[64];
         lb_cli_local_time(lots_js(x, "sent_at"), when, sizeof when);
         when[10] = '\0';
-        snprintf(status, sizeof status, "%s%s", lb_cli_label("handoff_status", st),
+        snprintf(status_text, sizeof status_text, "%s%s",
+                 lb_cli_label("handoff_status", lots_js(x, "status")),
                  json_is_true(json_object_get(x, "overdue")) ? " (försenad)" : "");
         const char *row[] = {lots_jnum(x, "id", id, sizeof id),
                              lb_cli_label("unit", lots_js(x, "unit")),
                              when,
-                             status,
-                             lots_case_number(l, &cases, lots_jint(x, "case_id")),
-                             lots_company_name(l, &companies, lots_jint(x, "company_id")),
+                             status_text,
+                             lots_js(x, "case_number"),
+                             lots_js(x, "company_name"),
                              lots_js(x, "note")};
         lb_cli_table_add(&t, row);
     }
-    if (t.nrows == 0)
-        printf("Inga överlämningar väntar.\n");
-    else
+    if (t.nrows > 0)
         lots_print_table(&t);
+    else if (lb_cli_get(&a, "after"))
+        printf("Inga fler överlämningar.\n");
+    else if (lb_cli_get(&a, "status") || lb_cli_has(&a, "all"))
+        printf("Inga överlämningar.\n");
+    else
+        printf("Inga överlämningar väntar.\n");
     lb_cli_table_free(&t);
-    lots_names_free(&cases);
-    lots_names_free(&companies);
+    lots_print_more(list);
     json_decref(list);
     return 0;
 }
@@ -212,8 +218,10 @@ int lots_cmd_decide(struct lots *l, const struct lots_cmd *cmd, int argc, char *
         return lots_usage_error(cmd, "texten måste vara UTF-8");
     if (lb_cli_get(&a, "note"))
         json_object_set_new(body, "note", json_string(lb_cli_get(&a, "note")));
-    if (lb_cli_get(&a, "at"))
-        json_object_set_new(body, "decided_at", json_string(lb_cli_get(&a, "at")));
+    if ((rc = lots_set_at(cmd, &a, body, "decided_at")) != 0) {
+        json_decref(body);
+        return rc;
+    }
     rc = lots_call(l, "POST", path, body, &h);
     json_decref(body);
     if (rc != 0)

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lotsbok/calendar.h"
 #include "lotsbok/timeutil.h"
 #include "lots.h"
 
@@ -81,8 +82,10 @@ static void print_questions(const json_t *qs, bool unit)
 static void print_indicators(const json_t *s)
 {
     const json_t *lots = json_object_get(s, "lots");
+    char computed[32];
+    lb_cli_local_time(lots_js(s, "computed_at"), computed, sizeof computed);
     printf("Indikatorer %s (beräknade %s)\n\n", lots_js(s, "quarter") ? lots_js(s, "quarter") : "",
-           lots_js(s, "computed_at") ? lots_js(s, "computed_at") : "");
+           computed);
     printf("Företagslotsen:\n");
     printf("  Företag guidade: %lld (hittills i år %lld)\n", lots_jint(lots, "companies_guided"),
            lots_jint(lots, "companies_guided_ytd"));
@@ -167,15 +170,30 @@ int lots_cmd_indicators(struct lots *l, const struct lots_cmd *cmd, int argc, ch
         return rc;
     if (a.npos > 0)
         return lots_usage_error(cmd, "oväntat argument: %s", a.pos[0]);
+    /* Without --quarter: the current quarter (Stockholm's date), as far as it
+     * has been computed. */
+    char current[32], today[16];
     const char *q = lb_cli_get(&a, "quarter");
+    if (!q) {
+        lb_date_format(lb_stockholm_date(lb_time_now()), today);
+        snprintf(current, sizeof current, "%.4s-Q%d", today, (atoi(today + 5) - 1) / 3 + 1);
+        q = current;
+    }
     if ((rc = check_quarter(cmd, q)) != 0)
         return rc;
     struct lots_url u;
     lots_url_init(&u, "/api/v1/indicators");
     lots_url_q(&u, "quarter", q);
     json_t *s;
-    if ((rc = lots_call(l, "GET", u.buf, NULL, &s)) != 0)
+    rc = lots_call_quiet(l, "GET", u.buf, NULL, &s);
+    if (rc != 0 && l->status == 404) {
+        lots_error("indikatorerna för %s är inte beräknade ännu", q);
+        if (l->json)
+            lots_print_raw(l);
         return rc;
+    }
+    if (rc != 0 && (rc = lots_call(l, "GET", u.buf, NULL, &s)) != 0)
+        return rc; /* says why */
     if (l->json)
         lots_print_raw(l);
     else
@@ -220,7 +238,7 @@ int lots_cmd_report(struct lots *l, const struct lots_cmd *cmd, int argc, char *
     }
     FILE *f = fopen(out, "w");
     if (!f) {
-        lots_error("kan inte skriva %s: %s", out, strerror(errno));
+        lots_error("kan inte skriva %s: %s", out, lots_errno_sv(errno));
         return LB_CLI_EXIT_USAGE;
     }
     size_t n = l->raw ? strlen(l->raw) : 0;
@@ -297,8 +315,8 @@ int lots_cmd_improvement_list(struct lots *l, const struct lots_cmd *cmd, int ar
     struct lots_url u;
     lots_url_init(&u, "/api/v1/improvements");
     lots_url_q(&u, "status", lb_cli_get(&a, "status"));
-    lots_url_q(&u, "limit", lb_cli_get(&a, "limit"));
-    lots_url_q(&u, "after", lb_cli_get(&a, "after"));
+    if ((rc = lots_page_args(cmd, &a, &u)) != 0)
+        return rc;
     json_t *list;
     if ((rc = lots_call(l, "GET", u.buf, NULL, &list)) != 0)
         return rc;
@@ -331,6 +349,7 @@ int lots_cmd_improvement_list(struct lots *l, const struct lots_cmd *cmd, int ar
             lb_cli_table_free(&t);
         }
     }
+    lots_print_more(list);
     json_decref(list);
     return 0;
 }

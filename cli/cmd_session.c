@@ -65,7 +65,7 @@ int lots_cmd_login(struct lots *l, const struct lots_cmd *cmd, int argc, char **
         lots_error("servern svarade utan token");
         return LB_CLI_EXIT_SERVER;
     }
-    if (lots_config_save(l->server, token) != 0) {
+    if (lots_config_save(l->server, token, lots_js(session, "expires_at")) != 0) {
         char path[4096] = "";
         lots_config_path(path, sizeof path);
         lots_error("kan inte spara token i %s", path);
@@ -92,6 +92,12 @@ int lots_cmd_logout(struct lots *l, const struct lots_cmd *cmd, int argc, char *
         return rc;
     if (a.npos > 0)
         return lots_usage_error(cmd, "för många argument");
+    /* Only the session of this server is ended, and only its saved token is
+     * removed: a token saved for another server stays (and stays valid). */
+    if (!l->token) {
+        lots_error("inte inloggad på %s", l->server);
+        return LB_CLI_EXIT_AUTH;
+    }
     rc = lots_call_quiet(l, "DELETE", "/api/v1/sessions/current", NULL, NULL);
     /* An expired session (401) is as logged out as a deleted one. */
     if (rc == LB_CLI_EXIT_UNREACHABLE) {
@@ -102,13 +108,9 @@ int lots_cmd_logout(struct lots *l, const struct lots_cmd *cmd, int argc, char *
         lots_error("utloggningen misslyckades (status %ld)", l->status);
         return rc;
     }
-    if (lots_config_remove() != 0) {
+    if (l->token_saved && lots_config_remove() != 0) {
         lots_error("kan inte ta bort den sparade token");
         return LB_CLI_EXIT_USAGE;
-    }
-    if (rc == LB_CLI_EXIT_AUTH && !l->token) {
-        lots_error("inte inloggad");
-        return LB_CLI_EXIT_AUTH;
     }
     if (!l->json)
         printf("Utloggad.\n");
@@ -143,6 +145,58 @@ int lots_cmd_whoami(struct lots *l, const struct lots_cmd *cmd, int argc, char *
         }
         printf("\nServer:    %s\n", l->server);
     }
+    json_decref(me);
+    return 0;
+}
+
+int lots_cmd_auth_status(struct lots *l, const struct lots_cmd *cmd, int argc, char **argv)
+{
+    struct lb_cli_args a;
+    bool done;
+    int rc = lots_args(l, cmd, argc, argv, NULL, 0, &a, &done);
+    if (done)
+        return rc;
+    if (a.npos > 0)
+        return lots_usage_error(cmd, "för många argument");
+    if (!l->token) {
+        fprintf(stderr, "Inte inloggad på %s (kör lots login).\n", l->server);
+        return LB_CLI_EXIT_AUTH;
+    }
+    json_t *me;
+    rc = lots_call_quiet(l, "GET", "/api/v1/me", NULL, &me);
+    if (rc == LB_CLI_EXIT_AUTH) {
+        fprintf(stderr,
+                "Inte inloggad på %s: sessionen har gått ut eller avslutats (kör lots "
+                "login).\n",
+                l->server);
+        return rc;
+    }
+    if (rc != 0)
+        return lots_call(l, "GET", "/api/v1/me", NULL, &me); /* says why, in Swedish */
+    if (l->json) {
+        lots_print_raw(l);
+        json_decref(me);
+        return 0;
+    }
+    printf("Server:      %s\n", l->server);
+    printf("Användare:   %s\n", lots_js(me, "username") ? lots_js(me, "username") : "");
+    printf("Roll:        %s\n", lb_cli_label("role", lots_js(me, "role")));
+    json_t *units = json_object_get(me, "units"), *u;
+    size_t i;
+    if (json_array_size(units) > 0) {
+        printf("Enheter:     ");
+        json_array_foreach(units, i, u)
+        {
+            printf("%s%s", i ? ", " : "", lb_cli_label("unit", json_string_value(u)));
+        }
+        printf("\n");
+    }
+    char *expires = l->token_saved ? lots_config_value("expires") : NULL;
+    char until[32];
+    lb_cli_local_time(expires, until, sizeof until);
+    printf("Token:       %s\n", l->token_saved ? "sparad (lots login)" : "från LOTS_TOKEN");
+    printf("Giltig till: %s\n", expires ? until : "okänt");
+    free(expires);
     json_decref(me);
     return 0;
 }

@@ -78,12 +78,31 @@ static int make_dir(const char *path, mode_t mode, bool force_mode)
     return 0;
 }
 
-int lots_config_save(const char *server, const char *token)
+char *lots_config_value(const char *key)
+{
+    char path[4096], line[4096];
+    size_t klen = strlen(key);
+    if (lots_config_path(path, sizeof path) != 0)
+        return NULL;
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return NULL;
+    char *v = NULL;
+    while (!v && fgets(line, sizeof line, f)) {
+        line[strcspn(line, "\r\n")] = '\0';
+        if (strncmp(line, key, klen) == 0 && line[klen] == '=')
+            v = strdup(line + klen + 1);
+    }
+    fclose(f);
+    return v;
+}
+
+int lots_config_save(const char *server, const char *token, const char *expires)
 {
     char path[4096], dir[4096], tmp[4200];
     if (lots_config_path(path, sizeof path) != 0)
         return LB_EINVAL;
-    if (strchr(server, '\n') || strchr(token, '\n'))
+    if (strchr(server, '\n') || strchr(token, '\n') || (expires && strchr(expires, '\n')))
         return LB_EINVAL;
     snprintf(dir, sizeof dir, "%s", path);
     *strrchr(dir, '/') = '\0';
@@ -106,6 +125,8 @@ int lots_config_save(const char *server, const char *token)
         return LB_EIO;
     }
     int ok = fprintf(f, "server=%s\ntoken=%s\n", server, token) > 0;
+    if (expires)
+        ok = fprintf(f, "expires=%s\n", expires) > 0 && ok;
     ok = fflush(f) == 0 && ok;
     ok = fsync(fileno(f)) == 0 && ok;
     ok = fclose(f) == 0 && ok;
@@ -126,9 +147,11 @@ int lots_config_remove(void)
     return 0;
 }
 
-/* URLs compared without a trailing slash. */
+/* URLs compared without a trailing slash; a saved one without a scheme as http://. */
 static bool same_server(const char *a, const char *b)
 {
+    if (!strstr(a, "://") && strncmp(b, "http://", 7) == 0)
+        b += 7;
     size_t la = strlen(a), lb = strlen(b);
     while (la > 0 && a[la - 1] == '/')
         la--;
@@ -150,14 +173,22 @@ int lots_config_resolve(struct lots *l)
                                                        : LOTS_DEFAULT_SERVER;
     free(l->server);
     free(l->token);
-    l->server = strdup(server);
     l->token = NULL;
+    l->token_saved = false;
+    if (strstr(server, "://")) {
+        l->server = strdup(server);
+    } else if ((l->server = malloc(strlen(server) + 8)) != NULL) {
+        strcpy(l->server, "http://");
+        strcat(l->server, server);
+    }
+    server = l->server ? l->server : "";
     const char *tok = env_token && env_token[0] ? env_token
                       : saved_token && saved_server && same_server(saved_server, server)
                           ? saved_token
                           : NULL;
     if (tok)
         l->token = strdup(tok);
+    l->token_saved = tok && tok == saved_token;
     rc = l->server && (!tok || l->token) ? 0 : LB_ENOMEM;
     if (saved_token)
         memset(saved_token, 0, strlen(saved_token));

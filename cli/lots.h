@@ -20,6 +20,7 @@
 struct lots {
     char *server;           /* resolved base URL (malloc'd) */
     char *token;            /* bearer token or NULL (malloc'd) */
+    bool token_saved;       /* the token is the one saved in the file for this server */
     bool json;              /* --json: print the API's JSON unchanged */
     const char *server_opt; /* --server given before the command */
     lb_http_client *http;
@@ -55,12 +56,16 @@ int lots_config_path(char *buf, size_t len);
 /* Reads the saved server and token (either may come back NULL). 0 also when there
  * is no file; LB_EIO when it cannot be read, LB_ENOMEM. */
 int lots_config_load(char **server, char **token);
-/* Saves server and token: directory 0700, file 0600, replaced atomically. */
-int lots_config_save(const char *server, const char *token);
+/* Saves server, token and the session's expiry (RFC 3339, may be NULL):
+ * directory 0700, file 0600, replaced atomically. */
+int lots_config_save(const char *server, const char *token, const char *expires);
+/* A saved value ("expires") as a malloc'd string, or NULL. */
+char *lots_config_value(const char *key);
 /* Removes the token file; 0 also when there is none. */
 int lots_config_remove(void);
 /* Resolves l->server and l->token from --server, LOTS_SERVER, LOTS_TOKEN and the
- * file. The saved token is used only for the server it was saved for. */
+ * file. The saved token is used only for the server it was saved for. A server
+ * given without a scheme ("127.0.0.1:38080") means http://. */
 int lots_config_resolve(struct lots *l);
 
 /* --- client.c ------------------------------------------------------------------ */
@@ -82,11 +87,28 @@ int lots_call_noauth(struct lots *l, const char *method, const char *path, json_
 int lots_call_upload(struct lots *l, const char *path, const void *data, size_t len,
                      const char *ctype, void (*progress)(void *arg, size_t sent, size_t total),
                      void *arg, json_t **out);
+struct lots_url;
+/* Adds --limit and --after (from a) to u after checking them: --limit a whole
+ * number 1..500, --after an id. Returns 0 or the usage error's exit code. */
+int lots_page_args(const struct lots_cmd *cmd, const struct lb_cli_args *a, struct lots_url *u);
+/* Sets body's key to --at as RFC 3339 (lb_cli_parse_at: "2026-12-03 10:00" is
+ * Stockholm time). Returns 0 (also without --at) or the usage error's exit code. */
+int lots_set_at(const struct lots_cmd *cmd, const struct lb_cli_args *a, json_t *body,
+                const char *key);
+/* When the list has a next page, says so on stderr ("Fler finns: lägg till
+ * --after N"), so stdout holds only the rows (`| wc -l`). */
+void lots_print_more(const json_t *list);
 /* Prints the last answer's body unchanged (for --json), with a final newline. */
 void lots_print_raw(const struct lots *l);
 /* Prints a rendered table on stdout, fitted to the terminal (80 columns when
  * stdout is not a terminal, or COLUMNS). Frees nothing. */
 void lots_print_table(const struct lb_cli_table *t);
+/* errno's meaning in Swedish ("filen eller katalogen finns inte"). */
+const char *lots_errno_sv(int e);
+/* The terminal's width: COLUMNS, the terminal's, or 80 when stdout is not one. */
+size_t lots_terminal_width(void);
+/* Prints text word-wrapped to width, each line indented; nothing for NULL or "". */
+void lots_print_wrapped(size_t indent, const char *text, size_t width);
 /* Prints "Fel: ..." on stderr. */
 void lots_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void lots_client_free(struct lots *l);
@@ -146,6 +168,8 @@ LOTS_CMD(lots_cmd_meeting_evaluate);
 void lots_print_meetings(json_t *items);
 LOTS_CMD(lots_cmd_logout);
 LOTS_CMD(lots_cmd_whoami);
+LOTS_CMD(lots_cmd_auth_status);
+LOTS_CMD(lots_cmd_handoff_withdraw);
 LOTS_CMD(lots_cmd_company_add);
 LOTS_CMD(lots_cmd_company_show);
 LOTS_CMD(lots_cmd_company_find);
@@ -163,6 +187,7 @@ LOTS_CMD(lots_cmd_ack);
 LOTS_CMD(lots_cmd_decide);
 LOTS_CMD(lots_cmd_followups);
 LOTS_CMD(lots_cmd_followup_record);
+LOTS_CMD(lots_cmd_followup_show);
 LOTS_CMD(lots_cmd_indicators);
 LOTS_CMD(lots_cmd_report);
 LOTS_CMD(lots_cmd_improvement_add);

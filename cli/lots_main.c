@@ -18,7 +18,12 @@ static const struct lots_cmd commands[] = {
      "(normalt ~/.config/lotsbok/token, läsbar bara för dig). Lösenordet läses utan eko\n"
      "från terminalen, från första raden på standard in när den inte är en terminal,\n"
      "eller från --password-file."},
-    {"logout", NULL, lots_cmd_logout, "lots logout", "Loggar ut och tar bort den sparade token."},
+    {"logout", NULL, lots_cmd_logout, "lots logout [--server URL]",
+     "Loggar ut. Avslutar sessionen på servern (den sparade, eller --server) och tar\n"
+     "bort den sparade token om den hör till just den servern."},
+    {"auth", "status", lots_cmd_auth_status, "lots auth status",
+     "Visar inloggningen. Server, användare, roll, enheter och när sessionen går ut.\n"
+     "Slutstatus 3 när du inte är inloggad på servern."},
     {"whoami", NULL, lots_cmd_whoami, "lots whoami", "Visar användarnamn, roll och enheter."},
     {"company", "add", lots_cmd_company_add,
      "lots company add --orgnr NR --name NAMN [--locality ORT] [--sni KOD]\n"
@@ -63,22 +68,29 @@ static const struct lots_cmd commands[] = {
      "lots contact log ÄRENDE --channel KANAL --direction inbound|outbound --summary TEXT\n"
      "                 [--minutes N] [--at TID]",
      "Loggar en kontakt. KANAL: phone (telefon), email (e-post), visit (besök),\n"
-     "meeting (möte), video (videomöte). TID i RFC 3339, t.ex. 2026-03-14T09:30:00+01:00."},
-    {"handoff", NULL, lots_cmd_handoff,
-     "lots handoff ÄRENDE --unit ENHET --note TEXT\n"
+     "meeting (möte), video (videomöte). TID i svensk tid: \"2026-03-14 09:30\", \"09:30\"\n"
+     "(i dag) eller RFC 3339 (2026-03-14T09:30:00+01:00)."},
+    {"handoff", "withdraw", lots_cmd_handoff_withdraw,
      "lots handoff withdraw ÖVERLÄMNING [--note TEXT]",
-     "Lämnar över ett ärende. Till en enhet (bygglov, miljo, livsmedel, serveringstillstand,\n"
-     "raddningstjanst, gata_park, upphandling eller kommunens egna), eller tar tillbaka\n"
-     "en överlämning som inte är beslutad."},
+     "Tar tillbaka en överlämning. En som inte är beslutad."},
+    {"handoff", NULL, lots_cmd_handoff, "lots handoff ÄRENDE --unit ENHET --note TEXT",
+     "Lämnar över ett ärende till en enhet. ENHET: bygglov, miljo, livsmedel,\n"
+     "serveringstillstand, raddningstjanst, gata_park, upphandling (eller kommunens\n"
+     "egna). Anteckningen visas i enhetens inkorg."},
     {"followups", NULL, lots_cmd_followups, "lots followups [--all]",
-     "Dina uppföljningssamtal. Dagens och försenade (--all: alla planerade)."},
+     "Dina uppföljningssamtal. Dagens och försenade (--all: alla planerade), det som\n"
+     "förfaller först överst."},
+    {"followup", "show", lots_cmd_followup_show, "lots followup show ID",
+     "Visar ett uppföljningssamtal. Vem som ska ringas (företag, kontaktperson,\n"
+     "telefon), vad samtalet gäller och, när det är registrerat, svaren."},
     {"followup", "record", lots_cmd_followup_record,
      "lots followup record ID --status done|no_answer|declined\n"
      "                     [--answer DEL.FRÅGA=SVAR]... [--comment TEXT]\n"
      "                     [--channel telefon|papper|e-post]",
-     "Registrerar ett uppföljningssamtal. Vid en terminal ställs frågorna en i taget\n"
-     "(1–6 där 1 = mycket missnöjd och 6 = mycket nöjd, ja/nej, eller \"vet ej\").\n"
-     "Annars ges svaren som flaggor: --answer lots.usefulness=5\n"
+     "Registrerar ett uppföljningssamtal. Vid en terminal visas vem som ska ringas och\n"
+     "frågorna ställs en i taget (1–6 där 1 = mycket missnöjd och 6 = mycket nöjd,\n"
+     "ja/nej, eller \"vet ej\"); sedan visas svaren och lots frågar \"Spara? [j/N]\".\n"
+     "Annars krävs svaren som flaggor med --status done: --answer lots.usefulness=5\n"
      "--answer bygglov.nki_overall=vet_ej --answer lots.easy_contact=ja.\n"
      "Frågor för lots: reached_right_person, usefulness, easy_contact (ja/nej), treatment,\n"
      "website_information. För en enhet: nki_overall, nki_expectations, nki_ideal,\n"
@@ -86,17 +98,21 @@ static const struct lots_cmd commands[] = {
      "clear_and_lawful (ja/nej).\n"
      "--channel: hur svaren kom, telefon (standard), papper (en pappersenkät) eller e-post."},
     {"inbox", NULL, lots_cmd_inbox,
-     "lots inbox [--unit ENHET] [--overdue] [--status STATUS] [--all]",
-     "Enhetens inkorg. Överlämningar som väntar på mottagande eller beslut\n"
-     "(--all: alla, --status sent|acknowledged|decided|withdrawn)."},
+     "lots inbox [--unit ENHET] [--overdue] [--status STATUS[,STATUS]…] [--all]\n"
+     "           [--limit N] [--after ID]",
+     "Enhetens inkorg. Överlämningar som väntar på mottagande eller beslut, nyaste\n"
+     "först (--all: alla, --status en eller flera av sent, acknowledged, decided,\n"
+     "withdrawn, t.ex. --status decided,withdrawn). Finns fler än en sida (50, eller\n"
+     "--limit upp till 500) säger lots det på standard fel."},
     {"ack", NULL, lots_cmd_ack, "lots ack ÖVERLÄMNING [--reference DIARIENUMMER]",
      "Kvitterar en överlämning. Ange gärna enhetens diarienummer."},
     {"decide", NULL, lots_cmd_decide,
      "lots decide ÖVERLÄMNING --decision BESLUT [--note TEXT] [--at TID]",
      "Registrerar enhetens beslut. BESLUT: granted (beviljat), refused (avslag),\n"
      "advice_given (råd lämnat), withdrawn (återkallat), other (annat)."},
-    {"indicators", NULL, lots_cmd_indicators, "lots indicators --quarter ÅÅÅÅ-QN",
-     "Visar kvartalets indikatorer. Aktivitet, handläggning, uppföljning, NKI."},
+    {"indicators", NULL, lots_cmd_indicators, "lots indicators [--quarter ÅÅÅÅ-QN]",
+     "Visar kvartalets indikatorer. Aktivitet, handläggning, uppföljning, NKI. Utan\n"
+     "--quarter innevarande kvartal."},
     {"report", NULL, lots_cmd_report,
      "lots report --quarter ÅÅÅÅ-QN [--format html|csv|json] [-o FIL]",
      "Hämtar kvartalsrapporten. Utan -o skrivs den på standard ut."},
@@ -104,8 +120,10 @@ static const struct lots_cmd commands[] = {
      "lots improvement add --title TEXT [--unit ENHET] [--description TEXT]\n"
      "                     [--followup ID]",
      "Registrerar en förbättringsåtgärd."},
-    {"improvement", "list", lots_cmd_improvement_list, "lots improvement list [--status STATUS]",
-     "Listar förbättringsåtgärder."},
+    {"improvement", "list", lots_cmd_improvement_list,
+     "lots improvement list [--status identified|implemented|dropped] [--limit N]\n"
+     "                      [--after ID]",
+     "Listar förbättringsåtgärder. Äldsta först."},
     {"improvement", "done", lots_cmd_improvement_done, "lots improvement done ID",
      "Markerar en förbättringsåtgärd som genomförd."},
     {"meeting", "add", lots_cmd_meeting_add,
@@ -153,6 +171,7 @@ static const char exit_codes_help[] =
     "                 " LOTS_DEFAULT_SERVER ")\n"
     "  --json         skriv API:ets JSON oförändrad\n"
     "  -h, --help     hjälp för kommandot\n"
+    "  --version      visar versionen (lots --version)\n"
     "Miljövariabler: LOTS_SERVER, LOTS_TOKEN (går före den sparade token).\n"
     "\n"
     "Slutstatus:\n"
@@ -279,6 +298,9 @@ int main(int argc, char **argv)
             l.server_opt = argv[++i];
         } else if (strncmp(argv[i], "--server=", 9) == 0) {
             l.server_opt = argv[i] + 9;
+        } else if (strcmp(argv[i], "--version") == 0) {
+            printf("lots %s\n", LOTS_VERSION);
+            return 0;
         } else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
             print_overview(stdout);
             return 0;

@@ -4,8 +4,11 @@
 _lots()
 {
     local cur prev words cword
+    # A URL's colon ("--server http://host:8080") is a word break for bash: with
+    # bash-completion, -n : keeps such a word whole; without it the pieces are
+    # skipped below.
     if declare -F _init_completion >/dev/null; then
-        _init_completion || return
+        _init_completion -n : || return
     else
         cur=${COMP_WORDS[COMP_CWORD]}
         prev=${COMP_WORDS[COMP_CWORD-1]}
@@ -13,13 +16,37 @@ _lots()
         cword=$COMP_CWORD
     fi
 
-    local commands="login logout whoami company case contact handoff followups followup
-        inbox ack decide indicators report improvement meeting user backup help"
+    local commands="login logout auth whoami company case contact handoff followups followup
+        inbox ack decide indicators report improvement meeting user backup search help"
     local common="--json --server --help"
     local units="bygglov miljo livsmedel serveringstillstand raddningstjanst gata_park upphandling"
 
+    # The command words, skipping common options (and the pieces of a URL)
+    # before them.
+    local i cmd="" sub=""
+    for ((i = 1; i < cword; i++)); do
+        case ${words[i]} in
+            --server)
+                ((i++))
+                while ((i + 1 < cword)) && [[ ${words[i+1]} == : || ${words[i]} == : ]]; do
+                    ((i++))
+                done ;;
+            -*) ;;
+            *) if [[ -z $cmd ]]; then cmd=${words[i]}; elif [[ -z $sub ]]; then sub=${words[i]}; fi ;;
+        esac
+    done
+
     # Values of options.
     case $prev in
+        --status)
+            case $cmd in
+                case) COMPREPLY=($(compgen -W "open closed" -- "$cur")) ;;
+                inbox) COMPREPLY=($(compgen -W "sent acknowledged decided withdrawn" -- "$cur")) ;;
+                followup) COMPREPLY=($(compgen -W "done no_answer declined" -- "$cur")) ;;
+                improvement) COMPREPLY=($(compgen -W "identified implemented dropped" -- "$cur")) ;;
+            esac
+            return ;;
+        --type) COMPREPLY=($(compgen -W "foretag arende kontakt overlamning" -- "$cur")); return ;;
         --category) COMPREPLY=($(compgen -W "establishment expansion permit premises_land
             procurement recruitment other" -- "$cur")); return ;;
         --channel) COMPREPLY=($(compgen -W "phone email visit meeting video" -- "$cur")); return ;;
@@ -35,18 +62,8 @@ _lots()
         --sni|--limit|--after|--followup) return ;;
     esac
 
-    # The command words, skipping common options before them.
-    local i cmd="" sub=""
-    for ((i = 1; i < cword; i++)); do
-        case ${words[i]} in
-            --server) ((i++)) ;;
-            -*) ;;
-            *) if [[ -z $cmd ]]; then cmd=${words[i]}; elif [[ -z $sub ]]; then sub=${words[i]}; fi ;;
-        esac
-    done
-
     if [[ -z $cmd ]]; then
-        COMPREPLY=($(compgen -W "$commands $common" -- "$cur"))
+        COMPREPLY=($(compgen -W "$commands $common --version" -- "$cur"))
         return
     fi
 
@@ -61,7 +78,9 @@ _lots()
                 close) opts="--outcome --note --at" ;;
             esac ;;
         contact) subs="log"; opts="--channel --direction --summary --minutes --at" ;;
-        followup) subs="record"; opts="--status --answer --comment --channel" ;;
+        followup) subs="show record"
+            case $sub in record) opts="--status --answer --comment --channel" ;; esac ;;
+        auth) subs="status" ;;
         meeting) subs="add list show attend evaluate"
             case $sub in
                 add) opts="--kind --title --at --place --unit --action --need --proposal --input --notes" ;;
@@ -73,12 +92,18 @@ _lots()
         improvement) subs="add list done"
             case $sub in
                 add) opts="--title --unit --description --followup" ;;
-                list) opts="--status" ;;
+                list) opts="--status --limit --after" ;;
             esac ;;
         user) subs="add list disable"
             case $sub in add) opts="--role --unit --password-file" ;; esac ;;
         login) opts="--password-file" ;;
-        handoff) opts="--unit --note" ;;
+        handoff)
+            if [[ -z $sub && $cur != -* ]]; then
+                COMPREPLY=($(compgen -W "withdraw" -- "$cur"))
+                return
+            fi
+            if [[ $sub == withdraw ]]; then opts="--note"; else opts="--unit --note"; fi ;;
+        search) opts="--type --limit --after" ;;
         followups) opts="--all" ;;
         inbox) opts="--unit --overdue --status --all --limit --after" ;;
         ack) opts="--reference" ;;

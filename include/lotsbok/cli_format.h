@@ -159,6 +159,12 @@ void lb_cli_error_line(long status, const char *code, const char *message, const
  * values give the value itself; NULL gives "". */
 const char *lb_cli_label(const char *vocabulary, const char *value);
 
+/* A time as people type it, for --at, into RFC 3339 for the API (out >= 32
+ * bytes): RFC 3339 itself is passed on; "2026-12-03 10:00", "2026-12-03T10:00"
+ * (seconds optional) and "10:00" (today, by now's Stockholm date) are Stockholm
+ * local time and get their offset (+01:00 or +02:00). 0 or LB_EINVAL. */
+int lb_cli_parse_at(const char *s, int64_t now, char *out);
+
 /* An RFC 3339 instant of the API as Stockholm local time "2026-03-14 10:30" into buf
  * (>= 20 bytes); a value that does not parse is copied as it is; NULL gives "". */
 void lb_cli_local_time(const char *rfc3339, char *buf, size_t len);

@@ -372,7 +372,8 @@ class CliTest(unittest.TestCase):
         self.assertIsNone(got["answers"]["bygglov"]["nki_overall"])
         self.assertIs(got["answers"]["bygglov"]["clear_and_lawful"], False)
         # Recording it again: the call is no longer scheduled.
-        r = self.lotta.run("followup", "record", str(f["id"]), "--status", "done")
+        r = self.lotta.run("followup", "record", str(f["id"]), "--status", "done",
+                           "--answer", "lots.usefulness=4")
         self.assertEqual(r.returncode, 2)
 
     def test_followup_survey_on_a_terminal(self):
@@ -401,6 +402,8 @@ class CliTest(unittest.TestCase):
             s.send("nej")
             s.expect("Kommentar")
             s.send("Snabbt och trevligt")
+            s.expect("Spara? [j/N] ")
+            s.send("j")
             rc, out = s.finish()
         finally:
             if s.proc.poll() is None:

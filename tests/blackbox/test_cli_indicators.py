@@ -136,7 +136,7 @@ class IndicatorsTest(unittest.TestCase):
         r = self.run_lots("indicators", "--quarter", "2025-Q4")
         self.assertEqual(r.returncode, 2)
         self.assertEqual(r.stderr.strip(),
-                         "Fel: indikatorerna för kvartalet är inte beräknade ännu (fält: quarter)")
+                         "Fel: indikatorerna för 2025-Q4 är inte beräknade ännu")
         self.assertEqual(self.run_lots("indicators", "--quarter", "Q4").returncode, 1)
 
     def test_report_saved_unchanged(self):
