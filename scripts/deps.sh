@@ -13,6 +13,7 @@ packages=(
   libzip-dev libexpat1-dev libxlsxwriter-dev python3-openpyxl
   python3-aiosmtpd
   libqrencode-dev zbar-tools
+  man-db
 )
 # Extra group, asked for by name: "bench" (load generators). The browser tests'
 # needs (chromium, node, npm packages) are scripts/e2e-deps.sh's.

@@ -282,6 +282,38 @@ class CliNewUser(test_cli.CliTest):
         self.assertEqual(r.returncode, 3)
         self.assertIn("Inte inloggad", r.stderr)
 
+    # --- man pages ------------------------------------------------------------
+
+    def man(self, page):
+        path = os.path.join(os.path.dirname(COMPLETION), "..", "docs", page)
+        env = dict(os.environ, MANWIDTH="80", LC_ALL="C.UTF-8", MAN_KEEP_FORMATTING="")
+        r = subprocess.run(["man", "-l", path], capture_output=True, text=True, env=env,
+                           timeout=60)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(r.stderr, "")
+        return r.stdout
+
+    def test_man_pages(self):
+        text = self.man("lots.1")
+        # headings are whole phrases, not cut-off genitives ("Handläggarens")
+        for line in text.splitlines():
+            self.assertFalse(line.strip().endswith(("arens", "ens", "ppens")) and
+                             line.startswith("   ") and not line.startswith("    "), line)
+        self.assertIn("   För handläggaren", text)
+        # groff hyphenates nothing: no line ends inside a word with a hyphen
+        for line in text.splitlines():
+            self.assertNotRegex(line, r"\w[-\u2010]$", line)
+        for opt in ("--password-file", "--direction", "--reference"):
+            self.assertIn(opt, text.replace("\u2010", "-"))
+        self.assertIn("auth status", text)
+        self.assertIn("lotsd(8)", text)
+        # the page SE ÄVEN names exists
+        text = self.man("lotsd.8")
+        self.assertIn("LOTSD(8)", text)
+        self.assertIn("admin-reset", text.replace("\u2010", "-"))
+        for line in text.splitlines():
+            self.assertNotRegex(line, r"\w[-\u2010]$", line)
+
     # --- completion -------------------------------------------------------------
 
     def complete(self, *words):
