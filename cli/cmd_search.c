@@ -113,7 +113,7 @@ int lots_cmd_search(struct lots *l, const struct lots_cmd *cmd, int argc, char *
     }
     const char *next = lots_js(res, "next");
     if (next)
-        printf("Fler träffar: lägg till --after %s\n", next);
+        fprintf(stderr, "Fler träffar: lägg till --after %s\n", next); /* stdout: rows only */
     json_decref(res);
     return 0;
 }

@@ -170,6 +170,9 @@ class CliNewUser(test_cli.CliTest):
         self.assertIn(k2["number"], r.stdout)
         self.assertNotIn("Fler finns", r.stdout)
         self.assertIn("Fler finns: lägg till --after", r.stderr)
+        r = self.lotta.ok("search", "Hamnens", "--limit", "1")
+        self.assertIn("Fler träffar", r.stderr)
+        self.assertNotIn("Fler", r.stdout)
         for bad in ("abc", "0", "501"):
             r = self.lotta.run("case", "list", "--limit", bad)
             self.assertEqual(r.returncode, 1, (bad, r.stderr))
