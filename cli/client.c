@@ -189,7 +189,7 @@ struct file_body {
 };
 
 static int call_any(struct lots *l, const char *method, const char *path, json_t *body,
-                    const struct file_body *fb, json_t **out, int flags)
+                    const struct file_body *fb, json_t **out, int flags, const char *if_match)
 {
     if (out)
         *out = NULL;
@@ -219,7 +219,7 @@ static int call_any(struct lots *l, const char *method, const char *path, json_t
     struct lb_http_response r = {0};
     int rc = fb ? lb_http_client_upload(l->http, method, path, fb->data, fb->len, fb->ctype,
                                         fb->progress, fb->arg, &r)
-                : lb_http_client_request(l->http, method, path, text, NULL, NULL, &r);
+                : lb_http_client_request(l->http, method, path, text, NULL, if_match, &r);
     free(text);
     if (rc != 0) {
         if (loud) {
@@ -262,7 +262,7 @@ static int call_any(struct lots *l, const char *method, const char *path, json_t
 static int call(struct lots *l, const char *method, const char *path, json_t *body, json_t **out,
                 int flags)
 {
-    return call_any(l, method, path, body, NULL, out, flags);
+    return call_any(l, method, path, body, NULL, out, flags, NULL);
 }
 
 int lots_call_upload(struct lots *l, const char *path, const void *data, size_t len,
@@ -270,12 +270,18 @@ int lots_call_upload(struct lots *l, const char *path, const void *data, size_t 
                      void *arg, json_t **out)
 {
     struct file_body fb = {data, len, ctype, progress, arg};
-    return call_any(l, "POST", path, NULL, &fb, out, CALL_LOUD | CALL_AUTH);
+    return call_any(l, "POST", path, NULL, &fb, out, CALL_LOUD | CALL_AUTH, NULL);
 }
 
 int lots_call(struct lots *l, const char *method, const char *path, json_t *body, json_t **out)
 {
     return call(l, method, path, body, out, CALL_LOUD | CALL_AUTH);
+}
+
+int lots_call_match(struct lots *l, const char *method, const char *path, json_t *body,
+                    const char *if_match, json_t **out)
+{
+    return call_any(l, method, path, body, NULL, out, CALL_LOUD | CALL_AUTH, if_match);
 }
 
 int lots_call_quiet(struct lots *l, const char *method, const char *path, json_t *body,

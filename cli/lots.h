@@ -77,6 +77,9 @@ int lots_config_resolve(struct lots *l);
  * when no token is known. */
 int lots_call(struct lots *l, const char *method, const char *path, json_t *body, json_t **out);
 /* The same without printing anything on failure (for optional extra details). */
+/* lots_call with If-Match: if_match (a version) when not NULL. */
+int lots_call_match(struct lots *l, const char *method, const char *path, json_t *body,
+                    const char *if_match, json_t **out);
 int lots_call_quiet(struct lots *l, const char *method, const char *path, json_t *body,
                     json_t **out);
 /* Sends without requiring a token (login). */
@@ -190,6 +193,11 @@ LOTS_CMD(lots_cmd_followup_record);
 LOTS_CMD(lots_cmd_followup_show);
 LOTS_CMD(lots_cmd_indicators);
 LOTS_CMD(lots_cmd_report);
+LOTS_CMD(lots_cmd_report_annual);
+LOTS_CMD(lots_cmd_plan);
+LOTS_CMD(lots_cmd_plan_show);
+LOTS_CMD(lots_cmd_plan_followup);
+LOTS_CMD(lots_cmd_plan_value);
 LOTS_CMD(lots_cmd_improvement_add);
 LOTS_CMD(lots_cmd_improvement_list);
 LOTS_CMD(lots_cmd_improvement_done);

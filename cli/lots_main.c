@@ -113,6 +113,27 @@ static const struct lots_cmd commands[] = {
     {"indicators", NULL, lots_cmd_indicators, "lots indicators [--quarter ÅÅÅÅ-QN]",
      "Visar kvartalets indikatorer. Aktivitet, handläggning, uppföljning, NKI. Utan\n"
      "--quarter innevarande kvartal."},
+    {"report", "annual", lots_cmd_report_annual,
+     "lots report annual [--year ÅÅÅÅ] [--format html|xlsx|csv|json] [-o FIL]",
+     "Hämtar handlingsplanens årsrapport till kommunstyrelsen: ett kapitel per åtgärd\n"
+     "och den samlade analysen. Utan --year: innevarande år inom planens period.\n"
+     "Excel (xlsx) kräver -o FIL."},
+    {"plan", "show", lots_cmd_plan_show, "lots plan show KOD [--year ÅÅÅÅ]",
+     "Visar en åtgärd: syfte, aktiviteter, indikatorernas värden per år och\n"
+     "uppföljningen (årets i sin helhet med --year)."},
+    {"plan", "followup", lots_cmd_plan_followup,
+     "lots plan followup KOD --year ÅÅÅÅ [--status STATUS] [--results TEXT]\n"
+     "                  [--collaboration KOD,KOD] [--adjustment TEXT] [--comment TEXT]",
+     "Skriver årets uppföljning av en åtgärd enligt standardmallen. Det som inte anges\n"
+     "behålls. STATUS: not_started (ej påbörjad), ongoing (pågående), completed\n"
+     "(genomförd), closed (avslutad); de svenska orden går också. En tom text tar bort."},
+    {"plan", "value", lots_cmd_plan_value,
+     "lots plan value ID --year ÅÅÅÅ [--quarter ÅÅÅÅ-QN]\n"
+     "                (--value TAL | --text TEXT | --done DATUM | --clear)",
+     "För in ett värde för en indikator som rapporteras (t.ex. 4.1-1), en milstolpes\n"
+     "datum (--done) eller tar bort värdet. En andel skrivs 0,72 eller 72 %."},
+    {"plan", NULL, lots_cmd_plan, "lots plan [--year ÅÅÅÅ]",
+     "Visar handlingsplanens målområden och åtgärder med årets status."},
     {"report", NULL, lots_cmd_report,
      "lots report --quarter ÅÅÅÅ-QN [--format html|csv|json] [-o FIL]",
      "Hämtar kvartalsrapporten. Utan -o skrivs den på standard ut."},

@@ -10,7 +10,7 @@ packages=(
   libjansson-dev libsodium-dev libcurl4-openssl-dev libcmocka-dev
   python3 python3-zmq python3-msgpack
   libpwquality-dev cracklib-runtime
-  libzip-dev libexpat1-dev libxlsxwriter-dev python3-openpyxl
+  libzip-dev libexpat1-dev libxlsxwriter-dev python3-openpyxl poppler-utils
   python3-aiosmtpd
   libqrencode-dev zbar-tools
   man-db

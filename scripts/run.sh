@@ -33,6 +33,8 @@ if [ "${KEEP:-0}" != 1 ] || [ ! -f "$data/data.mdb" ]; then
     # The municipality's action plan (docs/plan.md), before the demo, which follows it up.
     "$BUILD/lotsd" plan load --data "$data" data/plan-norrtalje-2025-2030.json
     "$BUILD/lotsd" demo --data "$data" --seed "$SEED" > "$VAR/demo.out"
+    # A believable follow-up of the plan for 2025 and 2026 (docs/plan.md, "Demo").
+    "$BUILD/lotsd" plan followups --data "$data" data/plan-demo-followups.json
     head -n 3 "$VAR/demo.out"
 fi
 

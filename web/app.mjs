@@ -33,6 +33,7 @@ import * as quarter from './views/quarter.mjs';
 import * as improvements from './views/improvements.mjs';
 import * as users from './views/users.mjs';
 import * as guide from './views/guide.mjs';
+import * as plan from './views/plan.mjs';
 
 const RETURN = 'lotsbok.return';
 const STAFF = ['lots', 'handler', 'viewer', 'admin'];
@@ -50,12 +51,15 @@ const ROUTES = [
     {re: /^forbattringar(?:\/ny\/(\d+))?$/, view: improvements, roles: ['lots', 'admin', 'viewer'], menu: 'Förbättringar'},
     {re: /^anvandare$/, view: users, roles: ['admin'], menu: 'Användare'},
     {re: /^handledning$/, view: guide, roles: ['public', ...STAFF]},
+    {re: /^plan(?:\/(\d{4}))?$/, view: plan, roles: STAFF, menu: 'Handlingsplan'},
+    {re: /^plan\/atgard\/([\d.]+)(?:\/(\d{4}))?$/, view: plan.actionView, roles: STAFF},
+    {re: /^plan\/rapport(?:\/(\d{4}))?$/, view: plan.reportView, roles: STAFF},
 ];
 const MENU = {
-    lots: ['', 'foretag', 'inkorg', 'kvartal', 'forbattringar'],
-    handler: ['inkorg', 'kvartal'],
-    viewer: ['kvartal', 'forbattringar'],
-    admin: ['anvandare', 'foretag', 'inkorg', 'kvartal', 'forbattringar'],
+    lots: ['', 'foretag', 'inkorg', 'kvartal', 'forbattringar', 'plan'],
+    handler: ['inkorg', 'kvartal', 'plan'],
+    viewer: ['kvartal', 'forbattringar', 'plan'],
+    admin: ['anvandare', 'foretag', 'inkorg', 'kvartal', 'forbattringar', 'plan'],
 };
 const HOME = {lots: '', handler: 'inkorg', viewer: 'kvartal', admin: 'anvandare'};
 

@@ -194,6 +194,7 @@ static const struct api_route routes[] = {
      api_plan_followup_put},
     {"GET", "/api/v1/plan/indicators/{id}/values", LB_ROUTE_PLAN_VALUES, api_plan_values},
     {"POST", "/api/v1/imports/companies", LB_ROUTE_IMPORT_COMPANIES, api_import_companies},
+    {"GET", "/api/v1/reports/annual", LB_ROUTE_REPORT_ANNUAL, api_report_annual},
     {"POST", "/api/v1/surveys/issue", LB_ROUTE_SURVEY_ISSUE, api_survey_issue},
     {"POST", "/api/v1/followups/{id}/survey/bounce", LB_ROUTE_SURVEY_BOUNCE, api_survey_bounce},
     {"GET", "/api/v1/meetings", LB_ROUTE_MEETING_LIST, api_meeting_list},
@@ -458,6 +459,7 @@ static void build_error(struct lb_api_req *r, int rc)
     }
     json_decref(e);
     free(r->resp_body);
+    r->resp_len = 0;
     r->resp_body = o ? json_dumps(o, JSON_COMPACT) : NULL;
     json_decref(o);
     r->status = status;
@@ -472,6 +474,7 @@ int api_answer(struct lb_api_req *r, int status, json_t *j, const char *location
 {
     free(r->resp_body);
     r->resp_body = NULL;
+    r->resp_len = 0;
     if (j) {
         r->resp_body = json_dumps(j, JSON_COMPACT);
         json_decref(j);
@@ -486,6 +489,7 @@ int api_answer(struct lb_api_req *r, int status, json_t *j, const char *location
 int api_answer_jw(struct lb_api_req *r, int status, struct lb_jw *w, const char *location)
 {
     free(r->resp_body);
+    r->resp_len = 0;
     r->resp_body = lb_jw_take(w, NULL);
     if (!r->resp_body)
         return LB_ENOMEM;
@@ -628,7 +632,7 @@ static uint64_t send_answer(struct lb_api_req *r, int rc)
     struct req_note note;
     req_note_take(r, &note);
     lb_http_respond(r->http, r->status, r->resp_body ? ctype : NULL, extra[0] ? extra : NULL, body,
-                    strlen(body));
+                    r->resp_body && r->resp_len ? r->resp_len : strlen(body));
     return req_done(r, &note);
 }
 
@@ -654,6 +658,7 @@ static void clear_answer(struct lb_api_req *r)
     r->render = NULL;
     free(r->resp_body);
     r->resp_body = NULL;
+    r->resp_len = 0;
     r->status = 0;
     r->location[0] = '\0';
     memset(&r->err, 0, sizeof r->err);

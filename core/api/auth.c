@@ -81,6 +81,7 @@
  *   PUT    /meetings/{id}/attendance    x  x
  *   POST   /meetings/{id}/evaluations   x  x
  *   GET    /meetings/{id}/sheet         x  x
+ *   GET    /reports/annual              x  x  x  x  x
  *
  * Decision: the case writes (create, update, contacts, close, reopen, hand-off create
  * and withdraw) are the lots' alone, as DESIGN.md says; admin may read cases but not
@@ -532,6 +533,7 @@ static const unsigned route_roles[LB_ROUTE_COUNT] = {
     [LB_ROUTE_MEETING_ATTENDANCE] = A | L,
     [LB_ROUTE_MEETING_EVALUATE] = A | L,
     [LB_ROUTE_MEETING_SHEET] = A | L,
+    [LB_ROUTE_REPORT_ANNUAL] = ALL, /* no personal data (annual.h) */
 };
 
 #undef A

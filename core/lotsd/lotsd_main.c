@@ -1023,6 +1023,7 @@ static int cmd_demo(int argc, char **argv)
 
 static const char usage_plan[] =
     "usage: lotsd plan load --data DIR [--units SPEC] FILE\n"
+    "       lotsd plan followups --data DIR FILE   (lotsd plan followups --help)\n"
     "Loads an action plan (a JSON transcription such as\n"
     "data/plan-norrtalje-2025-2030.json; docs/plan.md) into the environment:\n"
     "the header and areas replaced, each action created or, when its code\n"
@@ -1042,12 +1043,16 @@ static int op_plan_load(lb_txn *t, void *p)
     return lb_plan_load(t, &ctx, a->header, a->actions, &a->st);
 }
 
+static int cmd_plan_followups(int argc, char **argv);
+
 static int cmd_plan(int argc, char **argv)
 {
     static const struct option opts[] = {{"data", required_argument, 0, 'd'},
                                          {"units", required_argument, 0, 'u'},
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
+    if (argc >= 2 && strcmp(argv[1], "followups") == 0)
+        return cmd_plan_followups(argc - 1, argv + 1);
     if (argc < 2 || strcmp(argv[1], "load") != 0) {
         bool help = argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0);
         fputs(usage_plan, help ? stdout : stderr);
@@ -1125,6 +1130,188 @@ static int cmd_plan(int argc, char **argv)
     return 0;
 }
 
+/* --- plan followups ------------------------------------------------------------ */
+
+static const char usage_plan_followups[] =
+    "usage: lotsd plan followups --data DIR FILE\n"
+    "Writes yearly follow-ups of the loaded plan's actions from FILE\n"
+    "({\"followups\": [{\"code\", \"year\", \"status\", ...}]}, the fields of\n"
+    "PUT /plan/actions/{code}/followups/{year}; make run loads\n"
+    "data/plan-demo-followups.json). Every entry is checked first; nothing is\n"
+    "written when one is wrong. A follow-up equal to the stored one is not\n"
+    "written again. Events name the actor 'lotsd'.\n";
+
+struct plan_fu_arg {
+    const json_t *list;
+    size_t written, unchanged;
+    char err[512];
+};
+
+/* The codes of the stored actions, for the collaboration check. */
+static int plan_codes(lb_txn *t, json_t *codes)
+{
+    lb_id ids[500];
+    struct lb_page pg = {.after = 0, .limit = 500, .ids = ids};
+    int rc;
+    do {
+        pg.count = 0;
+        pg.next = 0;
+        if ((rc = lb_plan_action_list(t, &pg)))
+            return rc;
+        for (size_t i = 0; i < pg.count; i++) {
+            struct lb_plan_action a = {0};
+            rc = lb_plan_action_get(t, ids[i], &a);
+            if (rc == 0 && json_array_append_new(codes, json_string(a.code)))
+                rc = LB_ENOMEM;
+            lb_plan_action_clear(&a);
+            if (rc)
+                return rc;
+        }
+        pg.after = pg.next;
+    } while (pg.next);
+    return 0;
+}
+
+/* One entry of the file: checked against its action, stamped, written unless unchanged. */
+static int plan_fu_one(lb_txn *t, const struct lb_ctx *ctx, struct plan_fu_arg *a, size_t i,
+                       const json_t *e, const json_t *header, const json_t *codes)
+{
+    const char *code = json_string_value(json_object_get(e, "code"));
+    json_t *jy = json_object_get(e, "year");
+    json_t *period = json_object_get(header, "period");
+    int year = json_is_integer(jy) ? (int)json_integer_value(jy) : 0;
+    if (!code || year < json_integer_value(json_object_get(period, "from")) ||
+        year > json_integer_value(json_object_get(period, "to"))) {
+        snprintf(a->err, sizeof a->err, "followups[%zu]: code and a year of the plan's period", i);
+        return LB_EINVAL;
+    }
+    struct lb_plan_action act = {0};
+    struct lb_plan_followup old = {0}, rec = {0};
+    json_t *action = NULL, *doc = NULL, *olddoc = NULL;
+    struct lb_plan_err perr = {0};
+    int rc = lb_plan_action_by_code(t, code, &act);
+    if (rc == LB_ENOTFOUND)
+        snprintf(a->err, sizeof a->err, "followups[%zu]: no action %s", i, code);
+    if (rc == 0 && !(action = json_loads(act.json, 0, NULL)))
+        rc = LB_ECORRUPT;
+    if (rc == 0 && !(doc = json_deep_copy(e)))
+        rc = LB_ENOMEM;
+    if (rc == 0) {
+        json_object_del(doc, "code");
+        json_object_del(doc, "year");
+        if (lb_plan_check_followup(doc, action, year, codes, &perr) != 0) {
+            rc = LB_EINVAL;
+            snprintf(a->err, sizeof a->err, "followups[%zu].%s: %s (%s)", i,
+                     perr.field[0] ? perr.field : "(top)", perr.message,
+                     perr.code ? perr.code : "invalid");
+        }
+    }
+    if (rc == 0) {
+        rc = lb_plan_followup_get(t, code, year, &old);
+        if (rc == 0 && !(olddoc = json_loads(old.json, 0, NULL)))
+            rc = LB_ECORRUPT;
+        if (rc == LB_ENOTFOUND)
+            rc = 0;
+    }
+    if (rc == 0)
+        rc = lb_plan_followup_stamp(doc, olddoc, ctx->actor, ctx->now);
+    if (rc == 0 && !(rec.json = lb_plan_dump(doc)))
+        rc = LB_ENOMEM;
+    if (rc == 0 && old.json && strcmp(old.json, rec.json) == 0) {
+        a->unchanged++;
+    } else if (rc == 0) {
+        snprintf(rec.code, sizeof rec.code, "%s", act.code);
+        rec.year = (uint16_t)year;
+        if ((rc = lb_plan_followup_put(t, ctx, &rec, 0)) == 0)
+            a->written++;
+    }
+    json_decref(action);
+    json_decref(doc);
+    json_decref(olddoc);
+    lb_plan_action_clear(&act);
+    lb_plan_followup_clear(&old);
+    lb_plan_followup_clear(&rec);
+    return rc;
+}
+
+static int op_plan_followups(lb_txn *t, void *p)
+{
+    struct plan_fu_arg *a = p;
+    struct lb_ctx ctx = {.actor = "lotsd", .now = lb_time_now()};
+    a->written = a->unchanged = 0; /* the batch may run again after the map grew */
+    a->err[0] = '\0';
+    struct lb_plan_header h = {0};
+    int rc = lb_plan_header_get(t, &h);
+    if (rc == LB_ENOTFOUND)
+        snprintf(a->err, sizeof a->err, "no plan is loaded (lotsd plan load first)");
+    json_t *header = rc == 0 ? json_loads(h.json, 0, NULL) : NULL;
+    lb_plan_header_clear(&h);
+    json_t *codes = json_array();
+    if (rc == 0 && (!header || !codes))
+        rc = header ? LB_ENOMEM : LB_ECORRUPT;
+    if (rc == 0)
+        rc = plan_codes(t, codes);
+    size_t i;
+    json_t *e;
+    json_array_foreach(a->list, i, e)
+    {
+        if (rc)
+            break;
+        rc = plan_fu_one(t, &ctx, a, i, e, header, codes);
+    }
+    json_decref(header);
+    json_decref(codes);
+    return rc;
+}
+
+static int cmd_plan_followups(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"data", required_argument, 0, 'd'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+    const char *data = NULL;
+    int c;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        if (c == 'd') {
+            data = optarg;
+        } else {
+            fputs(usage_plan_followups, c == 'h' ? stdout : stderr);
+            return c == 'h' ? 0 : 2;
+        }
+    }
+    if (!data || optind != argc - 1) {
+        fputs(usage_plan_followups, stderr);
+        return 2;
+    }
+    const char *file = argv[optind];
+    json_error_t jerr;
+    json_t *doc = json_load_file(file, JSON_REJECT_DUPLICATES, &jerr);
+    if (!doc) {
+        fprintf(stderr, "lotsd plan followups: %s:%d:%d: %s\n", file, jerr.line, jerr.column,
+                jerr.text);
+        return 1;
+    }
+    struct plan_fu_arg a = {.list = json_object_get(doc, "followups")};
+    if (!json_is_array(a.list)) {
+        fprintf(stderr, "lotsd plan followups: %s: expected {\"followups\": [...]}\n", file);
+        json_decref(doc);
+        return 1;
+    }
+    lb_store *s = NULL;
+    struct lb_store_config scfg = {0};
+    int rc = lb_store_open(data, &scfg, &s);
+    if (rc == 0) {
+        rc = lb_store_run(s, op_plan_followups, &a);
+        lb_store_close(s);
+    }
+    json_decref(doc);
+    if (rc != 0) {
+        fprintf(stderr, "lotsd plan followups: %s: %s\n", file, a.err[0] ? a.err : lb_strerror(rc));
+        return 1;
+    }
+    printf("lotsd plan followups: %zu written, %zu unchanged\n", a.written, a.unchanged);
+    return 0;
+}
+
 static const char usage_main[] =
     "usage: lotsd COMMAND [options]   (lotsd COMMAND --help for each)\n"
     "  init    create an environment with its admin and worker users\n"
@@ -1135,7 +1322,7 @@ static const char usage_main[] =
     "  reindex rebuild the search index\n"
     "  demo    fill a fresh environment with a year of demo data\n"
     "  admin-reset  give a user the role admin and a new password (locked out)\n"
-    "  plan    load an action plan (plan load)\n";
+    "  plan    load an action plan or follow-ups (plan load, plan followups)\n";
 
 int main(int argc, char **argv)
 {

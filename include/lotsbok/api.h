@@ -139,6 +139,7 @@ struct lb_api_req {
     int (*render)(struct lb_api_req *r);
     int status;
     char *resp_body;
+    size_t resp_len;          /* bytes of a binary resp_body (XLSX); 0: a string */
     const char *content_type; /* NULL: application/json */
     char extra_headers[512];  /* more header lines ("Name: value\r\n"), sent with a 2xx */
     bool always_headers;      /* ...and with any other status too (the public survey) */
@@ -390,6 +391,11 @@ int api_plan_action_update(struct lb_api_req *r, lb_txn *t);
 int api_plan_followup_get(struct lb_api_req *r, lb_txn *t);
 int api_plan_followup_put(struct lb_api_req *r, lb_txn *t);
 int api_plan_values(struct lb_api_req *r, lb_txn *t);
+/* GET /reports/annual (api_annual.c): the plan's annual report to kommunstyrelsen. */
+int api_report_annual(struct lb_api_req *r, lb_txn *t);
+/* The annual report's document as an XLSX workbook (annual_xlsx.c): *out
+ * malloc'd, *len bytes. 0, LB_EIO (the temporary file) or LB_ENOMEM. */
+int api_annual_xlsx(const json_t *doc, char **out, size_t *len);
 /* GET /events?after=&limit= (admin, service): the outbox envelopes as JSON. */
 int api_events_list(struct lb_api_req *r, lb_txn *t);
 

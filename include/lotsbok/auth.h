@@ -118,6 +118,7 @@ enum lb_route {
     LB_ROUTE_MEETING_SHEET,      /* GET /meetings/{id}/sheet (the QR sheet) */
     LB_ROUTE_SURVEY_ISSUE,     /* POST /surveys/issue (service: the worker's mails) */
     LB_ROUTE_SURVEY_BOUNCE,    /* POST /followups/{id}/survey/bounce (service) */
+    LB_ROUTE_REPORT_ANNUAL,      /* GET /reports/annual */
     LB_ROUTE_COUNT
 };
 

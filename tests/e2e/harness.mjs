@@ -60,6 +60,7 @@ async function freePort() {
 // username → password). opts.worker: also run lots-worker against it (the follow-ups
 // and the quarterly indicators; stopped with everything else). Answers
 // {base, data, tmp, adminPassword, process, logins, serviceToken()}.
+// opts.setup(data, env) runs after init (and the demo), before serve.
 export const ADMIN_PW = 'admin-lösen-1';
 export async function startLotsd(opts = {}) {
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'lotsbok-e2e-'));
@@ -78,6 +79,7 @@ export async function startLotsd(opts = {}) {
             if (m) logins[m[1]] = m[2];
         }
     }
+    if (opts.setup) opts.setup(data, env); // e.g. lotsd plan load, before serve
     const pub = opts.worker ? `tcp://127.0.0.1:${await freePort()}` : 'tcp://127.0.0.1:0';
     const replay = opts.worker ? `tcp://127.0.0.1:${await freePort()}` : 'tcp://127.0.0.1:0';
     const logPath = path.join(tmp, 'lotsd.log');

@@ -86,6 +86,7 @@ static const struct {
     {LB_ROUTE_MEETING_ATTENDANCE, "PUT /meetings/{id}/attendance", {1, 1, 0, 0, 0}},
     {LB_ROUTE_MEETING_EVALUATE, "POST /meetings/{id}/evaluations", {1, 1, 0, 0, 0}},
     {LB_ROUTE_MEETING_SHEET, "GET /meetings/{id}/sheet", {1, 1, 0, 0, 0}},
+    {LB_ROUTE_REPORT_ANNUAL, "GET /reports/annual", {1, 1, 1, 1, 1}},
 };
 
 static const enum lb_role role_column[5] = {LB_ROLE_ADMIN, LB_ROLE_LOTS, LB_ROLE_HANDLER,
@@ -128,7 +129,8 @@ static void test_authz_viewer_reads_only_and_out_of_range(void **state)
                       r == LB_ROUTE_REPORT_GET || r == LB_ROUTE_ME || r == LB_ROUTE_UNITS ||
                       r == LB_ROUTE_PLAN_GET || r == LB_ROUTE_PLAN_ACTION_GET ||
                       r == LB_ROUTE_PLAN_FOLLOWUP_GET || r == LB_ROUTE_PLAN_VALUES ||
-                      r == LB_ROUTE_MEETING_LIST || r == LB_ROUTE_MEETING_GET;
+                      r == LB_ROUTE_MEETING_LIST || r == LB_ROUTE_MEETING_GET ||
+                      r == LB_ROUTE_REPORT_ANNUAL;
         assert_int_equal(ok, expect);
     }
     assert_false(lb_authz_allowed(LB_ROUTE_COUNT, LB_ROLE_ADMIN));
