@@ -249,6 +249,41 @@ class PlanReport(unittest.TestCase):
         finally:
             d.close()
 
+    def test_demo_followups_load(self):
+        """`lotsd plan followups` (make run's demo): checked whole, idempotent, and a
+        status for every action in 2026."""
+        demo = os.path.join(SOURCE_DIR, "data", "plan-demo-followups.json")
+        d = Lotsd(start=False)
+        try:
+            self.assertEqual(d.run("plan", "load", "--data", d.data, PLAN).returncode, 0)
+            with open(demo, encoding="utf-8") as f:
+                doc = json.load(f)
+            doc["followups"][-1]["status"] = "klar"
+            bad = os.path.join(d.dir, "bad.json")
+            with open(bad, "w", encoding="utf-8") as f:
+                json.dump(doc, f, ensure_ascii=False)
+            r = d.run("plan", "followups", "--data", d.data, bad)
+            self.assertEqual(r.returncode, 1)
+            self.assertIn("followups[32].status", r.stderr)
+            r = d.run("plan", "followups", "--data", d.data, demo)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertIn("33 written, 0 unchanged", r.stdout)  # the bad run wrote nothing
+            r = d.run("plan", "followups", "--data", d.data, demo)
+            self.assertIn("0 written, 33 unchanged", r.stdout)
+            d.start()
+            admin = d.admin_token()
+            r = d.req("GET", "/api/v1/plan?year=2026", token=admin)
+            statuses = [a["followup"]["status"] for area in r.json["areas"]
+                        for a in area["actions"]]
+            self.assertEqual(len(statuses), 17)
+            self.assertEqual(set(statuses), {"ongoing", "completed", "closed"})
+            r = d.req("GET", "/api/v1/reports/annual?year=2026", token=admin)
+            self.assertEqual(r.json["summary"]["not_followed_up"], 0)
+            self.assertEqual(self.indicator(r.json, "4.1-1")["values"][1]["value"], 371)
+            self.assertEqual(self.indicator(r.json, "6.3-1")["values"][1]["value"], 48200)
+        finally:
+            d.close()
+
     # --- the formats, read back ---------------------------------------------------------------
 
     def assert_no_usernames(self, text):

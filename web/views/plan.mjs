@@ -47,6 +47,7 @@ function value(item, unit) {
     if (!item) return '–';
     const v = item.value;
     if (v === null || v === undefined) {
+        if (item.reason === 'not_recorded' || item.reason === 'not_computed') return '–';
         const why = REASON[item.reason] || 'saknas';
         return item.reason === 'suppressed' ? `– (${why}, n = ${item.n})` : `– (${why})`;
     }
@@ -203,13 +204,14 @@ async function actionPage(main, plan, code, year, ctx) {
         h('h2', null, 'Aktiviteter'),
         h('ul', null, (a.activities || []).map(x => h('li', null, x.text, x.done ? ' (klar)' : ''))));
     const years = [];
-    for (let y = plan.period.from; y <= plan.period.to; y++) years.push(String(y));
+    for (let y = plan.period.from; y <= year; y++) years.push(String(y));
     const rows = a.indicators.map(ind => {
         const items = (a.values && a.values[ind.id]) || [];
         return [h('span', null, `${ind.id} ${ind.name}${ind.aspect ? ` – ${ind.aspect}` : ''}`, h('br'), h('span', {class: 'meta'}, KIND[ind.kind])),
             ...years.map(y => value(items.find(i => i.period === y), ind.unit)), chart(ind, items, ind.unit) || ''];
     });
     append(main, h('h2', null, 'Indikatorer'),
+        h('p', {class: 'hint'}, `Värden till och med ${year}; – betyder att inget värde har rapporterats eller beräknats. Diagrammen visar hela planperioden.`),
         h('div', {class: 'scroll', tabindex: 0, role: 'region', 'aria-label': 'Indikatorer per år'},
             table(null, ['Indikator', ...years, 'Diagram'], rows, 'Inga indikatorer.')));
     append(main, h('h2', null, `Uppföljning ${year}`));
@@ -242,9 +244,11 @@ async function reportPage(main, plan, year, ctx) {
         h('h1', {tabindex: -1}, `Årsrapport ${year} till kommunstyrelsen`),
         yearPicker(plan, year, ctx.go, 'plan/rapport'),
         h('p', null, `Rapporten följer upp planens ${s.actions} åtgärder med status, resultat, indikatorvärden, samverkan och behov av justering, följt av en samlad analys per målområde. Den innehåller inga personuppgifter.`),
-        table('Åtgärdernas status', ['Målområde', ...Object.values(STATUS), 'Ej uppföljd', 'Åt avsett håll', 'Åt motsatt håll'],
-            doc.areas.map(a => [`${a.number} ${a.title}`, ...['not_started', 'ongoing', 'completed', 'closed', 'not_followed_up']
-                .map(k => num(a.analysis.status[k])), num(a.analysis.indicators.intended), num(a.analysis.indicators.against)])));
+        h('div', {class: 'scroll', tabindex: 0, role: 'region', 'aria-label': 'Åtgärdernas status per målområde'},
+            table('Åtgärdernas status', ['Målområde', ...Object.values(STATUS), 'Ej uppföljd', 'Indikatorer åt avsett håll',
+                'Åt motsatt håll'], doc.areas.map(a => [`${a.number} ${a.title}`,
+                ...['not_started', 'ongoing', 'completed', 'closed', 'not_followed_up'].map(k => num(a.analysis.status[k])),
+                num(a.analysis.indicators.intended), num(a.analysis.indicators.against)]))));
     const err = h('p', {class: 'form-error', role: 'alert'});
     const button = (format, text) => h('button', {type: 'button', class: 'primary', onclick: async () => {
         err.textContent = '';
