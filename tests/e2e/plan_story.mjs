@@ -60,7 +60,7 @@ await finish(async () => {
     await link.focus();
     await page.keyboard.press('Enter');
     await page.getByRole('heading', {name: /^4\.1 Underlätta/}).waitFor();
-    check(await page.locator('svg.chart').count() === 0, 'no chart before there is a figure');
+    check(await page.locator('svg.pchart').count() === 0, 'no chart before there is a figure');
     await page.getByLabel('Status').focus();
     await page.getByLabel('Status').selectOption('completed');
     await page.keyboard.press('Tab');
@@ -68,10 +68,10 @@ await finish(async () => {
     await page.getByLabel(/^4\.1-1 Antal individer i jobb och utvecklingsgarantin/).fill('371');
     await page.getByLabel('Samverkan med andra åtgärder').fill('4.4, 6.2');
     await page.getByRole('button', {name: 'Spara uppföljningen'}).click();
-    await page.locator('.badge', {hasText: 'Genomförd'}).first().waitFor();
+    await page.locator('.pstatus', {hasText: 'Genomförd'}).first().waitFor();
     const row = page.locator('tr', {hasText: '4.1-1 Antal individer'}).first();
     check((await row.textContent()).includes('371'), 'the figure entered is the year\'s value');
-    check(await page.locator('svg.chart').count() >= 1, 'a chart across the years once there is a figure');
+    check(await page.locator('svg.pchart').count() >= 1, 'a chart across the years once there is a figure');
     check(await page.getByLabel('Resultat och måluppfyllelse').inputValue() === 'Fler individer har fått jobb med stöd.',
         'the results are kept');
     await screen(page, 'plan-02-action');

@@ -31,7 +31,7 @@ function yearOf(plan, y) {
 
 function badge(f) {
     const s = f && f.status;
-    return h('span', {class: `badge st-${s || 'none'}`}, s ? STATUS[s] : 'Ej uppföljd');
+    return h('span', {class: `pstatus st-${s || 'none'}`}, s ? STATUS[s] : 'Ej uppföljd');
 }
 
 function yearPicker(plan, year, go, base, labelText) {
@@ -66,7 +66,7 @@ function chart(ind, items, unit) {
     const w = 240, slot = w / items.length, ns = 'http://www.w3.org/2000/svg';
     const svg = document.createElementNS(ns, 'svg');
     svg.setAttribute('viewBox', `0 0 ${w} 90`);
-    svg.setAttribute('class', 'chart');
+    svg.setAttribute('class', 'pchart');
     svg.setAttribute('role', 'img');
     svg.setAttribute('aria-label', `${ind.id} per år: ` + items.map(i => `${i.period} ${value(i, unit)}`).join(', '));
     const el = (tag, attrs, text) => {
