@@ -14,6 +14,8 @@
 #include <string.h>
 
 #include "lotsbok/annual.h"
+#include "lotsbok/calendar.h"
+#include "lotsbok/timeutil.h"
 #include "lotsbok/api.h"
 #include "lotsbok/error.h"
 #include "lotsbok/plan.h"
@@ -22,7 +24,7 @@
 
 struct annual_data {
     struct api_plan plan;
-    json_t *snapshots;
+    json_t *snapshots, *meetings;
     struct lb_improvement *improvements;
     size_t nimprovements, cap;
 };
@@ -31,6 +33,7 @@ static void data_free(struct annual_data *d)
 {
     api_plan_free(&d->plan);
     json_decref(d->snapshots);
+    json_decref(d->meetings);
     for (size_t i = 0; i < d->nimprovements; i++)
         lb_improvement_clear(&d->improvements[i]);
     free(d->improvements);
@@ -51,6 +54,19 @@ static int add_snapshot(lb_txn *t, json_t *snapshots, const char *period)
         return json_object_set_new(snapshots, period, doc) ? LB_ENOMEM : 0;
     json_decref(doc);
     return 0; /* an unreadable snapshot is shown as not computed */
+}
+
+/* Adds lotsd's meeting figures of a period that has begun (api_meeting_figures),
+ * as the values route reads them for the meeting sources. */
+static int add_meetings(lb_txn *t, json_t *meetings, const char *period, lb_date first, lb_time now)
+{
+    if (first > lb_stockholm_date(now))
+        return 0;
+    json_t *fig = NULL;
+    int rc = api_meeting_figures(t, period, now, &fig);
+    if (rc)
+        return rc;
+    return json_object_set_new(meetings, period, fig) ? LB_ENOMEM : 0;
 }
 
 static int load_improvements(lb_txn *t, struct annual_data *d)
@@ -125,13 +141,22 @@ int api_report_annual(struct lb_api_req *r, lb_txn *t)
     d.snapshots = json_object();
     rc = d.snapshots ? 0 : LB_ENOMEM;
     char name[16];
+    d.meetings = json_object();
+    if (rc == 0 && !d.meetings)
+        rc = LB_ENOMEM;
     for (int yy = from; rc == 0 && yy <= year; yy++) {
         snprintf(name, sizeof name, "%04d", yy % 10000);
         rc = add_snapshot(t, d.snapshots, name);
+        if (rc == 0)
+            rc = add_meetings(t, d.meetings, name, lb_date_from_ymd(yy, 1, 1), r->ctx.now);
     }
     for (int qq = 1; rc == 0 && qq <= 4; qq++) {
+        lb_date first, last;
         snprintf(name, sizeof name, "%04d-Q%d", year % 10000, qq);
+        lb_quarter_range(year, qq, &first, &last);
         rc = add_snapshot(t, d.snapshots, name);
+        if (rc == 0)
+            rc = add_meetings(t, d.meetings, name, first, r->ctx.now);
     }
     if (rc == 0)
         rc = load_improvements(t, &d);
@@ -142,6 +167,7 @@ int api_report_annual(struct lb_api_req *r, lb_txn *t)
                                      .actions = d.plan.actions,
                                      .followups = d.plan.followups,
                                      .snapshots = d.snapshots,
+                                     .meetings = d.meetings,
                                      .improvements = d.improvements,
                                      .nimprovements = d.nimprovements,
                                      .units = api_units(r),

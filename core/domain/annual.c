@@ -159,6 +159,27 @@ static const json_t *snapshot(const struct lb_annual_input *in, const char *peri
     return json_is_object(s) ? s : NULL;
 }
 
+/* The document an auto indicator reads in a period: the worker's snapshot, or
+ * for a meeting source ("meetings.<kind>.<name>") lotsd's meeting figures of the
+ * period under "meetings", as GET /plan/indicators/{id}/values reads them.
+ * *tmp holds what must be freed. */
+static const json_t *source_doc(const struct lb_annual_input *in, const json_t *ind,
+                                const char *period, json_t **tmp)
+{
+    char path[160];
+    *tmp = NULL;
+    const char *src = str(ind, "source");
+    if (src && lb_plan_source_path(src, path, sizeof path) == 0 &&
+        strncmp(path, "meetings.", 9) == 0) {
+        const json_t *fig = json_object_get(in->meetings, period);
+        if (!fig)
+            return NULL;
+        *tmp = json_pack("{s:O}", "meetings", fig);
+        return *tmp;
+    }
+    return snapshot(in, period);
+}
+
 /* The assessment of an indicator from its items over the years up to the report year. */
 static const char *assess(const json_t *ind, const json_t *values, int year)
 {
@@ -242,9 +263,10 @@ static int indicator_entry(const struct lb_annual_input *in, const json_t *actio
     for (int y = from; rc == 0 && y <= in->year; y++) {
         char period[8];
         snprintf(period, sizeof period, "%04d", y % 10000);
-        json_t *item = NULL;
-        rc = lb_plan_value(action, ind, period, is_auto ? snapshot(in, period) : NULL,
+        json_t *item = NULL, *tmp = NULL;
+        rc = lb_plan_value(action, ind, period, is_auto ? source_doc(in, ind, period, &tmp) : NULL,
                            followup_of(in->followups, code, y), &item);
+        json_decref(tmp);
         const json_t *target = rc == 0 ? lb_plan_target(ind, y) : NULL;
         if (target && json_object_set(item, "target", (json_t *)target))
             rc = LB_ENOMEM;
@@ -261,9 +283,11 @@ static int indicator_entry(const struct lb_annual_input *in, const json_t *actio
         for (int q = 1; rc == 0 && q <= 4; q++) {
             char period[12];
             snprintf(period, sizeof period, "%04d-Q%d", in->year % 10000, q);
-            json_t *item = NULL;
-            rc = lb_plan_value(action, ind, period, is_auto ? snapshot(in, period) : NULL,
+            json_t *item = NULL, *tmp = NULL;
+            rc = lb_plan_value(action, ind, period,
+                               is_auto ? source_doc(in, ind, period, &tmp) : NULL,
                                followup_of(in->followups, code, in->year), &item);
+            json_decref(tmp);
             if (rc == 0)
                 rc = append(quarters, item);
         }

@@ -781,8 +781,9 @@ static void html_analysis(struct sbuf *b, const json_t *doc)
         }
         sb_puts(b, "</tbody></table>");
     }
-    sb_puts(b, "<h4>Förslag från träffar</h4><p class=\"muted\">Mäts inte ännu: träffar och "
-               "deras dokumenterade förslag registreras ännu inte i Lotsbok.</p>");
+    sb_puts(b, "<h4>Förslag från träffar</h4><p class=\"muted\">Träffarnas dokumenterade "
+               "förslag redovisas under respektive åtgärd (indikatorerna för dokumenterade "
+               "förslag och uttryckta behov).</p>");
 
     sb_puts(b, "<h3 id=\"analys-justering\">Behov av justering</h3>");
     const json_t *adj = json_object_get(doc, "adjustments");

@@ -38,6 +38,7 @@ struct lb_annual_input {
     const json_t *actions;   /* array of action documents, any order */
     const json_t *followups; /* array of follow-up documents, any actions and years */
     const json_t *snapshots; /* object: "2026" or "2026-Q3" -> the published snapshot */
+    const json_t *meetings;  /* object: period -> lotsd's meeting figures (may be NULL) */
     const struct lb_improvement *improvements; /* all of them; the report selects the year's */
     size_t nimprovements;
     const struct lb_units *units; /* order and Swedish names of the NKI units */
