@@ -10,6 +10,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
+case "$BUILD" in /*) lots="$BUILD/lots" ;; *) lots="./$BUILD/lots" ;; esac
 VAR=${VAR:-var}
 PORT=${PORT:-8080}
 PUB=${PUB:-tcp://127.0.0.1:7701}
@@ -112,9 +113,9 @@ fi
 cat <<MSG
 
 Try (the lots CLI):
-  ./$BUILD/lots --server http://127.0.0.1:$PORT login        # as anna.lots
-  ./$BUILD/lots case list
-  ./$BUILD/lots inbox                                       # as bygglov.handl
+  $lots --server http://127.0.0.1:$PORT login        # as anna.lots
+  $lots case list
+  $lots inbox                                       # as bygglov.handl
   ls $VAR/mail/                                              # the e-mail surveys the worker sent:
                                                             # open one, follow its link and answer
 

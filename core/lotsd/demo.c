@@ -1415,9 +1415,14 @@ static void worker_schedule(struct demo *d, const struct step *trigger, enum lb_
     }
     d->st->followups++;
     d->st->followup_items++;
-    /* The lots calls on the due day, now and then a few days late. */
+    /* The lots calls on the due day, now and then a few days late; a call due
+     * in the last two working days or today still waits (for Min dag, and for
+     * the worker's e-mail survey, mailed up to LB_MAILER_GRACE_DAYS past due),
+     * whatever day of the week the demo is made. */
     lb_date day = chance(&d->rng, 75) ? f->due : wd_after(f->due, rnd_in(&d->rng, 1, 3));
-    push(d, at_local(day, rnd_in(&d->rng, 9 * 60, 15 * 60 + 30)), A_CALL, fi, 0, 0, 0, NULL);
+    lb_time call_at = at_local(day, rnd_in(&d->rng, 9 * 60, 15 * 60 + 30));
+    if (wd_after(f->due, 2) < d->today)
+        push(d, call_at, A_CALL, fi, 0, 0, 0, NULL);
 }
 
 static int clamp_scale(double v)

@@ -21,6 +21,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "lotsbok/calendar.h"
 #include "lotsbok/codec.h"
 #include "lotsbok/demo.h"
 #include "lotsbok/error.h"
@@ -252,12 +253,51 @@ static void test_consistent_and_valid(void **state)
     env_close(&e);
 }
 
+/* Whatever the weekday the demo is made, calls due in the last working days
+ * still wait: Min dag has calls to make, and the worker, which mails a first
+ * survey up to 3 working days past due (LB_MAILER_GRACE_DAYS), has some to
+ * mail (make run on a Saturday once had none). */
+static void test_calls_waiting_any_weekday(void **state)
+{
+    (void)state;
+    lb_time monday;
+    assert_int_equal(lb_time_parse_rfc3339("2026-11-30T09:00:00Z", &monday), 0);
+    for (int day = 0; day < 7; day++) {
+        struct env e;
+        struct lb_demo_stats st;
+        env_open(&e);
+        lb_time until = monday + (lb_time)day * 86400 * 1000;
+        struct lb_demo_config cfg = {.seed = 1, .until = until};
+        assert_int_equal(lb_demo_generate(e.s, &cfg, &st, NULL), 0);
+        lb_date today = lb_stockholm_date(until);
+        lb_txn *t;
+        assert_int_equal(lb_txn_read(e.s, &t), 0);
+        lb_id ids[200];
+        struct lb_followup_filter f = {.status = LB_FOLLOWUP_SCHEDULED, .due_before = today};
+        struct lb_page p = {.limit = 200, .ids = ids};
+        assert_int_equal(lb_followup_list(t, &f, &p), 0);
+        int mailable = 0;
+        for (size_t i = 0; i < p.count; i++) {
+            struct lb_followup fu = {0};
+            assert_int_equal(lb_followup_get(t, ids[i], &fu), 0);
+            if (lb_add_working_days(fu.due, 3) >= today)
+                mailable++;
+            lb_followup_clear(&fu);
+        }
+        lb_txn_end(t);
+        if (mailable == 0)
+            fail_msg("demo made on day %d of the week: no call due within the mail's grace", day);
+        env_close(&e);
+    }
+}
+
 int main(void)
 {
     setenv("LOTSBOK_PWHASH_FAST", "1", 1);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_deterministic),
         cmocka_unit_test(test_consistent_and_valid),
+        cmocka_unit_test(test_calls_waiting_any_weekday),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
