@@ -34,9 +34,11 @@ import * as improvements from './views/improvements.mjs';
 import * as users from './views/users.mjs';
 import * as guide from './views/guide.mjs';
 import * as plan from './views/plan.mjs';
+import * as search from './views/search.mjs';
 
 const RETURN = 'lotsbok.return';
 const STAFF = ['lots', 'handler', 'viewer', 'admin'];
+const SEARCHERS = ['lots', 'handler', 'admin']; // GET /search refuses a viewer
 
 // {re: path pattern, view, roles ('public': also without login), menu label, badge: a key of me.counts}
 const ROUTES = [
@@ -54,6 +56,7 @@ const ROUTES = [
     {re: /^plan(?:\/(\d{4}))?$/, view: plan, roles: STAFF, menu: 'Handlingsplan'},
     {re: /^plan\/atgard\/([\d.]+)(?:\/(\d{4}))?$/, view: plan.actionView, roles: STAFF},
     {re: /^plan\/rapport(?:\/(\d{4}))?$/, view: plan.reportView, roles: STAFF},
+    {re: /^sok(?:\/(.*))?$/, view: search, roles: SEARCHERS},
 ];
 const MENU = {
     lots: ['', 'foretag', 'inkorg', 'kvartal', 'forbattringar', 'plan'],
@@ -68,7 +71,8 @@ const GOTO = {d: '', f: 'foretag', i: 'inkorg', k: 'kvartal', b: 'forbattringar'
 
 function current() {
     const hash = location.hash;
-    return hash.startsWith('#/') ? decodeURIComponent(hash.slice(2)) : '';
+    if (!hash.startsWith('#/')) return '';
+    try { return decodeURIComponent(hash.slice(2)); } catch { return hash.slice(2); } // a stray % typed in the address
 }
 
 export function go(path) {
@@ -87,7 +91,26 @@ function badgeText(user, r) {
     return n ? n : null;
 }
 
+// The search box (views/search.mjs) is made once and kept, so a menu refresh never
+// takes what is being typed; shown to the roles that may search.
+let searchForm = null;
+function renderSearch(user) {
+    const tools = document.getElementById('tools');
+    if (!user || !SEARCHERS.includes(user.role)) {
+        clear(tools);
+        if (searchForm) searchForm.input.value = ''; // the next user does not see the last one's words
+        return;
+    }
+    if (!searchForm) searchForm = search.searchBox(q => {
+        const before = location.hash;
+        location.hash = `#/${search.searchPath(q)}`;
+        if (location.hash === before) render();
+    });
+    if (searchForm.parentNode !== tools) append(clear(tools), searchForm);
+}
+
 function renderChrome(user) {
+    renderSearch(user);
     const nav = clear(document.getElementById('nav'));
     const who = clear(document.getElementById('who'));
     const here = current();
@@ -163,7 +186,7 @@ document.addEventListener('keydown', ev => {
         return;
     }
     if (ev.key === '/') {
-        const q = document.getElementById('q');
+        const q = document.getElementById('sok');
         if (q) { ev.preventDefault(); q.focus(); q.select(); }
         return;
     }

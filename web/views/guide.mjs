@@ -39,7 +39,10 @@ const SECTIONS = [
             [b('Överlämning'), ': meddelandet från lotsen, företagets kontaktpersoner, och formulären för att ta emot och besluta.'],
             [b('Kvartal'), ': kvartalets indikatorer med diagram och trend över åtta kvartal, vad som ändrats, förbättringsåtgärderna och rapporten att ladda ner.'],
             [b('Förbättringar'), ': de förbättringsåtgärder som kommit fram, med status. Lotsen registrerar nya och ändrar status.'],
-            [b('Användare'), ' (administratör): skapa användare, ändra roll, enheter, namn och lösenord.'])],
+            [b('Användare'), ' (administratör): skapa användare, ändra roll, enheter, namn och lösenord.'],
+            [b('Sökrutan'), ' överst (lots, handläggare, administratör; tangenten /): skriv det du minns – "båtvarv grisslehamn", ' +
+                'ett ärendenummer, ett diarienummer, ett ord ur en anteckning. Alla orden ska finnas, det sista räcker som början av ett ord. ' +
+                'Träffarna kommer i grupper: företag, ärenden, kontakter och överlämningar. En handläggare hittar bara det som hör till de egna enheterna.'])],
     ['g-lots', 'Dagens rutin för en ny lots',
         ol('Öppna Min dag. Siffran vid Min dag i menyn är antalet samtal att ringa idag.',
             'Ring dagens uppföljningssamtal (Ring i listan). Läs frågorna som de står; siffertangenterna svarar och går vidare.',
