@@ -106,6 +106,102 @@ size_t lb_cli_width(const char *s)
     return w;
 }
 
+/* Appends n bytes of s to the growing buffer *b (length *len, capacity *cap). */
+static int buf_put(char **b, size_t *len, size_t *cap, const char *s, size_t n)
+{
+    if (*len + n + 1 > *cap) {
+        size_t ncap = (*cap ? *cap * 2 : 256);
+        while (ncap < *len + n + 1)
+            ncap *= 2;
+        char *nb = realloc(*b, ncap);
+        if (!nb)
+            return -1;
+        *b = nb;
+        *cap = ncap;
+    }
+    memcpy(*b + *len, s, n);
+    *len += n;
+    (*b)[*len] = '\0';
+    return 0;
+}
+
+/* Display width of the n bytes at s. */
+static size_t width_n(const char *s, size_t n)
+{
+    size_t w = 0, i = 0;
+    while (i < n && s[i]) {
+        uint32_t cp;
+        size_t k = utf8_decode((const unsigned char *)s + i, &cp);
+        if (i + k > n)
+            break;
+        w += (size_t)cp_width(cp);
+        i += k;
+    }
+    return w;
+}
+
+char *lb_cli_wrap(const char *text, size_t width, size_t hang)
+{
+    char *b = NULL;
+    size_t len = 0, cap = 0;
+    if (!text)
+        text = "";
+    if (buf_put(&b, &len, &cap, "", 0) != 0)
+        return NULL;
+    const char *line = text;
+    while (*line) {
+        const char *end = strchr(line, '\n');
+        size_t n = end ? (size_t)(end - line) : strlen(line);
+        size_t lead = 0;
+        while (lead < n && line[lead] == ' ')
+            lead++;
+        size_t indent = 0; /* 0 on the first piece of a line, lead + hang after */
+        const char *p = line, *stop = line + n;
+        int err = 0;
+        for (;;) {
+            /* The longest run of whole words from p that fits width - indent. */
+            size_t avail = width > indent ? width - indent : 1;
+            const char *cut = NULL, *q = p;
+            while (q < stop) {
+                const char *sp = memchr(q, ' ', (size_t)(stop - q));
+                const char *wend = sp ? sp : stop;
+                if (width_n(p, (size_t)(wend - p)) > avail && cut)
+                    break;
+                cut = wend;
+                if (!sp || width_n(p, (size_t)(wend - p)) > avail)
+                    break;
+                q = sp + 1;
+            }
+            if (!cut)
+                cut = stop;
+            for (size_t i = 0; i < indent && !err; i++)
+                err = buf_put(&b, &len, &cap, " ", 1);
+            size_t piece = (size_t)(cut - p);
+            while (piece > 0 && p[piece - 1] == ' ')
+                piece--;
+            if (!err)
+                err = buf_put(&b, &len, &cap, p, piece);
+            p = cut;
+            while (p < stop && *p == ' ')
+                p++;
+            if (err || p >= stop)
+                break;
+            err = buf_put(&b, &len, &cap, "\n", 1);
+            indent = lead + hang;
+        }
+        if (!err && end)
+            err = buf_put(&b, &len, &cap, "\n", 1);
+        if (err) {
+            free(b);
+            return NULL;
+        }
+        if (!end)
+            break;
+        line = end + 1;
+    }
+    return b;
+}
+
 char *lb_cli_fit(const char *s, size_t width)
 {
     if (!s)

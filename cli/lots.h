@@ -34,6 +34,8 @@ struct lots_cmd {
     int (*fn)(struct lots *l, const struct lots_cmd *cmd, int argc, char **argv);
     const char *usage; /* "lots case open --company ID|ORGNR --subject TEXT --category KAT" */
     const char *help;  /* Swedish explanation, may span lines */
+    const char *brief; /* the line of `lots --help` when help's first sentence is
+                          longer than one line there; NULL: that sentence */
 };
 
 /* --- lots_main.c ------------------------------------------------------------- */

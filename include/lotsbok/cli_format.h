@@ -40,6 +40,13 @@ size_t lb_cli_width(const char *s);
  * Returns a malloc'd string, or NULL when memory is short. */
 char *lb_cli_fit(const char *s, size_t width);
 
+/* text with every line wider than width columns broken at spaces into whole
+ * words (never cut): a line's continuation lines are indented by the line's own
+ * leading spaces plus hang. A single word wider than the line stays whole on a
+ * line of its own. Newlines in text are kept. Returns a malloc'd string, or
+ * NULL when memory is short. */
+char *lb_cli_wrap(const char *text, size_t width, size_t hang);
+
 /* --- tables ------------------------------------------------------------------------ */
 
 #define LB_CLI_TABLE_MAX_COLS 12

@@ -212,6 +212,19 @@ class CliNewUser(test_cli.CliTest):
         self.assertIn("auth status", r.stdout)
         self.assertIn("followup show", r.stdout)
         self.assertTrue(lines_fit(r.stdout), r.stdout)
+        # every help line whole (no "…", no sentence cut at "t.ex.") and within 80 columns
+        heads = []
+        listing = r.stdout.split("Kommandon:\n", 1)[1].split("\n\n", 1)[0]
+        for ln in listing.splitlines():
+            self.assertNotIn("…", ln)
+            if not ln.startswith("   "):  # a command's line, not a continuation
+                heads.append(ln[2:22].split())
+                self.assertTrue(ln.rstrip().endswith("."), ln)
+        self.assertGreater(len(heads), 40)
+        for head in heads:
+            h = self.lotta.ok("help", *head).stdout
+            self.assertTrue(lines_fit(h), (head, [x for x in h.splitlines() if len(x) > 80]))
+            self.assertIn("Användning: lots " + " ".join(head), h)
         r = self.lotta.ok("--version")
         self.assertRegex(r.stdout, r"^lots \d+\.\d+\.\d+\n$")
         c, k = self.new_case("Tider")

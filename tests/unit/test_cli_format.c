@@ -27,6 +27,25 @@ static void test_width(void **state)
                      3); /* invalid byte counts 1 */
 }
 
+static void test_wrap(void **state)
+{
+    (void)state;
+    /* Lines that fit stay as they are; a long one breaks between words, never
+     * inside one, its continuation indented by its own indent plus hang. */
+    char *s = lb_cli_wrap("kort rad\n  en rad som är för lång för tio", 10, 2);
+    assert_string_equal(s, "kort rad\n  en rad\n    som är\n    för\n    lång\n    för\n    tio");
+    free(s);
+    s = lb_cli_wrap("åååå åååå", 5, 0); /* width in columns, not bytes */
+    assert_string_equal(s, "åååå\nåååå");
+    free(s);
+    s = lb_cli_wrap("ettmycketlångtord och", 5, 0); /* a word wider than the line stays whole */
+    assert_string_equal(s, "ettmycketlångtord\noch");
+    free(s);
+    s = lb_cli_wrap("", 80, 0);
+    assert_string_equal(s, "");
+    free(s);
+}
+
 static void test_fit(void **state)
 {
     (void)state;
@@ -309,6 +328,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_width),
         cmocka_unit_test(test_fit),
+        cmocka_unit_test(test_wrap),
         cmocka_unit_test(test_table_fits_80),
         cmocka_unit_test(test_table_alignment_utf8),
         cmocka_unit_test(test_parse),
