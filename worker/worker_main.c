@@ -477,6 +477,44 @@ static int run_overdue(struct worker *w, bool first)
     return rc;
 }
 
+/* Reports the committed cursor to lotsd (PUT /worker/cursor), which then
+ * deletes the stored answers of the events up to it (the worker will not
+ * repeat those requests) and other expired ones, a batch per call; logs
+ * when anonymised text waits in free pages for lotsd compact. */
+static int report_cursor(struct worker *w)
+{
+    uint64_t purged = 0, anon = 0;
+    int rc = 0;
+    for (int round = 0; round < 100; round++) {
+        json_t *body = json_pack("{s:I}", "seq", (json_int_t)w->cursor);
+        if (!body)
+            return LB_ENOMEM;
+        long status = 0;
+        json_t *resp = NULL;
+        rc = lb_effects_call(w->fx, "PUT", "/api/v1/worker/cursor", body, NULL, &status, &resp);
+        json_decref(body);
+        bool more = false;
+        if (rc == 0 && status == 200) {
+            purged += (uint64_t)json_integer_value(json_object_get(resp, "purged"));
+            anon =
+                (uint64_t)json_integer_value(json_object_get(resp, "anonymized_since_compaction"));
+            more = json_is_true(json_object_get(resp, "more"));
+        } else if (rc == 0) {
+            lb_wlog("warn", "cursor report refused", "status=%ld code=%s", status,
+                    lb_effects_error_code(resp));
+        }
+        json_decref(resp);
+        if (rc != 0 || !more)
+            break;
+    }
+    if (rc == 0)
+        lb_wlog("info", "cursor reported", "cursor=%" PRIu64 " purged=%" PRIu64, w->cursor, purged);
+    if (rc == 0 && anon > 0)
+        lb_wlog("warn", "compaction due: anonymised text remains in free pages of data.mdb",
+                "anonymized_since_compaction=%" PRIu64 " run=\"lotsd compact --data DIR\"", anon);
+    return rc;
+}
+
 static int run_retention(struct worker *w)
 {
     uint64_t n = 0, held = 0;
@@ -487,6 +525,12 @@ static int run_retention(struct worker *w)
         lb_wlog("info", "retention run",
                 "cursor=%" PRIu64 " months=%d anonymized=%" PRIu64 " held=%" PRIu64, w->cursor,
                 w->opt.retention_months, n, held);
+    if (rc == 0) {
+        int rc2 = report_cursor(w);
+        if (rc2 != 0 && rc2 != LB_EBUSY)
+            lb_wlog("warn", "cursor report failed", "error=\"%s\"", lb_strerror(rc2));
+        rc = rc2 == LB_EBUSY ? rc2 : 0;
+    }
     return rc;
 }
 

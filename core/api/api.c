@@ -195,6 +195,7 @@ static const struct api_route routes[] = {
     {"GET", "/api/v1/plan/indicators/{id}/values", LB_ROUTE_PLAN_VALUES, api_plan_values},
     {"POST", "/api/v1/imports/companies", LB_ROUTE_IMPORT_COMPANIES, api_import_companies},
     {"GET", "/api/v1/reports/annual", LB_ROUTE_REPORT_ANNUAL, api_report_annual},
+    {"PUT", "/api/v1/worker/cursor", LB_ROUTE_WORKER_CURSOR, api_worker_cursor},
     {"POST", "/api/v1/surveys/issue", LB_ROUTE_SURVEY_ISSUE, api_survey_issue},
     {"POST", "/api/v1/followups/{id}/survey/bounce", LB_ROUTE_SURVEY_BOUNCE, api_survey_bounce},
     {"GET", "/api/v1/meetings", LB_ROUTE_MEETING_LIST, api_meeting_list},
@@ -528,6 +529,7 @@ static void req_free(struct lb_api_req *r)
     else
         lb_user_clear(&r->user);
     free(r->idem_key);
+    free(r->idem_cos);
     if (r->arg_free && r->arg)
         r->arg_free(r->arg);
     free(r->resp_body);
@@ -653,6 +655,9 @@ void api_log(const char *msg, const struct lb_logfmt *fields)
 
 /* --- group commit --------------------------------------------------------- */
 
+/* Expired Idempotency-Key answers deleted by each keyed write (its commit). */
+#define API_IDEM_PURGE_PER_WRITE 8
+
 static void clear_answer(struct lb_api_req *r)
 {
     r->render = NULL;
@@ -662,6 +667,44 @@ static void clear_answer(struct lb_api_req *r)
     r->status = 0;
     r->location[0] = '\0';
     memset(&r->err, 0, sizeof r->err);
+    r->idem_nco = 0;
+    r->idem_too_many = false;
+}
+
+int api_idem_company(struct lb_api_req *r, lb_id company)
+{
+    if (!r->idem_key || !company)
+        return 0;
+    for (uint32_t i = 0; i < r->idem_nco; i++)
+        if (r->idem_cos[i].id == company)
+            return 0;
+    if (r->idem_nco == LB_IDEM_COMPANIES_MAX) {
+        r->idem_too_many = true;
+        return 0;
+    }
+    if (r->idem_nco == r->idem_capco) {
+        uint32_t cap = r->idem_capco ? r->idem_capco * 2 : 4;
+        struct lb_idem_company *p = realloc(r->idem_cos, cap * sizeof *p);
+        if (!p)
+            return LB_ENOMEM;
+        r->idem_cos = p;
+        r->idem_capco = cap;
+    }
+    r->idem_cos[r->idem_nco++].id = company;
+    return 0;
+}
+
+int api_idem_case(struct lb_api_req *r, lb_txn *t, lb_id case_id)
+{
+    if (!r->idem_key)
+        return 0;
+    struct lb_case c = {0};
+    int rc = lb_case_get(t, case_id, &c);
+    lb_id company = c.company_id;
+    lb_case_clear(&c);
+    if (rc == LB_ENOTFOUND)
+        return 0;
+    return rc ? rc : api_idem_company(r, company);
 }
 
 static int replay_stored(struct lb_api_req *r, const struct lb_idempotency *rec)
@@ -683,7 +726,7 @@ static int op_wrapper(lb_txn *t, void *arg)
     clear_answer(r);
     if (r->idem_key) {
         struct lb_idempotency rec = {0};
-        int rc = lb_idempotency_get(t, r->user.username, r->idem_key, &rec);
+        int rc = lb_idempotency_get(t, r->user.username, r->idem_key, r->ctx.now, &rec);
         if (rc == 0) {
             rc = replay_stored(r, &rec);
             lb_idempotency_clear(&rec);
@@ -703,13 +746,26 @@ static int op_wrapper(lb_txn *t, void *arg)
             if (rc != 0)
                 return rc;
         }
-        struct lb_idempotency rec = {0};
-        memcpy(rec.request_hash, r->req_hash, 32);
-        rec.status = r->status;
-        rec.location = r->location[0] ? r->location : NULL;
-        rec.body = r->resp_body;
-        rec.at = r->ctx.now;
-        rc = lb_idempotency_put(t, r->user.username, r->idem_key, &rec);
+        /* An answer naming more companies than one record may list (a large
+         * import) is not kept: repeating an import changes nothing anyway. */
+        if (!r->idem_too_many) {
+            struct lb_idempotency rec = {0};
+            memcpy(rec.request_hash, r->req_hash, 32);
+            rec.status = r->status;
+            rec.location = r->location[0] ? r->location : NULL;
+            rec.body = r->resp_body;
+            rec.at = r->ctx.now;
+            rec.cls = r->user.role == LB_ROLE_SERVICE ? LB_IDEM_SERVICE : LB_IDEM_USER;
+            rec.ncompanies = r->idem_nco;
+            rec.companies = r->idem_cos;
+            rc = lb_idempotency_put(t, r->user.username, r->idem_key, &rec);
+            if (rc != 0)
+                return rc;
+        }
+        /* Expired answers go a few at a time with the writes that store new
+         * ones, so the store never grows with the backlog (docs/api.md). */
+        size_t purged;
+        rc = lb_idempotency_purge(t, r->ctx.now, API_IDEM_PURGE_PER_WRITE, &purged, NULL);
         if (rc != 0)
             return rc;
     }
@@ -1649,7 +1705,7 @@ static int idempotency_begin(struct lb_api_req *r, lb_txn *t)
         crypto_generichash_update(&st, (const unsigned char *)r->http->body, r->http->body_len);
     crypto_generichash_final(&st, r->req_hash, 32);
     struct lb_idempotency rec = {0};
-    int rc = lb_idempotency_get(t, r->user.username, key, &rec);
+    int rc = lb_idempotency_get(t, r->user.username, key, r->ctx.now, &rec);
     if (rc == 0) {
         rc = replay_stored(r, &rec);
         lb_idempotency_clear(&rec);

@@ -111,6 +111,9 @@ static int case_answer(struct lb_api_req *r, const struct lb_case *c, int status
 {
     char loc[64];
     snprintf(loc, sizeof loc, "/api/v1/cases/%llu", (unsigned long long)c->meta.id);
+    int rc = api_idem_company(r, c->company_id);
+    if (rc)
+        return rc;
     struct lb_jw w;
     lb_jw_init(&w);
     lb_jw_obj_begin(&w);
@@ -575,6 +578,8 @@ static int op_contact_create(lb_txn *t, struct lb_api_req *r)
         (rc = api_strdup(&c->logged_by, r->user.username)) == 0)
         rc = lb_contact_log(t, &r->ctx, c);
     if (rc == 0)
+        rc = api_idem_case(r, t, a->id);
+    if (rc == 0)
         r->render = render_contact;
     return rc;
 }
@@ -677,6 +682,8 @@ static int op_handoff_create(lb_txn *t, struct lb_api_req *r)
         (rc = api_strdup(&h.note, body_str(r, "note"))) == 0 &&
         (rc = api_strdup(&h.sent_by, r->user.username)) == 0)
         rc = lb_handoff_create(t, &r->ctx, &h);
+    if (rc == 0)
+        rc = api_idem_case(r, t, a->id);
     if (rc == 0) {
         char loc[64];
         snprintf(loc, sizeof loc, "/api/v1/handoffs/%llu", (unsigned long long)h.meta.id);

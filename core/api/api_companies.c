@@ -141,9 +141,10 @@ static int company_answer(struct lb_api_req *r, const struct lb_company *c, int 
 {
     char loc[64];
     snprintf(loc, sizeof loc, "/api/v1/companies/%llu", (unsigned long long)c->meta.id);
-    json_t *j = api_company_json(c);
+    int rc = api_idem_company(r, c->meta.id);
+    json_t *j = rc ? NULL : api_company_json(c);
     if (!j)
-        return LB_ENOMEM;
+        return rc ? rc : LB_ENOMEM;
     return api_answer(r, status, j, status == 201 ? loc : NULL);
 }
 

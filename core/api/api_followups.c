@@ -119,12 +119,20 @@ static int followup_context(lb_txn *t, const struct lb_followup *f, json_t *o)
 
 /* The follow-up as the answer of a write. Writes answer without the context
  * (followup_context): their answers are kept for Idempotency-Key repeats, the
- * worker's for long, and must hold no company name or case subject. */
+ * worker's for long, and must hold no company name or case subject; the
+ * worker's no comment either. */
 static int followup_answer(struct lb_api_req *r, const struct lb_followup *f, int status)
 {
     char loc[64];
     snprintf(loc, sizeof loc, "/api/v1/followups/%llu", (unsigned long long)f->meta.id);
+    int rc = api_idem_company(r, f->company_id);
+    if (rc)
+        return rc;
     json_t *j = api_followup_json(f);
+    /* The worker's answers outlive an anonymisation of the company while its
+     * cursor has not passed their event (docs/privacy.md): no free text. */
+    if (j && r->user.role == LB_ROLE_SERVICE)
+        json_object_del(j, "comment");
     return j ? api_answer(r, status, j, status == 201 ? loc : NULL) : LB_ENOMEM;
 }
 

@@ -239,6 +239,8 @@ static int op_handoff_transition(lb_txn *t, struct lb_api_req *r)
         rc = lb_handoff_flag_overdue(t, &r->ctx, a->id, &h);
         break;
     }
+    if (rc == 0)
+        rc = api_idem_company(r, h.company_id);
     if (rc == 0) {
         json_t *j = api_handoff_json(&h);
         rc = j ? api_answer(r, 200, j, NULL) : LB_ENOMEM;

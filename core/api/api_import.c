@@ -302,6 +302,9 @@ static int op_import(lb_txn *t, struct lb_api_req *r)
     }
     int rc = lb_import_completed(t, &r->ctx, m->format, m->count[ST_CREATED], m->count[ST_UPDATED],
                                  m->count[ST_UNCHANGED], m->count[ST_FAILED]);
+    /* The answer lists every row's orgnr (a personnummer for an enskild firma). */
+    for (size_t i = 0; rc == 0 && i < m->ncos; i++)
+        rc = api_idem_company(r, m->cos[i].c.meta.id);
     return rc ? rc : answer(r, m);
 }
 

@@ -639,6 +639,8 @@ static int op_evaluate(lb_txn *t, struct lb_api_req *r)
         rc = lb_meeting_evaluate(t, &r->ctx, &a->e);
     if (rc == LB_EINVAL && !r->err.status)
         rc = api_fail(r, 422, "unknown_company", "company_id", "no such company");
+    if (rc == 0)
+        rc = api_idem_company(r, a->e.company_id);
     if (rc == 0) {
         json_t *o = json_object();
         api_json_meta(o, &a->e.meta);

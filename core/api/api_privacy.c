@@ -160,6 +160,8 @@ static int op_anonymize(lb_txn *t, struct lb_api_req *r)
         return api_fail(r, 409, "duplicate", NULL, "no free pseudonym found");
     if (rc == 0)
         rc = lb_company_get(t, a->id, &c);
+    if (rc == 0)
+        rc = api_idem_company(r, a->id);
     if (rc != 0)
         return rc;
     json_t *o = api_company_json(&c);

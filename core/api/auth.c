@@ -82,6 +82,7 @@
  *   POST   /meetings/{id}/evaluations   x  x
  *   GET    /meetings/{id}/sheet         x  x
  *   GET    /reports/annual              x  x  x  x  x
+ *   PUT    /worker/cursor                              x
  *
  * Decision: the case writes (create, update, contacts, close, reopen, hand-off create
  * and withdraw) are the lots' alone, as DESIGN.md says; admin may read cases but not
@@ -534,6 +535,7 @@ static const unsigned route_roles[LB_ROUTE_COUNT] = {
     [LB_ROUTE_MEETING_EVALUATE] = A | L,
     [LB_ROUTE_MEETING_SHEET] = A | L,
     [LB_ROUTE_REPORT_ANNUAL] = ALL, /* no personal data (annual.h) */
+    [LB_ROUTE_WORKER_CURSOR] = S,
 };
 
 #undef A

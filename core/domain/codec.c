@@ -67,8 +67,8 @@
  *                (no meta)
  *   survey_token th token_hash, k kind, tg target_id, ca created_at,
  *                ea expires_at, n answers, max max_answers (no meta)
- *   idempotency  rh request_hash, s status, loc location, b body, at at
- *                (no meta)
+ *   idempotency  rh request_hash, s status, loc location, b body, at at,
+ *                cl cls, sq seq, co companies (array of {id}) (no meta)
  *   snapshot     q quarter (the period), seq source_seq, js json, pub json_public
  *   plan_header  js json
  *   plan_action  cd code, ar area, js json
@@ -364,12 +364,21 @@ static const struct codec_field survey_token_fields[] = {
     F(lb_survey_token, "max", K_U32, max_answers, 0),
 };
 
+static const struct codec_field idem_company_fields[] = {
+    F(lb_idem_company, "id", K_ID, id, 0),
+};
+static const struct codec_desc idem_company_desc = {
+    idem_company_fields, NFIELDS(idem_company_fields), sizeof(struct lb_idem_company), false};
+
 static const struct codec_field idempotency_fields[] = {
     F(lb_idempotency, "rh", K_HASH32, request_hash, 0),
     F(lb_idempotency, "s", K_INT, status, 0),
     F(lb_idempotency, "loc", K_STR, location, 2048),
     F(lb_idempotency, "b", K_STR, body, LB_CODEC_DOC_MAX),
     F(lb_idempotency, "at", K_TIME, at, 0),
+    F(lb_idempotency, "cl", K_OENUM, cls, LB_IDEM_CLASS_COUNT),
+    F(lb_idempotency, "sq", K_ID, seq, 0),
+    FA(lb_idempotency, "co", companies, ncompanies, LB_IDEM_COMPANIES_MAX, &idem_company_desc),
 };
 
 static const struct codec_field snapshot_fields[] = {

@@ -173,6 +173,7 @@ void lb_idempotency_clear(struct lb_idempotency *r)
         return;
     free(r->location);
     free(r->body);
+    free(r->companies);
     memset(r, 0, sizeof(*r));
 }
 

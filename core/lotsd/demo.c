@@ -1767,7 +1767,15 @@ static int put_idempotency(lb_txn *t, const struct step *s, const char *rule, lb
         return LB_ENOMEM;
     }
     /* The request hash lotsd computes (api.c): method, path, body. */
-    struct lb_idempotency rec = {.status = status, .body = resp_text, .at = s->at};
+    /* Stored as of the demo's end, not the step: the service's answers are
+     * kept for 90 days from when they were stored (docs/api.md), and the
+     * worker replays the whole year when it first starts. */
+    struct lb_idempotency rec = {.status = status,
+                                 .body = resp_text,
+                                 .at = s->d->until,
+                                 .cls = LB_IDEM_SERVICE,
+                                 .companies = &(struct lb_idem_company){f->company_id},
+                                 .ncompanies = 1};
     crypto_generichash_state hs;
     crypto_generichash_init(&hs, NULL, 0, 32);
     crypto_generichash_update(&hs, (const unsigned char *)"POST", 5);

@@ -28,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -365,6 +366,9 @@ static const char usage_serve[] =
     "  --web DIR              static files of the web interface (default: none, 404)\n"
     "  --units SPEC           configured units 'code=Name;code2=Name 2' (default: DESIGN.md's)\n"
     "  --session-hours N      login session lifetime (default 12)\n"
+    "  --idempotency-hours H  keep users' Idempotency-Key answers H hours (default 24)\n"
+    "  --idempotency-service-days D  keep the worker's answers until its reported\n"
+    "                         cursor passed their event, at most D days (default 90)\n"
     "  --login-window SECONDS failed-login window, 10 failures each (default 60)\n"
     "  --curve-keys DIR       CURVE keys for the event sockets (lotsd keygen); required to\n"
     "                         bind --pub or --replay beyond loopback\n"
@@ -459,6 +463,27 @@ static void on_store_lost(void *arg)
 
 static int search_upgrade(lb_store *s);
 
+/* Takes an exclusive lock on DIR/lotsd.lock (created 0600) for the life of the
+ * process: lotsd serve holds it, and lotsd compact refuses to swap data.mdb
+ * under a running server. LB_EBUSY when another process holds it; *fd stays
+ * open (the lock goes with the process). */
+static int lock_data_dir(const char *dir, int *fd)
+{
+    char path[PATH_MAX];
+    if (snprintf(path, sizeof path, "%s/lotsd.lock", dir) >= (int)sizeof path)
+        return LB_ETOOBIG;
+    *fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (*fd < 0)
+        return errno == ENOENT ? LB_ENOTFOUND : LB_EIO;
+    if (flock(*fd, LOCK_EX | LOCK_NB) != 0) {
+        int busy = errno == EWOULDBLOCK;
+        close(*fd);
+        *fd = -1;
+        return busy ? LB_EBUSY : LB_EIO;
+    }
+    return 0;
+}
+
 static int cmd_serve(int argc, char **argv)
 {
     static const struct option opts[] = {{"data", required_argument, 0, 'd'},
@@ -468,6 +493,8 @@ static int cmd_serve(int argc, char **argv)
                                          {"web", required_argument, 0, 'w'},
                                          {"units", required_argument, 0, 'u'},
                                          {"session-hours", required_argument, 0, 's'},
+                                         {"idempotency-hours", required_argument, 0, 'I'},
+                                         {"idempotency-service-days", required_argument, 0, 'D'},
                                          {"login-window", required_argument, 0, 'L'},
                                          {"max-conns-per-peer", required_argument, 0, 'P'},
                                          {"hash-concurrency", required_argument, 0, 'H'},
@@ -487,7 +514,7 @@ static int cmd_serve(int argc, char **argv)
                *replay = "tcp://127.0.0.1:7702", *web = NULL, *units = NULL, *curve_dir = NULL;
     long session_hours = 12, login_window = 60, per_peer = 256, hash_concurrency = 0,
          first_byte = 10, valid_days = LB_SURVEY_VALID_DAYS, public_rate = LB_PUBLIC_RATE_DEFAULT,
-         public_failures = LB_PUBLIC_FAILURES_DEFAULT;
+         public_failures = LB_PUBLIC_FAILURES_DEFAULT, idem_hours = 24, idem_days = 90;
     const char *municipality = LB_MUNICIPALITY_DEFAULT, *public_base = NULL;
     bool no_sync = false, quiet = false, no_search = false;
     int c;
@@ -516,6 +543,20 @@ static int cmd_serve(int argc, char **argv)
             session_hours = strtol(optarg, &end, 10);
             if (*end || session_hours < 1 || session_hours > 24 * 366) {
                 fprintf(stderr, "lotsd serve: --session-hours must be 1..8784\n");
+                return 2;
+            }
+            break;
+        case 'I':
+            idem_hours = strtol(optarg, &end, 10);
+            if (*end || idem_hours < 1 || idem_hours > 24 * 366) {
+                fprintf(stderr, "lotsd serve: --idempotency-hours must be 1..8784\n");
+                return 2;
+            }
+            break;
+        case 'D':
+            idem_days = strtol(optarg, &end, 10);
+            if (*end || idem_days < 1 || idem_days > 3660) {
+                fprintf(stderr, "lotsd serve: --idempotency-service-days must be 1..3660\n");
                 return 2;
             }
             break;
@@ -621,12 +662,32 @@ static int cmd_serve(int argc, char **argv)
         die("libsodium failed to initialise", 0);
 
     struct server sv = {.loop = uv_default_loop()};
-    struct lb_store_config scfg = {.no_sync = no_sync, .no_search_index = no_search};
-    int rc = lb_store_open(data, &scfg, &sv.store);
+    struct lb_store_config scfg = {.no_sync = no_sync,
+                                   .no_search_index = no_search,
+                                   .idem_user_ms = (lb_time)idem_hours * 3600 * 1000,
+                                   .idem_service_ms = (lb_time)idem_days * 24 * 3600 * 1000};
+    int lockfd = -1;
+    int rc = lock_data_dir(data, &lockfd);
+    if (rc == LB_EBUSY) {
+        fprintf(stderr, "lotsd serve: %s is in use by another lotsd serve or compact\n", data);
+        return 1;
+    }
+    rc = rc ? rc : lb_store_open(data, &scfg, &sv.store);
     if (rc != 0) {
         fprintf(stderr, "lotsd serve: cannot open the environment in %s: %s\n", data,
                 lb_strerror(rc));
         return 1;
+    }
+    size_t filed = 0;
+    if ((rc = lb_idempotency_upgrade(sv.store, &filed)) != 0) {
+        lb_store_close(sv.store);
+        die("cannot file the stored Idempotency-Key answers", rc);
+    }
+    if (filed) {
+        struct lb_logfmt f;
+        lb_logfmt_init(&f);
+        lb_logfmt_int(&f, "answers", (long long)filed);
+        log_line("info", "filed stored Idempotency-Key answers for expiry", &f);
     }
     if (no_search) {
         struct lb_logfmt f;
@@ -717,6 +778,7 @@ static int cmd_serve(int argc, char **argv)
     uv_run(sv.loop, UV_RUN_DEFAULT);
 
     lb_store_close(sv.store);
+    close(lockfd); /* after the environment: compact may take over from here */
     uv_loop_close(sv.loop);
     log_line("info", "stopped", NULL);
     return sv.exit_code;
@@ -856,6 +918,124 @@ static int cmd_backup_check(int argc, char **argv, bool backup)
         return 1;
     }
     printf(backup ? "lotsd: backup of %s written to %s\n" : "lotsd: %s is consistent\n", data, to);
+    return 0;
+}
+
+/* --- compact ----------------------------------------------------------------- */
+
+static const char usage_compact[] =
+    "usage: lotsd compact --data DIR\n"
+    "Offline: rewrites DIR/data.mdb as a compacting copy holding only live pages, so\n"
+    "text replaced by anonymisation no longer lingers in free pages. The copy is\n"
+    "checked (as lotsd check) before it atomically replaces data.mdb; the old file is\n"
+    "removed only after the swap. Refused while lotsd serve runs on DIR.\n";
+
+static long long file_size(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 ? (long long)st.st_size : -1;
+}
+
+/* lotsd compact: copy (compacting) into DIR/compact.tmp, check the copy, then
+ * link data.mdb to data.mdb.old, rename the copy over data.mdb (atomic), sync
+ * the directory and only then remove the old file. A failure before the rename
+ * leaves DIR as it was (and removes the copy). */
+static int cmd_compact(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"data", required_argument, 0, 'd'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+    const char *data = NULL;
+    int c;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        if (c == 'd') {
+            data = optarg;
+        } else if (c == 'h') {
+            fputs(usage_compact, stdout);
+            return 0;
+        } else {
+            fputs(usage_compact, stderr);
+            return 2;
+        }
+    }
+    if (!data || optind != argc) {
+        fputs(usage_compact, stderr);
+        return 2;
+    }
+    char db[PATH_MAX], old[PATH_MAX], tmp[PATH_MAX], tmpdb[PATH_MAX], lock[PATH_MAX];
+    if (snprintf(db, sizeof db, "%s/data.mdb", data) >= (int)sizeof db ||
+        snprintf(old, sizeof old, "%s/data.mdb.old", data) >= (int)sizeof old ||
+        snprintf(tmp, sizeof tmp, "%s/compact.tmp", data) >= (int)sizeof tmp ||
+        snprintf(tmpdb, sizeof tmpdb, "%s/compact.tmp/data.mdb", data) >= (int)sizeof tmpdb ||
+        snprintf(lock, sizeof lock, "%s/compact.tmp/lock.mdb", data) >= (int)sizeof lock) {
+        fprintf(stderr, "lotsd compact: the path is too long\n");
+        return 2;
+    }
+    if (file_size(db) < 0) {
+        fprintf(stderr, "lotsd compact: no environment in %s\n", data);
+        return 1;
+    }
+    int lockfd = -1;
+    int rc = lock_data_dir(data, &lockfd);
+    if (rc == LB_EBUSY) {
+        fprintf(stderr, "lotsd compact: %s is in use by a running lotsd serve; stop it first\n",
+                data);
+        return 1;
+    }
+    if (rc != 0) {
+        fprintf(stderr, "lotsd compact: cannot lock %s: %s\n", data, lb_strerror(rc));
+        return 1;
+    }
+    /* A copy left by an interrupted run is stale: start again. */
+    unlink(tmpdb);
+    unlink(lock);
+    rmdir(tmp);
+    long long before = file_size(db);
+    lb_store *s = NULL;
+    struct lb_store_config cfg = {0};
+    rc = lb_store_open(data, &cfg, &s);
+    if (rc == 0) {
+        rc = lb_store_backup(s, tmp);
+        lb_store_close(s);
+    }
+    const char *stage = "copy";
+    if (rc == 0) {
+        stage = "check of the copy";
+        rc = lb_store_open(tmp, &cfg, &s);
+        if (rc == 0) {
+            rc = lb_store_compacted(s);
+            if (rc == 0)
+                rc = lb_store_check(s, stderr);
+            lb_store_close(s);
+        }
+    }
+    if (rc == 0) {
+        stage = "swap";
+        unlink(old);
+        if (link(db, old) != 0 || rename(tmpdb, db) != 0) {
+            rc = LB_EIO;
+            unlink(old);
+        } else {
+            int dfd = open(data, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+            if (dfd >= 0) {
+                fsync(dfd);
+                close(dfd);
+            }
+            unlink(old); /* the swap is durable: the old pages may go */
+            char lk[PATH_MAX];
+            snprintf(lk, sizeof lk, "%s/lock.mdb", data); /* its reader table was the old file's */
+            unlink(lk);
+        }
+    }
+    unlink(tmpdb);
+    unlink(lock);
+    rmdir(tmp);
+    close(lockfd);
+    if (rc != 0) {
+        fprintf(stderr, "lotsd compact: the %s failed (%s); %s is unchanged\n", stage,
+                rc == LB_ECORRUPT ? "the copy is not consistent" : lb_strerror(rc), db);
+        return 1;
+    }
+    printf("lotsd: %s compacted: %lld bytes before, %lld after\n", db, before, file_size(db));
     return 0;
 }
 
@@ -1318,6 +1498,7 @@ static const char usage_main[] =
     "  serve   run the HTTP/JSON API and the event publisher\n"
     "  backup  hot, compacting copy of an environment\n"
     "  check   verify an environment's consistency\n"
+    "  compact rewrite data.mdb without free pages (offline; after anonymisations)\n"
     "  keygen  make the CURVE keys of the event sockets\n"
     "  reindex rebuild the search index\n"
     "  demo    fill a fresh environment with a year of demo data\n"
@@ -1344,6 +1525,8 @@ int main(int argc, char **argv)
         return cmd_demo(argc, argv);
     if (strcmp(cmd, "keygen") == 0)
         return cmd_keygen(argc, argv);
+    if (strcmp(cmd, "compact") == 0)
+        return cmd_compact(argc, argv);
     if (strcmp(cmd, "reindex") == 0)
         return cmd_reindex(argc, argv);
     if (strcmp(cmd, "admin-reset") == 0)

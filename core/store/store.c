@@ -87,6 +87,7 @@ static const char *const db_names[LB_DB_COUNT] = {
     [LB_DB_SURVEY_TOKENS] = "survey_tokens",
     [LB_DB_MEETINGS] = "meetings",
     [LB_DB_MEETING_EVALS] = "meeting_evals",
+    [LB_DB_IDEM_INDEX] = "idempotency_ix",
     [LB_IX_COMPANY_ORGNR] = "ix_company_orgnr",
     [LB_IX_COMPANY_NAME] = "ix_company_name",
     [LB_IX_CASE_STATUS] = "ix_case_status",

@@ -48,6 +48,7 @@ enum lb__db {
     LB_DB_SURVEY_TOKENS,         /* token hash -> struct lb_survey_token (docs/surveys.md) */
     LB_DB_MEETINGS,              /* meetings (docs/meetings.md) */
     LB_DB_MEETING_EVALS,         /* their evaluations */
+    LB_DB_IDEM_INDEX,            /* stored answers by age, event and company (store_idempotency.c) */
     LB_IX_COMPANY_ORGNR,         /* unique: 10 digits -> id */
     LB_IX_COMPANY_NAME,          /* folded name (truncated) -> ids */
     LB_IX_CASE_STATUS,           /* 1 byte status -> ids */
@@ -206,6 +207,8 @@ int lb__unique_get(lb_txn *t, enum lb__db db, const void *key, size_t len, lb_id
 
 /* Meta counters: 8-byte big-endian values under string-ish keys. */
 int lb__meta_get(lb_txn *t, const void *key, size_t len, uint64_t *v); /* 0 when absent */
+/* store_idempotency.c: counts an anonymisation for lotsd compact. */
+int lb__anonymized_count(lb_txn *t);
 int lb__meta_put(lb_txn *t, const void *key, size_t len, uint64_t v);
 
 /* Bumps version and updated_at, checks if_match (LB_ESTALE). */

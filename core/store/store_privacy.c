@@ -264,6 +264,11 @@ int lb_company_anonymize(lb_txn *t, const struct lb_ctx *c, lb_id id, const char
     if ((rc = rewrite_list(t, c, LB_IX_EVAL_COMPANY, id, &lb__meeting_eval_type, anon_meeting_eval,
                            &ar.changed)))
         goto out;
+    /* Stored Idempotency-Key answers describing its records hold the text
+     * just replaced (issue 19): gone in this transaction, also on a repeat. */
+    size_t forgotten = 0;
+    if ((rc = lb_idempotency_forget_company(t, id, &forgotten)))
+        goto out;
     if (!ar.changed)
         goto out; /* already anonymous: no write, no event */
     if (r == 0) {
@@ -280,6 +285,8 @@ int lb_company_anonymize(lb_txn *t, const struct lb_ctx *c, lb_id id, const char
     lb__ev_bool(&e, "personal_orgnr", cur.personal_orgnr);
     rc = lb__ev_append(t, c, "company.anonymized", id, &e);
     lb__ev_done(&e);
+    if (rc == 0) /* its old text stays in free pages until lotsd compact */
+        rc = lb__anonymized_count(t);
 out:
     lb_company_clear(&old);
     lb_company_clear(&cur);

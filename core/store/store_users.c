@@ -1,9 +1,9 @@
-/* store_users.c: users, login sessions and idempotency keys.
+/* store_users.c: users and login sessions.
  *
  * Users are records with events (user.created, user.updated; never the
  * password hash) and a unique username index. Sessions (under the hash of
- * their token) and idempotency keys (under username NUL key) are bookkeeping:
- * plain values, no version, no event. lb_session_delete_user scans every
+ * their token) are bookkeeping: plain values, no version, no event
+ * (idempotency keys are store_idempotency.c). lb_session_delete_user scans every
  * session, which is O(sessions): a municipality has few. */
 #include <stdlib.h>
 #include <string.h>
@@ -300,55 +300,4 @@ int lb_session_trim_user(lb_txn *t, const char *username, size_t keep, const uin
     if (err)
         return err;
     return deleted ? auth_bump(t) : 0;
-}
-
-/* --- idempotency keys ---------------------------------------------------- */
-
-/* The stored key: username NUL key. Sized to LMDB's own key limit (511
- * bytes), not LB__KEY_MAX: a 64-character username and a 200-character
- * Idempotency-Key (the API's limits) take 265 bytes. */
-#define IDEM_KEY_MAX 511
-
-static int idem_key(const char *username, const char *key, uint8_t *buf, size_t *len)
-{
-    size_t a = username ? strlen(username) : 0, b = key ? strlen(key) : 0;
-    if (a == 0 || b == 0 || a + b + 1 > IDEM_KEY_MAX)
-        return LB_EINVAL;
-    memcpy(buf, username, a);
-    buf[a] = 0;
-    memcpy(buf + a + 1, key, b);
-    *len = a + b + 1;
-    return 0;
-}
-
-int lb_idempotency_get(lb_txn *t, const char *username, const char *key, struct lb_idempotency *out)
-{
-    uint8_t kb[IDEM_KEY_MAX];
-    size_t len;
-    if (idem_key(username, key, kb, &len))
-        return LB_ENOTFOUND;
-    MDB_val k = {len, kb}, v;
-    int rc = mdb_get(t->txn, lb__dbi(t, LB_DB_IDEMPOTENCY), &k, &v);
-    if (rc)
-        return lb__mdb_err(t, rc);
-    return lb_idempotency_decode(v.mv_data, v.mv_size, out);
-}
-
-int lb_idempotency_put(lb_txn *t, const char *username, const char *key,
-                       const struct lb_idempotency *rec)
-{
-    uint8_t kb[IDEM_KEY_MAX];
-    size_t len;
-    int rc = idem_key(username, key, kb, &len);
-    if (rc)
-        return rc;
-    msgpack_sbuffer sb;
-    msgpack_sbuffer_init(&sb);
-    rc = lb_idempotency_encode(rec, &sb);
-    if (rc == 0) {
-        MDB_val k = {len, kb}, v = {sb.size, sb.data};
-        rc = lb__mdb_err(t, mdb_put(t->txn, lb__dbi(t, LB_DB_IDEMPOTENCY), &k, &v, 0));
-    }
-    msgpack_sbuffer_destroy(&sb);
-    return rc;
 }

@@ -127,6 +127,12 @@ struct lb_api_req {
     json_t *body;            /* the parsed JSON object, or NULL */
     char *idem_key;          /* Idempotency-Key, or NULL */
     uint8_t req_hash[32];
+    /* The companies a keyed answer describes (api_idem_company): it is stored
+     * under each, so anonymising one deletes it. Emptied before each run of
+     * the operation. */
+    struct lb_idem_company *idem_cos;
+    uint32_t idem_nco, idem_capco;
+    bool idem_too_many; /* more than LB_IDEM_COMPANIES_MAX: not stored */
     lb_api_op_fn op;
     void *arg;
     void (*arg_free)(void *arg);
@@ -200,6 +206,11 @@ void api_allowed_add(char *buf, size_t len, const char *value);
 /* Queues op for the group commit; arg is freed with arg_free after the
  * answer. Returns LB_API_QUEUED. */
 int api_queue(struct lb_api_req *r, lb_api_op_fn op, void *arg, void (*arg_free)(void *));
+/* An operation names a company its answer describes (a no-op without an
+ * Idempotency-Key): anonymising the company deletes the stored answer
+ * (docs/privacy.md). api_idem_case names the case's company. */
+int api_idem_company(struct lb_api_req *r, lb_id company);
+int api_idem_case(struct lb_api_req *r, lb_txn *t, lb_id case_id);
 /* Runs work on the thread pool (password hashing), then after on the loop,
  * which continues like a handler's end (answer, queue or fail through
  * r->status / api_queue / api_fail). Returns LB_API_QUEUED. */
@@ -461,6 +472,11 @@ void api_survey_prepare(struct lb_api_req *r, bool form);
 
 /* /healthz and /metrics (api_health.c). */
 int api_healthz(struct lb_api_req *r, lb_txn *t);
+/* PUT /worker/cursor {"seq": N} (service): the worker reports that every event
+ * up to N is applied; lotsd purges expired Idempotency-Key answers (a bounded
+ * batch, "more" when another call would find more) and answers how many
+ * anonymisations wait for lotsd compact (core/api/api_health.c). */
+int api_worker_cursor(struct lb_api_req *r, lb_txn *t);
 int api_metrics(struct lb_api_req *r, lb_txn *t);
 /* The gauges /metrics reports (api.c). */
 unsigned api_open_connections(const struct lb_api_req *r);

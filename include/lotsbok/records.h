@@ -250,12 +250,29 @@ struct lb_survey_token {
 };
 
 /* A stored answer to an Idempotency-Key (bookkeeping, no event). */
+/* A company an answer describes (anonymising it deletes the answer). */
+struct lb_idem_company {
+    lb_id id;
+};
+
+/* The most companies one stored answer is filed under; an answer naming more
+ * (an import of a larger file) is not stored (docs/api.md). */
+#define LB_IDEM_COMPANIES_MAX 4096
+
+/* Who an answer was given to: a user's answers expire after hours, the
+ * service's (the worker's, no personal data) are kept for its exactly-once. */
+enum lb_idem_class { LB_IDEM_USER = 0, LB_IDEM_SERVICE = 1, LB_IDEM_CLASS_COUNT };
+
 struct lb_idempotency {
     uint8_t request_hash[32]; /* hash of method, path and body */
     int status;               /* HTTP status of the first answer */
     char *location;           /* optional Location header */
     char *body;               /* the first answer's JSON body */
     lb_time at;
+    unsigned cls;                      /* enum lb_idem_class */
+    lb_id seq;                         /* service keys "ev-<seq>-...": the event; else 0 */
+    struct lb_idem_company *companies; /* the companies the answer describes */
+    uint32_t ncompanies;
 };
 
 /* The worker's indicator snapshot for one quarter or one calendar year. */

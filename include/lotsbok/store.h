@@ -42,6 +42,11 @@ struct lb_store_config {
     /* Benchmarks only: writes maintain no search index, and opening the
      * store marks the index missing (the next normal start rebuilds it). */
     bool no_search_index;
+    /* How long stored Idempotency-Key answers are kept (docs/api.md): a
+     * user's (0 = 24 h) and the service role's (0 = 90 days; sooner once the
+     * worker's reported cursor has passed their event). */
+    lb_time idem_user_ms;
+    lb_time idem_service_ms;
 };
 
 /* Who is acting and when: the event's actor and every timestamp written. */
@@ -407,10 +412,46 @@ int lb_auth_generation(lb_txn *t, uint64_t *gen);
 
 /* --- idempotency keys (per user) ---------------------------------------- */
 
-int lb_idempotency_get(lb_txn *t, const char *username, const char *key,
+/* Stored answers (core/store/store_idempotency.c). Each is filed by age
+ * (per class), by the event of a service key "ev-<seq>-...", and under every
+ * company it describes, so expiry and anonymisation find it without a scan. */
+
+#define LB_IDEM_USER_MS_DEFAULT ((lb_time)24 * 3600 * 1000)
+#define LB_IDEM_SERVICE_MS_DEFAULT ((lb_time)90 * 24 * 3600 * 1000)
+
+/* The answer stored under (username, key); LB_ENOTFOUND when there is none
+ * or when it has expired at `now` (a user's after idem_user_ms, the
+ * service's after idem_service_ms). */
+int lb_idempotency_get(lb_txn *t, const char *username, const char *key, lb_time now,
                        struct lb_idempotency *out);
+/* Stores rec (its cls and companies; seq is taken from a service key
+ * "ev-<seq>-...") under (username, key), replacing an earlier answer and its
+ * index entries. LB_EINVAL for an empty or over-long key, LB_ETOOBIG for more
+ * than LB_IDEM_COMPANIES_MAX companies. */
 int lb_idempotency_put(lb_txn *t, const char *username, const char *key,
                        const struct lb_idempotency *rec);
+/* Deletes at most `limit` expired answers, oldest first: users' older than
+ * idem_user_ms, the service's older than idem_service_ms or of an event at or
+ * below the worker's reported cursor. *purged counts them; *more (may be
+ * NULL) says whether the limit was reached (more may be due). */
+int lb_idempotency_purge(lb_txn *t, lb_time now, size_t limit, size_t *purged, bool *more);
+/* Deletes every stored answer filed under company (called by
+ * lb_company_anonymize, in its transaction), except the service's answers of
+ * events the worker's cursor has not passed yet: the worker may still repeat
+ * those requests, and they hold no personal data (docs/privacy.md). */
+int lb_idempotency_forget_company(lb_txn *t, lb_id company, size_t *deleted);
+/* Files answers stored before the index existed (an upgraded data
+ * directory): each by its age and its user's role. Once; a no-op after. */
+int lb_idempotency_upgrade(lb_store *s, size_t *filed);
+/* The worker's reported cursor: every event up to it is applied in the
+ * worker's state. Kept as the largest reported (0 when never reported). */
+int lb_worker_cursor_get(lb_txn *t, uint64_t *seq);
+int lb_worker_cursor_put(lb_txn *t, uint64_t seq);
+/* Anonymisations since the data directory was last compacted (lotsd
+ * compact): their text may remain in free pages of data.mdb until then. */
+int lb_anonymized_since_compaction(lb_txn *t, uint64_t *n);
+/* Sets that count to 0 (lotsd compact, on its copy before the swap). */
+int lb_store_compacted(lb_store *s);
 
 /* --- indicator snapshots ------------------------------------------------ */
 

@@ -87,6 +87,7 @@ static const struct {
     {LB_ROUTE_MEETING_EVALUATE, "POST /meetings/{id}/evaluations", {1, 1, 0, 0, 0}},
     {LB_ROUTE_MEETING_SHEET, "GET /meetings/{id}/sheet", {1, 1, 0, 0, 0}},
     {LB_ROUTE_REPORT_ANNUAL, "GET /reports/annual", {1, 1, 1, 1, 1}},
+    {LB_ROUTE_WORKER_CURSOR, "PUT /worker/cursor", {0, 0, 0, 0, 1}},
 };
 
 static const enum lb_role role_column[5] = {LB_ROLE_ADMIN, LB_ROLE_LOTS, LB_ROLE_HANDLER,

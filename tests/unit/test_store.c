@@ -684,10 +684,10 @@ static void test_users_sessions(void **state)
     struct lb_idempotency ik = {.status = 201, .body = "{}", .at = 5};
     assert_int_equal(lb_idempotency_put(t, "hanna", "key-1", &ik), 0);
     struct lb_idempotency ig = {0};
-    assert_int_equal(lb_idempotency_get(t, "hanna", "key-1", &ig), 0);
+    assert_int_equal(lb_idempotency_get(t, "hanna", "key-1", 5, &ig), 0);
     assert_int_equal(ig.status, 201);
     lb_idempotency_clear(&ig);
-    assert_int_equal(lb_idempotency_get(t, "other", "key-1", &ig), LB_ENOTFOUND);
+    assert_int_equal(lb_idempotency_get(t, "other", "key-1", 5, &ig), LB_ENOTFOUND);
 
     struct lb_improvement im = {0};
     im.title = strdup("HEMLIG titel");
