@@ -68,8 +68,10 @@ static bool retryable(long status)
     return status >= 500 || status == 401 || status == 403 || status == 429 || status == 408;
 }
 
-int lb_effects_call(lb_effects *e, const char *method, const char *path, json_t *body,
-                    const char *key, long *status, json_t **resp)
+/* The retry loop of lb_effects_call and lb_effects_try: tries at most
+ * `tries` times (0: until stopped). */
+static int effects_send(lb_effects *e, const char *method, const char *path, json_t *body,
+                        const char *key, int tries, long *status, json_t **resp)
 {
     *status = 0;
     *resp = NULL;
@@ -94,6 +96,12 @@ int lb_effects_call(lb_effects *e, const char *method, const char *path, json_t 
             lb_http_response_clear(&r);
             break;
         }
+        if (tries > 0 && --tries == 0) {
+            *status = rc == 0 ? r.status : 0;
+            lb_http_response_clear(&r);
+            rc = LB_EIO;
+            break;
+        }
         if (rc == 0) {
             lb_wlog("warn", "lotsd answered, retrying", "method=%s path=%s status=%ld key=%s",
                     method, path, r.status, key ? key : "");
@@ -112,6 +120,18 @@ int lb_effects_call(lb_effects *e, const char *method, const char *path, json_t 
     }
     free(text);
     return rc;
+}
+
+int lb_effects_call(lb_effects *e, const char *method, const char *path, json_t *body,
+                    const char *key, long *status, json_t **resp)
+{
+    return effects_send(e, method, path, body, key, 0, status, resp);
+}
+
+int lb_effects_try(lb_effects *e, const char *method, const char *path, json_t *body,
+                   long *status, json_t **resp)
+{
+    return effects_send(e, method, path, body, NULL, 1, status, resp);
 }
 
 const char *lb_effects_error_code(const json_t *resp)

@@ -32,6 +32,14 @@ void lb_effects_free(lb_effects *e);
 int lb_effects_call(lb_effects *e, const char *method, const char *path, json_t *body,
                     const char *key, long *status, json_t **resp);
 
+/* One attempt, for housekeeping that the next round repeats anyway (the
+ * cursor report): no retry and no idempotency key, so a lotsd that cannot
+ * be reached never holds up the events. LB_EIO when lotsd could not be
+ * reached or answered what lb_effects_call would retry; otherwise as
+ * lb_effects_call. */
+int lb_effects_try(lb_effects *e, const char *method, const char *path, json_t *body,
+                   long *status, json_t **resp);
+
 /* The error code of an error answer {"error":{"code":...}}, or "". */
 const char *lb_effects_error_code(const json_t *resp);
 

@@ -491,7 +491,7 @@ static int report_cursor(struct worker *w)
             return LB_ENOMEM;
         long status = 0;
         json_t *resp = NULL;
-        rc = lb_effects_call(w->fx, "PUT", "/api/v1/worker/cursor", body, NULL, &status, &resp);
+        rc = lb_effects_try(w->fx, "PUT", "/api/v1/worker/cursor", body, &status, &resp);
         json_decref(body);
         bool more = false;
         if (rc == 0 && status == 200) {
@@ -528,7 +528,8 @@ static int run_retention(struct worker *w)
     if (rc == 0) {
         int rc2 = report_cursor(w);
         if (rc2 != 0 && rc2 != LB_EBUSY)
-            lb_wlog("warn", "cursor report failed", "error=\"%s\"", lb_strerror(rc2));
+            lb_wlog("warn", "cursor report failed; the next retention run repeats it",
+                    "error=\"%s\"", lb_strerror(rc2));
         rc = rc2 == LB_EBUSY ? rc2 : 0;
     }
     return rc;

@@ -52,6 +52,19 @@ def verify(lb, closed, decided, what):
              % (what, len(unit), len(decided)))
 
 
+def quiet_seq(lb, quiet_s, limit_s=60):
+    """lotsd's last seq once no event has been written for quiet_s."""
+    seq, since, t0 = lb.healthy()["seq"], time.monotonic(), time.monotonic()
+    while time.monotonic() - since < quiet_s:
+        tw.check(time.monotonic() - t0 < limit_s, "lotsd's log stands still")
+        time.sleep(0.1)
+        now = lb.healthy()["seq"]
+        if now != seq:
+            seq, since = now, time.monotonic()
+    time.sleep(0.3)  # the last event's way over ZeroMQ to the worker
+    return seq
+
+
 def robust(fn, *args, **kw):
     """Calls through a lotsd restart: retries when lotsd cannot be reached.
     A retried write may find its first try committed (409 for a close or a
@@ -139,7 +152,10 @@ def main():
         closed = stream.closed + stream2.closed
         decided = stream.decided + stream2.decided
         verify(lb, closed, decided, "after a lotsd restart")
-        seq = lb.healthy()["seq"]
+        # The worker's own last write (the debounced indicator snapshot, 2 s
+        # after the last change) makes an event the worker must still take
+        # in: wait until the log stands still longer than that debounce.
+        seq = quiet_seq(lb, 3.0)
         tw.check(lb.worker.poll() is None, "worker survived the lotsd restart")
         tw.check(lb.stop_worker() == 0, "exit 0 on SIGTERM")
         m = re.search(r'msg="stopped" cursor=(\d+)', lb.worker_log())
