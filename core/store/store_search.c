@@ -748,6 +748,7 @@ struct plcur {
     unsigned fbit;
     bool live;
     uint8_t val[LB__POST];
+    struct lb_search_stats *st;
 };
 
 /* A query word within one type: the union of its lists. */
@@ -778,6 +779,7 @@ struct qstate {
     size_t nall, cap;
     struct tstream ts[LB_SEARCH_TYPES];
     size_t nts;
+    struct lb_search_stats *st, own;
 };
 
 static int cur_read(struct plcur *c, const MDB_val *v)
@@ -785,6 +787,7 @@ static int cur_read(struct plcur *c, const MDB_val *v)
     if (v->mv_size != LB__POST)
         return LB_ECORRUPT;
     memcpy(c->val, v->mv_data, LB__POST);
+    c->st->postings++;
     return 0;
 }
 
@@ -795,6 +798,7 @@ static int cur_start(lb_txn *t, struct plcur *c, const uint8_t *bound)
     MDB_val k = {c->klen, c->key}, v;
     int rc;
     c->live = false;
+    c->st->seeks++;
     if (bound) {
         v.mv_size = LB__POST;
         v.mv_data = (void *)bound;
@@ -986,6 +990,8 @@ static int term_lists(struct qstate *qs, MDB_cursor *scan, int type, const char 
             if ((rc = mdb_cursor_open(qs->t->txn, lb__dbi(qs->t, LB_DB_SEARCH), &c->cur)))
                 return lb__mdb_err(qs->t, rc);
             qs->nall++;
+            c->st = qs->st;
+            qs->st->lists++;
             memcpy(c->key, kp, k.mv_size);
             c->klen = k.mv_size;
             c->fbit = 1u << (kp[k.mv_size - 1] - 1);
@@ -1129,6 +1135,7 @@ int lb_search(lb_txn *t, const struct lb_search_req *rq, struct lb_search_res *o
      * stops after a page of hits (large blocks would be mapped and unmapped
      * by malloc on every query). */
     struct qstate qs = {.t = t};
+    qs.st = rq->stats ? rq->stats : &qs.own;
     size_t wcap = 64;
     struct whit *w = malloc(wcap * sizeof *w);
     if (!w)
@@ -1149,6 +1156,7 @@ int lb_search(lb_txn *t, const struct lb_search_req *rq, struct lb_search_res *o
             .fields = s->mask,
             .score = popcount(s->mask),
         };
+        qs.st->hits++;
         if ((rc = ts_advance(t, s)))
             break;
         if (rq->visible) {

@@ -35,8 +35,8 @@ typedef struct lb_store lb_store;
 typedef struct lb_txn lb_txn;
 
 struct lb_store_config {
-    size_t map_size;        /* initial map size in bytes; 0 = 1 GiB (address space) */
-    bool no_sync;           /* tests and benchmarks of the ceiling only: MDB_NOSYNC */
+    size_t map_size;           /* initial map size in bytes; 0 = 1 GiB (address space) */
+    bool no_sync;              /* tests and benchmarks of the ceiling only: MDB_NOSYNC */
     int followup_retry_days;   /* working days to the next attempt after no_answer; default 2 */
     int followup_max_attempts; /* the attempt that makes it unreachable; default 3 */
     /* Benchmarks only: writes maintain no search index, and opening the
@@ -184,9 +184,9 @@ int lb_case_close(lb_txn *t, const struct lb_ctx *c, lb_id id, enum lb_outcome o
 int lb_case_reopen(lb_txn *t, const struct lb_ctx *c, lb_id id, struct lb_case *out);
 
 struct lb_case_filter {
-    int status;        /* -1 any, else enum lb_case_status */
-    const char *owner; /* NULL any */
-    lb_id company_id;  /* 0 any */
+    int status;                     /* -1 any, else enum lb_case_status */
+    const char *owner;              /* NULL any */
+    lb_id company_id;               /* 0 any */
     lb_date opened_from, opened_to; /* LB_DATE_NONE = unbounded; Stockholm dates, inclusive */
 };
 /* Newest first when p->desc. */
@@ -227,9 +227,9 @@ struct lb_handoff_filter {
     const char *const *units; /* NULL = any unit; else only these (a handler's units) */
     size_t nunits;
     unsigned statuses; /* 0 any, else a bit (1u << status) per enum lb_handoff_status wanted */
-    int overdue;  /* -1 any, 0 not flagged, 1 flagged */
-    lb_id case_id; /* 0 any */
-    lb_id company_id; /* 0 any */
+    int overdue;       /* -1 any, 0 not flagged, 1 flagged */
+    lb_id case_id;     /* 0 any */
+    lb_id company_id;  /* 0 any */
 };
 /* Newest first when p->desc. */
 int lb_handoff_list(lb_txn *t, const struct lb_handoff_filter *f, struct lb_page *p);
@@ -248,10 +248,9 @@ int lb_followup_add_item(lb_txn *t, const struct lb_ctx *c, lb_id id,
  * working days after `today`, and the attempt number followup_max_attempts
  * makes it unreachable. LB_ESTATE unless scheduled. Answers are validated by
  * the caller. */
-int lb_followup_record(lb_txn *t, const struct lb_ctx *c, lb_id id,
-                       enum lb_followup_status status, const struct lb_answer *answers,
-                       uint32_t nanswers, const char *comment, lb_date today,
-                       struct lb_followup *out);
+int lb_followup_record(lb_txn *t, const struct lb_ctx *c, lb_id id, enum lb_followup_status status,
+                       const struct lb_answer *answers, uint32_t nanswers, const char *comment,
+                       lb_date today, struct lb_followup *out);
 /* The same with the answer's channel (phone, email, paper; the event carries
  * it): lb_followup_record is this with phone. */
 int lb_followup_record_via(lb_txn *t, const struct lb_ctx *c, lb_id id,
@@ -265,11 +264,11 @@ int lb_followup_reschedule(lb_txn *t, const struct lb_ctx *c, lb_id id, lb_date 
                            struct lb_followup *out);
 
 struct lb_followup_filter {
-    int status;            /* -1 any */
-    const char *assignee;  /* NULL any */
-    lb_date due_before;    /* LB_DATE_NONE any; else due <= due_before */
-    lb_id company_id;      /* 0 any */
-    lb_id case_id;         /* 0 any: calls with an item for this case */
+    int status;           /* -1 any */
+    const char *assignee; /* NULL any */
+    lb_date due_before;   /* LB_DATE_NONE any; else due <= due_before */
+    lb_id company_id;     /* 0 any */
+    lb_id case_id;        /* 0 any: calls with an item for this case */
 };
 int lb_followup_list(lb_txn *t, const struct lb_followup_filter *f, struct lb_page *p);
 
@@ -562,6 +561,14 @@ struct lb_search_req {
      * an error. NULL: everything. */
     int (*visible)(lb_txn *t, int type, lb_id id, void *arg);
     void *visible_arg;
+    /* What the query touched, added to when not NULL (bench_search_query). */
+    struct lb_search_stats *stats;
+};
+struct lb_search_stats {
+    uint64_t lists;    /* (word, field) lists opened */
+    uint64_t seeks;    /* cursor positionings by key (MDB_SET_KEY, GET_BOTH_RANGE, ...) */
+    uint64_t postings; /* postings read */
+    uint64_t hits;     /* intersection hits collected before ranking */
 };
 struct lb_search_res {
     struct lb_search_hit hits[LB_SEARCH_PAGE_MAX];
