@@ -147,6 +147,7 @@ int main(int argc, char **argv)
         return 1;
     srand(24);
     double t_all = 0;
+    uint64_t sum = 1469598103934665603ull; /* FNV-1a of every page's hits */
     for (long i = 0; i < 2 * queries && !rc; i++) {
         char text[64];
         int kind;
@@ -171,6 +172,12 @@ int main(int argc, char **argv)
         if (!rc)
             rc = read_hits(t, res);
         double us = t1 - t0, rec_us = now_us() - t1;
+        for (size_t j = 0; j < res->count; j++) {
+            const struct lb_search_hit *h = &res->hits[j];
+            uint64_t x[3] = {h->pos.id, h->pos.type, h->fields};
+            for (int b = 0; b < 3; b++)
+                sum = (sum ^ x[b]) * 1099511628211ull;
+        }
         if (i < queries)
             continue; /* warming */
         struct kind *k = &kinds[kind];
@@ -216,9 +223,10 @@ int main(int argc, char **argv)
         printf("  slowest: \"%s\"\n", k->slowest);
     }
     qsort(all, (size_t)queries, sizeof *all, dcmp);
-    printf("mix: %ld queries, p50 %.0f µs, p99 %.0f µs, max %.0f µs, %.0f queries/s of CPU\n",
+    printf("mix: %ld queries, p50 %.0f µs, p99 %.0f µs, max %.0f µs, %.0f queries/s of CPU, hits "
+           "checksum %016llx\n",
            queries, pct(all, (size_t)queries, 50), pct(all, (size_t)queries, 99), all[queries - 1],
-           (double)queries / (t_all / 1e6));
+           (double)queries / (t_all / 1e6), (unsigned long long)sum);
     free(all);
     free(res);
     return 0;

@@ -16,9 +16,13 @@
  * each of its cases in the same transaction (anonymisation goes through the
  * same puts). Adding a record type is a field function and a row in kinds[].
  *
- * Reading (lb_search): per type, each query word is a union of cursors, one
- * per (word, field) list it matches (the last word's every completion, at
- * most LB__PREFIX_LISTS of them, in key order); the words are intersected by
+ * Reading (lb_search): per type, each query word is the union of the
+ * (word, field) lists it matches (the last word's every completion, at most
+ * LB__PREFIX_LISTS of them, in key order): a list of at most LB__SMALL_LIST
+ * postings is read whole while the keys are scanned (LMDB keeps it inside
+ * the leaf the scan stands on) into one sorted array per word, a longer one
+ * gets a cursor; a type one word finds nothing in is dropped before the
+ * other words are looked up. The words are intersected by
  * leapfrogging from the newest posting down (each cursor seeks to the
  * candidate with a few MDB_PREV_DUP steps, then MDB_GET_BOTH_RANGE), and the
  * types are merged by recency. Hits are collected in recency order, a window
@@ -41,6 +45,8 @@
 #define LB__KEY_LEN_MAX (1 + LB_WORD_MAX + 2)
 #define LB__POST 12
 #define LB__PREFIX_LISTS 256 /* lists one query word may expand to, per type */
+#define LB__SMALL_LIST 64    /* a list this short is read whole when collected */
+#define LB__MEM_MAX 65536    /* postings of one query read whole, in all */
 #define LB__QUERY_LISTS 1024 /* lists of one query in all */
 #define LB__ID_MAX ((1ull << 48) - 1)
 
@@ -751,10 +757,21 @@ struct plcur {
     struct lb_search_stats *st;
 };
 
-/* A query word within one type: the union of its lists. */
+/* A posting of a short list, read whole while the lists were collected. */
+struct mpost {
+    uint8_t val[LB__POST];
+    unsigned fbits;
+};
+
+/* A query word within one type: the union of its lists. The short ones
+ * (at most LB__SMALL_LIST postings, as most completions of a prefix are)
+ * are read whole when collected and merged into one array, newest first;
+ * only the long ones get a cursor each. */
 struct term {
     struct plcur *lists; /* qs->all + first, set once every list is collected */
     size_t first, n;
+    struct mpost *mem; /* qs->mem + mfirst, likewise */
+    size_t mfirst, mn, mpos;
     bool live;
     uint8_t head[LB__POST];
     unsigned mask;
@@ -779,6 +796,8 @@ struct qstate {
     size_t nall, cap;
     struct tstream ts[LB_SEARCH_TYPES];
     size_t nts;
+    struct mpost *mem; /* every term's short lists' postings */
+    size_t nmem, memcap;
     struct lb_search_stats *st, own;
 };
 
@@ -860,6 +879,11 @@ static void term_head(struct term *tm)
 {
     tm->live = false;
     tm->mask = 0;
+    if (tm->mpos < tm->mn) {
+        memcpy(tm->head, tm->mem[tm->mpos].val, LB__POST);
+        tm->mask = tm->mem[tm->mpos].fbits;
+        tm->live = true;
+    }
     for (size_t i = 0; i < tm->n; i++) {
         struct plcur *c = &tm->lists[i];
         if (!c->live)
@@ -875,10 +899,37 @@ static void term_head(struct term *tm)
     }
 }
 
+/* Moves the term's array to its first posting <= target: a gallop, then a
+ * binary search. */
+static void mem_seek(struct term *tm, const uint8_t *target)
+{
+    size_t lo = tm->mpos, step = 1;
+    if (lo >= tm->mn || memcmp(tm->mem[lo].val, target, LB__POST) <= 0)
+        return;
+    /* mem[lo] > target; find hi with mem[hi] <= target (or the end). */
+    size_t hi = lo + 1;
+    while (hi < tm->mn && memcmp(tm->mem[hi].val, target, LB__POST) > 0) {
+        lo = hi;
+        step *= 2;
+        hi = lo + step;
+    }
+    if (hi > tm->mn)
+        hi = tm->mn;
+    while (hi - lo > 1) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (memcmp(tm->mem[mid].val, target, LB__POST) > 0)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    tm->mpos = hi;
+}
+
 static int term_seek(lb_txn *t, struct term *tm, const uint8_t *target)
 {
     if (!tm->live || memcmp(tm->head, target, LB__POST) <= 0)
         return 0;
+    mem_seek(tm, target);
     for (size_t i = 0; i < tm->n; i++) {
         int rc = cur_seek(t, &tm->lists[i], target);
         if (rc)
@@ -967,6 +1018,9 @@ static int term_lists(struct qstate *qs, MDB_cursor *scan, int type, const char 
     tm->lists = NULL;
     tm->first = qs->nall;
     tm->n = 0;
+    tm->mem = NULL;
+    tm->mfirst = qs->nmem;
+    tm->mn = tm->mpos = 0;
     int rc = mdb_cursor_get(scan, &k, &v, MDB_SET_RANGE);
     size_t got = 0;
     while (rc == 0) {
@@ -977,6 +1031,38 @@ static int term_lists(struct qstate *qs, MDB_cursor *scan, int type, const char 
             kp[k.mv_size - 1] >= 1 && kp[k.mv_size - 1] <= 31) {
             if (got == LB__PREFIX_LISTS || qs->nall == LB__QUERY_LISTS)
                 break; /* a prefix of very many words: the first ones, in key order */
+            unsigned fbit = 1u << (kp[k.mv_size - 1] - 1);
+            size_t cnt;
+            if ((rc = mdb_cursor_count(scan, &cnt)))
+                return lb__mdb_err(qs->t, rc);
+            qs->st->lists++;
+            got++;
+            if (cnt <= LB__SMALL_LIST && qs->nmem + cnt <= LB__MEM_MAX) {
+                /* Read it here: the scan stands on its first posting. */
+                if (qs->nmem + cnt > qs->memcap) {
+                    size_t ncap = qs->memcap ? qs->memcap * 2 : 256;
+                    while (ncap < qs->nmem + cnt)
+                        ncap *= 2;
+                    struct mpost *nm = realloc(qs->mem, ncap * sizeof *nm);
+                    if (!nm)
+                        return LB_ENOMEM;
+                    qs->mem = nm;
+                    qs->memcap = ncap;
+                }
+                for (size_t i = 0; i < cnt; i++) {
+                    if (i && (rc = mdb_cursor_get(scan, &k, &v, MDB_NEXT_DUP)))
+                        return lb__mdb_err(qs->t, rc == MDB_NOTFOUND ? MDB_CORRUPTED : rc);
+                    if (v.mv_size != LB__POST)
+                        return LB_ECORRUPT;
+                    struct mpost *m = &qs->mem[qs->nmem++];
+                    memcpy(m->val, v.mv_data, LB__POST);
+                    m->fbits = fbit;
+                    tm->mn++;
+                    qs->st->postings++;
+                }
+                rc = mdb_cursor_get(scan, &k, &v, MDB_NEXT_NODUP);
+                continue;
+            }
             if (qs->nall == qs->cap) {
                 size_t ncap = qs->cap ? qs->cap * 2 : 16;
                 struct plcur *na = realloc(qs->all, ncap * sizeof *na);
@@ -991,12 +1077,10 @@ static int term_lists(struct qstate *qs, MDB_cursor *scan, int type, const char 
                 return lb__mdb_err(qs->t, rc);
             qs->nall++;
             c->st = qs->st;
-            qs->st->lists++;
             memcpy(c->key, kp, k.mv_size);
             c->klen = k.mv_size;
-            c->fbit = 1u << (kp[k.mv_size - 1] - 1);
+            c->fbit = fbit;
             tm->n++;
-            got++;
         }
         rc = mdb_cursor_get(scan, &k, &v, MDB_NEXT_NODUP);
     }
@@ -1021,6 +1105,28 @@ static bool type_bound(const struct lb_search_pos *start, int type, uint8_t *bou
     return true;
 }
 
+static int mpost_cmp(const void *a, const void *b)
+{
+    return -memcmp(((const struct mpost *)a)->val, ((const struct mpost *)b)->val, LB__POST);
+}
+
+/* Sorts the term's short lists' postings newest first, one entry per
+ * record with the fields of every list holding it. */
+static void mem_prepare(struct term *tm)
+{
+    if (tm->mn < 2)
+        return;
+    qsort(tm->mem, tm->mn, sizeof *tm->mem, mpost_cmp);
+    size_t o = 1;
+    for (size_t i = 1; i < tm->mn; i++) {
+        if (memcmp(tm->mem[i].val, tm->mem[o - 1].val, LB__POST) == 0)
+            tm->mem[o - 1].fbits |= tm->mem[i].fbits;
+        else
+            tm->mem[o++] = tm->mem[i];
+    }
+    tm->mn = o;
+}
+
 static int qstate_open(struct qstate *qs, const struct lb_search_req *rq)
 {
     const struct lb_query *q = rq->q;
@@ -1037,10 +1143,10 @@ static int qstate_open(struct qstate *qs, const struct lb_search_req *rq)
         s->type = type;
         s->nterms = q->n;
         bool empty = false;
-        for (size_t i = 0; i < q->n && !rc; i++) {
+        for (size_t i = 0; i < q->n && !rc && !empty; i++) {
             rc = term_lists(qs, scan, type, q->words[i], q->lens[i],
                             q->last_prefix && i + 1 == q->n, &s->terms[i]);
-            if (!rc && s->terms[i].n == 0)
+            if (!rc && s->terms[i].n == 0 && s->terms[i].mn == 0)
                 empty = true;
         }
         if (rc || empty)
@@ -1057,6 +1163,12 @@ static int qstate_open(struct qstate *qs, const struct lb_search_req *rq)
         for (size_t i = 0; i < s->nterms && !rc; i++) {
             struct term *tm = &s->terms[i];
             tm->lists = qs->all + tm->first;
+            tm->mem = qs->mem + tm->mfirst;
+            mem_prepare(tm);
+            for (size_t j = 0; j < tm->mn; j++)
+                s->ubits |= tm->mem[j].fbits;
+            if (s->bounded)
+                mem_seek(tm, s->bound);
             for (size_t j = 0; j < tm->n && !rc; j++) {
                 rc = cur_start(qs->t, &tm->lists[j], s->bounded ? s->bound : NULL);
                 s->ubits |= tm->lists[j].fbit;
@@ -1220,6 +1332,7 @@ int lb_search(lb_txn *t, const struct lb_search_req *rq, struct lb_search_res *o
     }
     qstate_close(&qs);
     free(qs.all);
+    free(qs.mem);
     free(w);
     return rc;
 }
