@@ -84,34 +84,51 @@ static int push(struct kind *k, double us, double rec_us)
 }
 
 /* Reads the records of the page's hits as the route renders them (a case
- * with its company, a contact with its case). */
+ * with its company, a contact with its case; the last company and case read
+ * are kept for the next hit, as api_search.c does). */
 static int read_hits(lb_txn *t, const struct lb_search_res *res)
 {
     int rc = 0;
+    struct lb_company co = {0};
+    struct lb_case kc = {0};
+    lb_id co_id = 0, k_id = 0;
     for (size_t i = 0; !rc && i < res->count; i++) {
         const struct lb_search_hit *h = &res->hits[i];
-        struct lb_company co = {0};
         struct lb_case k = {0};
         struct lb_contact ct = {0};
+        lb_id want_co = 0, want_k = 0;
         switch (h->pos.type) {
         case LB_SEARCH_COMPANY:
-            rc = lb_company_get(t, h->pos.id, &co);
+            want_co = h->pos.id;
             break;
         case LB_SEARCH_CASE:
             if ((rc = lb_case_get(t, h->pos.id, &k)) == 0)
-                rc = lb_company_get(t, k.company_id, &co);
+                want_co = k.company_id;
             break;
         case LB_SEARCH_CONTACT:
             if ((rc = lb_contact_get(t, h->pos.id, &ct)) == 0)
-                rc = lb_case_get(t, ct.case_id, &k);
+                want_k = ct.case_id;
             break;
         default:
             break;
         }
-        lb_company_clear(&co);
+        if (!rc && want_co && want_co != co_id) {
+            lb_company_clear(&co);
+            memset(&co, 0, sizeof co);
+            rc = lb_company_get(t, want_co, &co);
+            co_id = rc ? 0 : want_co;
+        }
+        if (!rc && want_k && want_k != k_id) {
+            lb_case_clear(&kc);
+            memset(&kc, 0, sizeof kc);
+            rc = lb_case_get(t, want_k, &kc);
+            k_id = rc ? 0 : want_k;
+        }
         lb_case_clear(&k);
         lb_contact_clear(&ct);
     }
+    lb_company_clear(&co);
+    lb_case_clear(&kc);
     return rc;
 }
 

@@ -127,6 +127,52 @@ static int visible(lb_txn *t, int type, lb_id id, void *arg)
 /* Items are written with the JSON writer (jsonw.h): a page of twenty hits
  * through jansson trees cost more than the query itself. */
 
+/* The last company and case read while rendering a page: a page's hits are
+ * often one company's cases or one case's contacts, and each of them names
+ * its company or case (at 10,000,000 contacts a record read is a few
+ * B-tree pages out of the CPU's caches). */
+struct rcache {
+    struct lb_company co;
+    struct lb_case k;
+    lb_id co_id, k_id; /* 0: empty */
+};
+
+static int cached_company(struct rcache *c, lb_txn *t, lb_id id, const struct lb_company **out)
+{
+    if (c->co_id != id) {
+        lb_company_clear(&c->co);
+        memset(&c->co, 0, sizeof c->co);
+        c->co_id = 0;
+        int rc = lb_company_get(t, id, &c->co);
+        if (rc)
+            return rc;
+        c->co_id = id;
+    }
+    *out = &c->co;
+    return 0;
+}
+
+static int cached_case(struct rcache *c, lb_txn *t, lb_id id, const struct lb_case **out)
+{
+    if (c->k_id != id) {
+        lb_case_clear(&c->k);
+        memset(&c->k, 0, sizeof c->k);
+        c->k_id = 0;
+        int rc = lb_case_get(t, id, &c->k);
+        if (rc)
+            return rc;
+        c->k_id = id;
+    }
+    *out = &c->k;
+    return 0;
+}
+
+static void rcache_clear(struct rcache *c)
+{
+    lb_company_clear(&c->co);
+    lb_case_clear(&c->k);
+}
+
 /* The text of field f of a record, for the snippet. */
 struct texts {
     const char *t[8];
@@ -185,64 +231,63 @@ static void title2(struct lb_jw *w, const char *a, const char *b)
     LB_JW_KSTR(w, "title", buf);
 }
 
-static int render_company(struct lb_jw *w, lb_txn *t, const struct lb_search_hit *h,
-                          const struct lb_query *q)
+static int render_company(struct lb_jw *w, lb_txn *t, struct rcache *cache,
+                          const struct lb_search_hit *h, const struct lb_query *q)
 {
-    struct lb_company c = {0};
-    int rc = lb_company_get(t, h->pos.id, &c);
+    const struct lb_company *c;
+    int rc = cached_company(cache, t, h->pos.id, &c);
     if (rc)
         return rc;
     char orgnr[16];
-    lb_orgnr_format(c.orgnr, orgnr);
-    LB_JW_KSTR(w, "title", c.name);
-    struct texts tx = {{NULL, c.name, c.locality, orgnr}};
+    lb_orgnr_format(c->orgnr, orgnr);
+    LB_JW_KSTR(w, "title", c->name);
+    struct texts tx = {{NULL, c->name, c->locality, orgnr}};
     static const unsigned order[] = {1, 2, 3};
     put_snippet(w, LB_SEARCH_COMPANY, &tx, order, 3, h->fields, q);
-    LB_JW_KSTR(w, "name", c.name);
+    LB_JW_KSTR(w, "name", c->name);
     LB_JW_KSTR(w, "orgnr", orgnr);
-    LB_JW_KSTR(w, "locality", c.locality);
-    lb_company_clear(&c);
+    LB_JW_KSTR(w, "locality", c->locality);
     return 0;
 }
 
-static int render_case(struct lb_jw *w, lb_txn *t, const struct lb_search_hit *h,
-                       const struct lb_query *q)
+static int render_case(struct lb_jw *w, lb_txn *t, struct rcache *cache,
+                       const struct lb_search_hit *h, const struct lb_query *q)
 {
     struct lb_case k = {0};
-    struct lb_company c = {0};
+    const struct lb_company *c = NULL;
     char num[24];
     int rc = lb_case_get(t, h->pos.id, &k);
     if (!rc)
-        rc = lb_company_get(t, k.company_id, &c);
+        rc = cached_company(cache, t, k.company_id, &c);
     if (!rc) {
         lb_case_number(&k, num, sizeof num);
         title2(w, num, k.subject);
-        struct texts tx = {{NULL, num, k.subject, k.description, k.close_note, c.name, c.locality}};
+        struct texts tx = {
+            {NULL, num, k.subject, k.description, k.close_note, c->name, c->locality}};
         static const unsigned order[] = {3, 4, 2, 5, 6, 1};
         put_snippet(w, LB_SEARCH_CASE, &tx, order, 6, h->fields, q);
         LB_JW_KSTR(w, "number", num);
         LB_JW_KSTR(w, "subject", k.subject);
         LB_JW_KSTR(w, "status", lb_case_status_str(k.status));
         LB_JW_KINT(w, "company_id", (int64_t)k.company_id);
-        LB_JW_KSTR(w, "company_name", c.name);
+        LB_JW_KSTR(w, "company_name", c->name);
     }
     lb_case_clear(&k);
-    lb_company_clear(&c);
     return rc;
 }
 
-static int render_contact(struct lb_jw *w, lb_txn *t, const struct lb_search_hit *h,
-                          const struct lb_query *q)
+static int render_contact(struct lb_jw *w, lb_txn *t, struct rcache *cache,
+                          const struct lb_search_hit *h, const struct lb_query *q)
 {
     struct lb_contact ct = {0};
-    struct lb_case k = {0};
+    const struct lb_case *k = NULL;
     char num[24];
     int rc = lb_contact_get(t, h->pos.id, &ct);
     if (!rc)
-        rc = lb_case_get(t, ct.case_id, &k);
+        rc = cached_case(cache, t, ct.case_id, &k);
     if (!rc) {
-        lb_case_number(&k, num, sizeof num);
-        title2(w, num, k.subject);
+        lb_case_number(k, num, sizeof num);
+        title2(w, num, k->subject);
         struct texts tx = {{NULL, ct.summary}};
         static const unsigned order[] = {1};
         put_snippet(w, LB_SEARCH_CONTACT, &tx, order, 1, h->fields, q);
@@ -253,7 +298,6 @@ static int render_contact(struct lb_jw *w, lb_txn *t, const struct lb_search_hit
         LB_JW_KSTR(w, "direction", lb_direction_str(ct.direction));
     }
     lb_contact_clear(&ct);
-    lb_case_clear(&k);
     return rc;
 }
 
@@ -286,7 +330,7 @@ static int render_handoff(struct lb_api_req *r, struct lb_jw *w, lb_txn *t,
 }
 
 /* One item; a record the index names but that is gone is a corrupt index. */
-static int render_hit(struct lb_api_req *r, struct lb_jw *w, lb_txn *t,
+static int render_hit(struct lb_api_req *r, struct lb_jw *w, lb_txn *t, struct rcache *cache,
                       const struct lb_search_hit *h, const struct lb_query *q)
 {
     int type = h->pos.type;
@@ -296,13 +340,13 @@ static int render_hit(struct lb_api_req *r, struct lb_jw *w, lb_txn *t,
     int rc;
     switch (type) {
     case LB_SEARCH_COMPANY:
-        rc = render_company(w, t, h, q);
+        rc = render_company(w, t, cache, h, q);
         break;
     case LB_SEARCH_CASE:
-        rc = render_case(w, t, h, q);
+        rc = render_case(w, t, cache, h, q);
         break;
     case LB_SEARCH_CONTACT:
-        rc = render_contact(w, t, h, q);
+        rc = render_contact(w, t, cache, h, q);
         break;
     case LB_SEARCH_HANDOFF:
         rc = render_handoff(r, w, t, h, q);
@@ -390,8 +434,10 @@ int api_search(struct lb_api_req *r, lb_txn *t)
     lb_jw_obj_begin(&w);
     LB_JW_KEY(&w, "items");
     lb_jw_arr_begin(&w);
+    struct rcache cache = {0};
     for (size_t i = 0; rc == 0 && i < res->count; i++)
-        rc = render_hit(r, &w, t, &res->hits[i], &q);
+        rc = render_hit(r, &w, t, &cache, &res->hits[i], &q);
+    rcache_clear(&cache);
     lb_jw_arr_end(&w);
     LB_JW_KEY(&w, "next");
     if (res->more) {
