@@ -4,6 +4,7 @@
  * A case argument is a case number (L2026-0042) or an id; lotsd resolves both
  * in the path (/cases/L2026-0042), so no listing is needed to find a case. */
 #include <stdio.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -231,13 +232,14 @@ static const struct lb_cli_optspec list_opts[] = {
     {"status", 0, LB_CLI_OPT_VALUE}, {"mine", 0, LB_CLI_OPT_FLAG},
     {"owner", 0, LB_CLI_OPT_VALUE},  {"company", 0, LB_CLI_OPT_VALUE},
     {"limit", 0, LB_CLI_OPT_VALUE},  {"after", 0, LB_CLI_OPT_VALUE},
+    {"xlsx", 0, LB_CLI_OPT_VALUE},
 };
 
 int lots_cmd_case_list(struct lots *l, const struct lots_cmd *cmd, int argc, char **argv)
 {
     struct lb_cli_args a;
     bool done;
-    int rc = lots_args(l, cmd, argc, argv, list_opts, 6, &a, &done);
+    int rc = lots_args(l, cmd, argc, argv, list_opts, 7, &a, &done);
     if (done)
         return rc;
     if (a.npos > 0)
@@ -261,10 +263,33 @@ int lots_cmd_case_list(struct lots *l, const struct lots_cmd *cmd, int argc, cha
         snprintf(cid, sizeof cid, "%lld", id);
         lots_url_q(&u, "company_id", cid);
     }
+    const char *xlsx = lb_cli_get(&a, "xlsx");
+    if (xlsx && lb_cli_get(&a, "limit"))
+        return lots_usage_error(cmd, "--xlsx tar med hela listan; --limit gäller inte");
     if ((rc = lots_page_args(cmd, &a, &u)) != 0)
         return rc;
+    if (xlsx)
+        lots_url_q(&u, "format", "xlsx");
     if (u.overflow)
         return lots_usage_error(cmd, "för långa värden");
+    if (xlsx) {
+        if ((rc = lots_call(l, "GET", u.buf, NULL, NULL)) != 0)
+            return rc;
+        size_t n = l->raw ? l->raw_len : 0;
+        FILE *fp = fopen(xlsx, "wb");
+        if (!fp) {
+            lots_error("kan inte skriva %s: %s", xlsx, strerror(errno));
+            return LB_CLI_EXIT_USAGE;
+        }
+        bool ok = fwrite(l->raw ? l->raw : "", 1, n, fp) == n;
+        ok = fclose(fp) == 0 && ok;
+        if (!ok) {
+            lots_error("kan inte skriva %s", xlsx);
+            return LB_CLI_EXIT_USAGE;
+        }
+        printf("Ärendelistan är sparad i %s (%zu byte).\n", xlsx, n);
+        return 0;
+    }
     json_t *list;
     if ((rc = lots_call(l, "GET", u.buf, NULL, &list)) != 0)
         return rc;

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "lotsbok/calendar.h"
 #include "lotsbok/timeutil.h"
@@ -224,24 +225,27 @@ int lots_cmd_report(struct lots *l, const struct lots_cmd *cmd, int argc, char *
         return rc;
     if (l->json)
         format = "json";
-    if (strcmp(format, "html") != 0 && strcmp(format, "csv") != 0 && strcmp(format, "json") != 0)
-        return lots_usage_error(cmd, "--format ska vara html, csv eller json");
+    if (strcmp(format, "html") != 0 && strcmp(format, "csv") != 0 && strcmp(format, "json") != 0 &&
+        strcmp(format, "xlsx") != 0)
+        return lots_usage_error(cmd, "--format ska vara html, xlsx, csv eller json");
+    if (strcmp(format, "xlsx") == 0 && (!out || strcmp(out, "-") == 0) && isatty(fileno(stdout)))
+        return lots_usage_error(cmd, "ange -o FIL för en Excel-fil");
     struct lots_url u;
     lots_url_init(&u, "/api/v1/reports/quarterly");
     lots_url_q(&u, "quarter", q);
     lots_url_q(&u, "format", format);
     if ((rc = lots_call(l, "GET", u.buf, NULL, NULL)) != 0)
         return rc;
+    size_t n = l->raw ? l->raw_len : 0;
     if (!out || strcmp(out, "-") == 0) {
-        fputs(l->raw ? l->raw : "", stdout);
+        fwrite(l->raw ? l->raw : "", 1, n, stdout);
         return 0;
     }
-    FILE *f = fopen(out, "w");
+    FILE *f = fopen(out, "wb");
     if (!f) {
         lots_error("kan inte skriva %s: %s", out, lots_errno_sv(errno));
         return LB_CLI_EXIT_USAGE;
     }
-    size_t n = l->raw ? strlen(l->raw) : 0;
     bool ok = fwrite(l->raw ? l->raw : "", 1, n, f) == n;
     ok = fclose(f) == 0 && ok;
     if (!ok) {

@@ -67,8 +67,10 @@ static const struct lots_cmd commands[] = {
      NULL},
     {"case", "list", lots_cmd_case_list,
      "lots case list [--status open|closed] [--mine] [--owner NAMN]\n"
-     "    [--company ID|ORGNR] [--limit N] [--after MARKÖR]",
-     "Listar ärenden.", NULL},
+     "    [--company ID|ORGNR] [--limit N] [--after MARKÖR] [--xlsx FIL]",
+     "Listar ärenden. Med --xlsx sparas hela listan som Excel-fil (högst\n"
+     "100 000 ärenden).",
+     NULL},
     {"case", "close", lots_cmd_case_close,
      "lots case close ÄRENDE --outcome UTFALL [--note TEXT] [--at TID]",
      "Avslutar ett ärende. UTFALL: resolved (löst), referred (hänvisat),\n"
@@ -164,8 +166,10 @@ static const struct lots_cmd commands[] = {
      "Visar handlingsplanens målområden och åtgärder med årets status.",
      "Visar handlingsplanens målområden och åtgärder."},
     {"report", NULL, lots_cmd_report,
-     "lots report --quarter ÅÅÅÅ-QN [--format html|csv|json] [-o FIL]",
-     "Hämtar kvartalsrapporten. Utan -o skrivs den på standard ut.", NULL},
+     "lots report --quarter ÅÅÅÅ-QN [--format html|xlsx|csv|json] [-o FIL]",
+     "Hämtar kvartalsrapporten. Utan -o skrivs den på standard ut; Excel (xlsx)\n"
+     "kräver -o FIL.",
+     NULL},
     {"improvement", "add", lots_cmd_improvement_add,
      "lots improvement add --title TEXT [--unit ENHET]\n"
      "    [--description TEXT] [--followup ID]",

@@ -268,6 +268,13 @@ int api_case_list(struct lb_api_req *r, lb_txn *t)
     if ((rc = query_date(r, "opened_from", &f.opened_from)) != 0 ||
         (rc = query_date(r, "opened_to", &f.opened_to)) != 0)
         return rc;
+    char fmt[16];
+    if ((rc = api_query(r, "format", fmt, sizeof fmt)) < 0)
+        return rc;
+    if (rc == 1 && strcmp(fmt, "xlsx") == 0)
+        return api_case_list_xlsx(r, t, &f, &p);
+    if (rc == 1 && strcmp(fmt, "json") != 0)
+        return api_fail(r, 400, "bad_query", "format", "format must be json or xlsx");
     if ((rc = lb_case_list(t, &f, &p)) != 0)
         return rc;
     json_t *items = json_array();

@@ -11,7 +11,8 @@
  * published documents of the quarter and the seven before it (missing ones
  * allowed) and the improvement actions, and renders them with
  * lb_report_render (report.h): JSON, CSV for a Swedish Excel (an attachment)
- * or one HTML page served with the report's own hash-based CSP. The report
+ * or one HTML page served with the report's own hash-based CSP; format=xlsx
+ * is the JSON document as a workbook (quarterly_xlsx.c, an attachment). The report
  * receives only snapshots and improvement actions, so it cannot contain
  * personal data. A period without a snapshot is 404 not_computed. */
 #include <stdio.h>
@@ -283,8 +284,9 @@ int api_report_get(struct lb_api_req *r, lb_txn *t)
     rc = api_query(r, "format", fmt_s, sizeof fmt_s);
     if (rc < 0)
         return rc;
-    if (rc == 1 && lb_report_format_from_str(fmt_s, &fmt) != 0)
-        return api_fail(r, 400, "bad_query", "format", "format must be json, csv or html");
+    bool xlsx = rc == 1 && strcmp(fmt_s, "xlsx") == 0;
+    if (rc == 1 && !xlsx && lb_report_format_from_str(fmt_s, &fmt) != 0)
+        return api_fail(r, 400, "bad_query", "format", "format must be json, csv, html or xlsx");
     struct report_data d = {0};
     bool found;
     rc = report_load(t, year, quarter, &d, &found);
@@ -301,14 +303,24 @@ int api_report_get(struct lb_api_req *r, lb_txn *t)
                                      .generated_at = r->ctx.now};
         for (size_t i = 0; i < LB_REPORT_QUARTERS; i++)
             in.snapshots[i] = d.snapshots[i];
-        rc = lb_report_render(&in, fmt, &out, &len);
+        if (xlsx) {
+            json_t *doc = NULL;
+            rc = lb_report_json(&in, &doc);
+            if (rc == 0)
+                rc = api_quarterly_xlsx(doc, &out, &len);
+            json_decref(doc);
+        } else {
+            rc = lb_report_render(&in, fmt, &out, &len);
+        }
     }
     report_data_free(&d);
     if (rc != 0)
         return rc;
     free(r->resp_body);
     r->resp_body = out;
-    r->content_type = lb_report_content_type(fmt);
+    r->resp_len = len;
+    r->content_type = xlsx ? "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+                           : lb_report_content_type(fmt);
     r->status = 200;
     if (fmt == LB_REPORT_HTML) {
         char csp[384];
@@ -316,9 +328,10 @@ int api_report_get(struct lb_api_req *r, lb_txn *t)
         if (rc != 0)
             return rc;
         snprintf(r->extra_headers, sizeof r->extra_headers, "Content-Security-Policy: %s\r\n", csp);
-    } else if (fmt == LB_REPORT_CSV) {
+    } else if (fmt == LB_REPORT_CSV || xlsx) {
         snprintf(r->extra_headers, sizeof r->extra_headers,
-                 "Content-Disposition: attachment; filename=\"kvartalsrapport-%s.csv\"\r\n", q);
+                 "Content-Disposition: attachment; filename=\"kvartalsrapport-%s.%s\"\r\n", q,
+                 xlsx ? "xlsx" : "csv");
     }
     return 0;
 }

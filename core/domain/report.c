@@ -120,6 +120,11 @@ static const char *question_sv(bool unit, const char *key)
     return key;
 }
 
+const char *lb_report_question_sv(bool unit, const char *key)
+{
+    return question_sv(unit, key);
+}
+
 static const char *improvement_status_sv(const char *s)
 {
     if (strcmp(s, "identified") == 0)

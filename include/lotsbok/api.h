@@ -407,6 +407,18 @@ int api_report_annual(struct lb_api_req *r, lb_txn *t);
 /* The annual report's document as an XLSX workbook (annual_xlsx.c): *out
  * malloc'd, *len bytes. 0, LB_EIO (the temporary file) or LB_ENOMEM. */
 int api_annual_xlsx(const json_t *doc, char **out, size_t *len);
+/* The quarterly report's document (lb_report_json) as an XLSX workbook
+ * (quarterly_xlsx.c): *out malloc'd, *len bytes. 0, LB_EIO or LB_ENOMEM. */
+int api_quarterly_xlsx(const json_t *doc, char **out, size_t *len);
+/* The workbook libxlsxwriter closed at path, read into *out (malloc'd, *len
+ * bytes; under 64 MiB). The caller unlinks path. 0, LB_EIO or LB_ENOMEM. */
+int api_xlsx_read_back(const char *path, char **out, size_t *len);
+/* GET /cases?format=xlsx (cases_xlsx.c): every case the filter selects (from
+ * p->after; p->ids must hold 500) as a workbook, or 413 too_many_rows over
+ * LB_CASES_XLSX_MAX cases. */
+#define LB_CASES_XLSX_MAX 100000
+int api_case_list_xlsx(struct lb_api_req *r, lb_txn *t, const struct lb_case_filter *f,
+                       struct lb_page *p);
 /* GET /events?after=&limit= (admin, service): the outbox envelopes as JSON. */
 int api_events_list(struct lb_api_req *r, lb_txn *t);
 

@@ -12,6 +12,7 @@
 #define LOTSBOK_REPORT_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "lotsbok/enums.h"
@@ -25,6 +26,10 @@ enum lb_report_format { LB_REPORT_JSON, LB_REPORT_CSV, LB_REPORT_HTML };
 int lb_report_format_from_str(const char *s, enum lb_report_format *out);
 /* The Content-Type to serve a format with ("text/csv; charset=utf-8", ...). */
 const char *lb_report_content_type(enum lb_report_format f);
+
+/* The Swedish label of a survey question key (unit questions when `unit`);
+ * the key itself when unknown. For the XLSX workbook (core/api/quarterly_xlsx.c). */
+const char *lb_report_question_sv(bool unit, const char *key);
 
 /* The quarter `back` quarters before (year, quarter): (2026, 1, 1) -> 2025 Q4. */
 void lb_report_quarter_back(int year, int quarter, int back, int *out_year, int *out_quarter);

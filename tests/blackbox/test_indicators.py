@@ -423,6 +423,84 @@ class IndicatorsTest(unittest.TestCase):
         self.assertEqual(r.raw.count('<svg class="chart-days"'), 7)
         self.assertEqual(r.raw.count("<svg"), 3 * 7 + 2)
 
+    def test_report_xlsx_equals_json(self):
+        """format=xlsx read back with Debian's python3-openpyxl: three sheets, Swedish
+        headers frozen, numbers stored as numbers and equal to the JSON document."""
+        import io
+        import openpyxl  # python3-openpyxl (scripts/deps.sh)
+        doc = self.report("json").json
+        c = self.srv.conn()
+        try:
+            c.request("GET", "/api/v1/reports/quarterly?quarter=2026-Q1&format=xlsx",
+                      headers={"Authorization": "Bearer " + self.viewer})
+            resp = c.getresponse()
+            status, headers, raw = resp.status, dict(resp.getheaders()), resp.read()
+        finally:
+            c.close()
+        self.assertEqual(status, 200)
+        headers = {k.lower(): v for k, v in headers.items()}
+        self.assertTrue(headers["content-type"].startswith(
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))
+        self.assertIn("kvartalsrapport-2026-Q1.xlsx", headers["content-disposition"])
+        for secret in SECRETS:
+            self.assertNotIn(secret.encode(), raw)
+        wb = openpyxl.load_workbook(io.BytesIO(raw))
+        self.assertEqual(wb.sheetnames, ["Företagslotsen", "Enheter", "Trend"])
+        cur = doc["indicators"]
+        lots = {row[0]: row for row in wb["Företagslotsen"].iter_rows(min_row=2, values_only=True)}
+        self.assertEqual([c.value for c in wb["Företagslotsen"][1]],
+                         ["Indikator", "Värde", "n", "KI 95 % låg", "KI 95 % hög", "Anmärkning"])
+        self.assertEqual(wb["Företagslotsen"].freeze_panes, "B2")
+        self.assertEqual(lots["Företag som lotsats"][1], cur["lots"]["companies_guided"])
+        self.assertIsInstance(lots["Företag som lotsats"][1], int)
+        self.assertEqual(lots["Ärenden öppnade"][1], cur["lots"]["cases_opened"])
+        self.assertAlmostEqual(lots["Svarsfrekvens"][1],
+                               cur["lots"]["followups"]["response_rate"])
+        # Units: one row per unit and indicator; bygglov's NKI with n and interval,
+        # miljö's suppressed: an empty value and the reason.
+        units = {}
+        for row in wb["Enheter"].iter_rows(min_row=2, values_only=True):
+            units[(row[0], row[1])] = row
+        self.assertEqual(wb["Enheter"].freeze_panes, "C2")
+        names = {u["code"]: u["name"] for u in doc["units"]}
+        by = cur["units"]["bygglov"]
+        nki = units[(names["bygglov"], "NKI")]
+        self.assertEqual(nki[2], by["nki"]["index"])
+        self.assertIsInstance(nki[2], float)
+        self.assertEqual(nki[3], by["nki"]["n"])
+        self.assertEqual([nki[4], nki[5]], by["nki"]["ci95"])
+        self.assertEqual(units[(names["bygglov"], "Överlämningar")][2], by["handoffs"])
+        mi = cur["units"]["miljo"]["nki"]
+        self.assertTrue(mi["suppressed"])
+        row = units[(names["miljo"], "NKI")]
+        self.assertIsNone(row[2])
+        self.assertIn("Redovisas inte", row[6])
+        # Trend: one row per quarter of the eight, the last the quarter itself.
+        trend = list(wb["Trend"].iter_rows(values_only=True))
+        self.assertEqual([r[0] for r in trend[1:]], doc["quarters"])
+        head = list(trend[0])
+        last = dict(zip(head, trend[-1]))
+        self.assertEqual(last["Företagslotsen: företag som lotsats"],
+                         doc["trends"]["lots"][-1]["companies_guided"])
+        self.assertEqual(last[names["bygglov"] + ": NKI"],
+                         doc["trends"]["units"]["bygglov"][-1]["nki"]["index"])
+        self.assertIsNone(last[names["miljo"] + ": NKI"])
+        self.assertTrue(all(v is None for v in trend[1][1:]))  # 2024-Q2: nothing computed
+
+    def test_cli_report_xlsx(self):
+        import openpyxl
+        out = os.path.join(self.srv.dir, "kvartal.xlsx")
+        env = dict(os.environ, LOTS_SERVER="http://127.0.0.1:%d" % self.srv.port,
+                   LOTS_TOKEN=self.viewer, LOTSBOK_NOW=NOW,
+                   XDG_CONFIG_HOME=os.path.join(self.srv.dir, "cfg"))
+        r = subprocess.run([os.path.join(BUILD_DIR, "lots"), "report", "--quarter", "2026-Q1",
+                            "--format", "xlsx", "-o", out], env=env, capture_output=True,
+                           text=True, timeout=60)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("kvartal.xlsx", r.stdout)
+        wb = openpyxl.load_workbook(out)
+        self.assertEqual(wb.sheetnames, ["Företagslotsen", "Enheter", "Trend"])
+
 
 if __name__ == "__main__":
     unittest.main()
