@@ -35,6 +35,7 @@ import * as users from './views/users.mjs';
 import * as guide from './views/guide.mjs';
 import * as plan from './views/plan.mjs';
 import * as search from './views/search.mjs';
+import * as importPage from './views/import.mjs';
 
 const RETURN = 'lotsbok.return';
 const STAFF = ['lots', 'handler', 'viewer', 'admin'];
@@ -45,6 +46,7 @@ const ROUTES = [
     {re: /^$/, view: day, roles: ['lots'], menu: 'Min dag', badge: ['followups_due', 'samtal att ringa']},
     {re: /^foretag$/, view: companies, roles: ['lots', 'admin'], menu: 'Företag'},
     {re: /^foretag\/(\d+)$/, view: companies, roles: ['lots', 'admin', 'handler']},
+    {re: /^importera$/, view: importPage, roles: ['lots', 'admin'], menu: 'Importera'},
     {re: /^arende\/([\w-]+)(?:\/(utskrift))?$/, view: casePage, roles: ['lots', 'admin', 'handler']},
     {re: /^uppfoljning\/(\d+)$/, view: followup, roles: ['lots']},
     {re: /^inkorg$/, view: inbox, roles: ['handler', 'lots', 'admin'], menu: 'Inkorg', badge: ['handoffs_new', 'nya överlämningar']},
@@ -59,10 +61,10 @@ const ROUTES = [
     {re: /^sok(?:\/(.*))?$/, view: search, roles: SEARCHERS},
 ];
 const MENU = {
-    lots: ['', 'foretag', 'inkorg', 'kvartal', 'forbattringar', 'plan'],
+    lots: ['', 'foretag', 'importera', 'inkorg', 'kvartal', 'forbattringar', 'plan'],
     handler: ['inkorg', 'kvartal', 'plan'],
     viewer: ['kvartal', 'forbattringar', 'plan'],
-    admin: ['anvandare', 'foretag', 'inkorg', 'kvartal', 'forbattringar', 'plan'],
+    admin: ['anvandare', 'foretag', 'importera', 'inkorg', 'kvartal', 'forbattringar', 'plan'],
 };
 const HOME = {lots: '', handler: 'inkorg', viewer: 'kvartal', admin: 'anvandare'};
 

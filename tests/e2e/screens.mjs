@@ -38,14 +38,15 @@ export async function setup() {
     const calls = (await call(BASE, 'GET', '/followups?status=scheduled&assignee=anna.lots&limit=500', lotsTok)).json.items;
     const fu = calls[0] || fatal('no scheduled call of anna.lots');
     const roles = [
-        ['anna.lots', [['', 'min-dag'], ['foretag', 'foretag'], [`foretag/${kase.company_id}`, 'foretaget'],
+        ['anna.lots', [['', 'min-dag'], ['foretag', 'foretag'], [`foretag/${kase.company_id}`, 'foretaget'], ['importera', 'importera'],
             [`arende/${kase.id}`, 'arende'], [`arende/${kase.id}/utskrift`, 'utskrift'], [`uppfoljning/${fu.id}`, 'uppfoljning'],
             ['inkorg', 'inkorg'], [`overlamning/${ho.id}`, 'overlamning'], [`kvartal/${prev}`, 'kvartal'],
             ['forbattringar', 'forbattringar'], ['handledning', 'handledning']]],
         ['bygglov.handl', [['inkorg', 'inkorg'], [`overlamning/${ho.id}`, 'overlamning'], [`arende/${kase.id}`, 'arende'],
             [`foretag/${kase.company_id}`, 'foretaget'], [`kvartal/${prev}`, 'kvartal'], ['handledning', 'handledning']]],
         ['arbetsgrupp', [[`kvartal/${prev}`, 'kvartal'], [`kvartal/${quarter}`, 'kvartal-nu'], ['forbattringar', 'forbattringar']]],
-        ['admin', [['anvandare', 'anvandare'], ['foretag', 'foretag'], ['inkorg', 'inkorg'], [`kvartal/${prev}`, 'kvartal']]],
+        ['admin', [['anvandare', 'anvandare'], ['foretag', 'foretag'], ['importera', 'importera'], ['inkorg', 'inkorg'],
+            [`kvartal/${prev}`, 'kvartal']]],
     ];
     return {lotsd, BASE, pw, roles, kase, fu, prev};
 }

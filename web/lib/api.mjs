@@ -37,7 +37,8 @@ export function newKey() {
     return Array.from(b, x => x.toString(16).padStart(2, '0')).join('');
 }
 
-// Calls METHOD /api/v1PATH with an optional JSON body. Resolves to the parsed
+// Calls METHOD /api/v1PATH with an optional JSON body (a Blob or File is sent as
+// it is, with its own type: an import's file). Resolves to the parsed
 // JSON (null for 204), rejects with ApiError (status 0, code 'network' when the
 // server cannot be reached). opts.key: Idempotency-Key for a POST; opts.raw:
 // resolve to the Response instead (for downloads).
@@ -46,13 +47,14 @@ export async function api(method, path, body, opts) {
     const headers = {Accept: 'application/json'};
     const tok = token();
     if (tok) headers.Authorization = `Bearer ${tok}`;
-    if (body !== undefined) headers['Content-Type'] = 'application/json';
+    const file = body instanceof Blob;
+    if (body !== undefined) headers['Content-Type'] = file ? body.type || 'application/octet-stream' : 'application/json';
     if (method === 'POST') headers['Idempotency-Key'] = o.key || newKey();
     if (o.ifMatch !== undefined) headers['If-Match'] = String(o.ifMatch);
     let res;
     try {
         res = await fetch(`/api/v1${path}`, {
-            method, headers, body: body === undefined ? undefined : JSON.stringify(body),
+            method, headers, body: body === undefined || file ? body : JSON.stringify(body),
             cache: 'no-store', credentials: 'omit',
         });
     } catch (e) {

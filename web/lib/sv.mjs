@@ -81,6 +81,17 @@ const ERRORS = {
     invalid_orgnr_date: 'Personnumret innehåller ett datum som inte finns.',
     invalid_orgnr_group: 'Första siffran anger ingen giltig företagsform.',
     invalid_orgnr: 'Ogiltigt organisationsnummer.',
+    // the import (views/import.mjs, docs/import.md)
+    empty_file: 'Filen är tom.',
+    unreadable_file: 'Filen kan inte läsas som CSV eller Excel-arbetsbok (XLSX). Spara den från Excel som ' +
+        '"CSV UTF-8" eller som Excel-arbetsbok och försök igen.',
+    missing_column: 'Filen saknar en kolumn för organisationsnummer eller företagsnamn bland de tio första raderna.',
+    duplicate_column: 'Samma uppgift finns i två kolumner i rubrikraden. Ta bort den ena.',
+    too_many_rows: 'Filen har mer än 1 000 000 rader. Dela upp den i flera filer.',
+    payload_too_large: 'Filen är större än 50 MB. Dela upp den i flera filer.',
+    concurrent_change: 'Någon ändrade ett av företagen medan filen lästes in. Inget sparades – importera filen igen.',
+    company_anonymized: 'Företaget är anonymiserat; en import för inte tillbaka dess uppgifter.',
+    too_many_contacts: 'Företaget har redan 100 kontaktpersoner, det högsta som går.',
 };
 
 // Messages that depend on the field at fault ("code:field").
@@ -88,6 +99,7 @@ const FIELD_ERRORS = {
     'missing_field:units': 'Välj minst en enhet – en handläggare hör till en eller flera enheter.',
     'missing_field:note': 'Skriv ett meddelande till enheten: vad gäller ärendet och vad behöver de veta?',
     'unknown_user:owner': 'Välj en aktiv företagslots.',
+    'missing_field:file': 'Välj en fil att importera.',
 };
 
 // The Swedish message for an API error code (field: the field's name; el: the

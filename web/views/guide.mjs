@@ -32,6 +32,7 @@ const SECTIONS = [
     ['g-skarmar', 'Skärmarna',
         ul([b('Min dag'), ' (lots): dagens och försenade uppföljningssamtal, dina ärendens överlämningar som väntat för länge, och dina öppna ärenden. Börja dagen här.'],
             [b('Företag'), ': sök på namn (utan å, ä, ö går bra) eller organisationsnummer i vilken form som helst, och registrera nya företag. Numret kontrolleras medan du skriver.'],
+            [b('Importera'), ' (lots, administratör): läs in ett företagsregister från Excel (XLSX) eller CSV. Filen provkörs först och varje rad visas – nytt företag, tomma fält som fylls i, oförändrat eller fel med rad och kolumn. Inget sparas förrän du trycker på Importera; ett företag som redan finns får bara sina tomma uppgifter ifyllda.'],
             [b('Företagets sida'), ': uppgifter, kontaktpersoner (med telefonnummer till uppföljningen), företagets ärenden och knappen för att öppna ett nytt ärende.'],
             [b('Ärendet'), ': allt som hänt i ärendet som en tidslinje, nyast överst: kontakter, överlämningar, beslut, uppföljningssamtal. Bredvid (på mobilen ovanför): logga kontakt, lämna över, avsluta, ändra ärendet eller ansvarig lots. Utskriftsvyn ger ärendet på papper.'],
             [b('Uppföljningssamtal'), ': frågorna att läsa upp, svaren som knappar 1–6 och "vet ej", och vilka ärenden samtalet gäller. Inget svar? Registrera det, så planeras ett nytt försök.'],
