@@ -12,6 +12,7 @@ reason; nothing in the table comes from anywhere but this run.
     bench/bench.py --scale    reads and search at 10,000 and 10,000,000 contacts (`make bench-scale`)
     bench/bench.py --quick    one short run of each (a smoke test of the driver)
     bench/bench.py --writes   only the durable write rows (1, 8, 64 connections)
+    bench/bench.py --import   only the import rows (100,000 companies, CSV and XLSX)
 
 Environment: LB_BUILD_DIR (default ./build), LB_BENCH_SECONDS (wrk run length,
 default 4), LB_BENCH_RUNS (default 3), LB_BENCH_SCALE_DIR (default var/bench-scale).
@@ -523,6 +524,124 @@ def survey_rows(r):
         row("lots-worker survey mails", why=r.get("mail_why"), target="≥ 200/s")
 
 
+# --- the import ---------------------------------------------------------------------------
+
+
+IMPORT_N = 10000 if QUICK else 100000
+
+
+def import_post(d, token, data, ctype):
+    """POST /api/v1/imports/companies with data as the body: (seconds from the
+    request's first byte to the answer's last, the answer)."""
+    import json
+    c = d.conn(timeout=300)
+    try:
+        t0 = time.monotonic()
+        c.request("POST", "/api/v1/imports/companies", body=data,
+                  headers={"Authorization": "Bearer " + token, "Content-Type": ctype})
+        resp = c.getresponse()
+        body = resp.read()
+        took = time.monotonic() - t0
+    finally:
+        c.close()
+    if resp.status != 200:
+        raise RuntimeError("import answered %d: %s" % (resp.status, body[:200]))
+    res = json.loads(body)
+    if res["created"] != IMPORT_N or res["failed"]:
+        raise RuntimeError("import created %d of %d, %d failed" % (res["created"], IMPORT_N,
+                                                                   res["failed"]))
+    return took
+
+
+def import_runs(results):
+    """Importing IMPORT_N companies (one contact person each) into an empty
+    register through lotsd, from the CSV bench_import writes and from an XLSX
+    of the same rows made by openpyxl (the orgnr as a number, as a
+    spreadsheet keeps it), RUNS times, each run on a fresh lotsd; each run
+    followed at once by its ceiling, bench_import store: the same records
+    through lb_store_batch directly. Also keeps the time the CSV import spent
+    in lotsd's commit thread (its operation and the synced commit, /metrics)."""
+    tmp = tempfile.mkdtemp(prefix="lb-bench-import-")
+    try:
+        csv_path = os.path.join(tmp, "foretag.csv")
+        bench_prog(["bench_import", "csv", csv_path, str(IMPORT_N)])
+        with open(csv_path, "rb") as f:
+            csv_data = f.read()
+        xlsx_data = None
+        try:
+            import csv
+            import io
+            import openpyxl  # python3-openpyxl (scripts/deps.sh)
+            t0 = time.time()
+            wb = openpyxl.Workbook(write_only=True)
+            ws = wb.create_sheet("Företag")
+            for i, cells in enumerate(csv.reader(io.StringIO(csv_data.decode("utf-8")),
+                                                 delimiter=";")):
+                if i:
+                    cells[0] = int(cells[0].replace("-", ""))
+                ws.append(cells)
+            buf = io.BytesIO()
+            wb.save(buf)
+            xlsx_data = buf.getvalue()
+            log("import: %s CSV, %s XLSX (made in %.0f s)" % (
+                fmt_num(len(csv_data)), fmt_num(len(xlsx_data)), time.time() - t0))
+        except ImportError:
+            results["import_xlsx_why"] = "python3-openpyxl missing (scripts/deps.sh bench)"
+        csv_s, xlsx_s, write_s, ceil = [], [], [], []
+        for i in range(RUNS):
+            with Lotsd(serve_args=["--quiet"]) as d:
+                tok = d.user(d.admin_token(), "bench", "lots")
+                m0 = metrics(d.port)
+                csv_s.append(import_post(d, tok, csv_data, "text/csv"))
+                m1 = metrics(d.port)
+                write_s.append(sum(m1["commit_" + k] - m0["commit_" + k] for k in ("ops", "commit")))
+            if xlsx_data is not None:
+                with Lotsd(serve_args=["--quiet"]) as d:
+                    tok = d.user(d.admin_token(), "bench", "lots")
+                    xlsx_s.append(import_post(d, tok, xlsx_data, "application/vnd.openxmlformats-"
+                                              "officedocument.spreadsheetml.sheet"))
+            out = bench_prog(["bench_import", "store", str(IMPORT_N), "--runs", "1"])
+            ceil.append(float(re.search(r"median_ms=([\d.]+)", out).group(1)) / 1000)
+            log("import run %d: CSV %.2f s (commit thread %.2f s), XLSX %s, lb_store_batch %.2f s" % (
+                i + 1, csv_s[-1], write_s[-1], "%.2f s" % xlsx_s[-1] if xlsx_s else "-", ceil[-1]))
+        results["import_csv"], results["import_write"] = csv_s, write_s
+        results["import_xlsx"], results["import_ceil"] = xlsx_s, ceil
+    finally:
+        subprocess.run(["rm", "-rf", tmp])
+
+
+def import_rows(r):
+    n = "{:,}".format(IMPORT_N)
+    ceiling = Fig(r["import_ceil"], "s") if r.get("import_ceil") else None
+    cname = "lb_store_batch, same records"
+    if r.get("import_csv"):
+        row("import %s companies from CSV (POST /imports/companies, one contact each)" % n,
+            Fig(r["import_csv"], "s"), ceiling, cname, "≤ 10 s", lambda f, q: f.med <= 10)
+        row("  of which lotsd's commit thread (the operation + synced commit)",
+            Fig(r["import_write"], "s"), ceiling, cname)
+    else:
+        row("import %s companies from CSV" % n, why=r.get("import_why"), target="≤ 10 s")
+    if r.get("import_xlsx"):
+        row("import %s companies from XLSX (same rows, made by openpyxl)" % n,
+            Fig(r["import_xlsx"], "s"), ceiling, cname, "≤ 20 s", lambda f, q: f.med <= 20)
+    else:
+        row("import %s companies from XLSX" % n,
+            why=r.get("import_xlsx_why") or r.get("import_why"), target="≤ 20 s")
+
+
+def main_import():
+    r = {}
+    if not have("bench_import"):
+        r["import_why"] = "bench_import not built"
+    else:
+        try:
+            import_runs(r)
+        except Exception as e:  # noqa: BLE001 - the rows then say why
+            r["import_why"] = "failed: %s" % str(e)[:200]
+            log(r["import_why"])
+    import_rows(r)
+
+
 # --- the set --------------------------------------------------------------------------
 
 
@@ -678,6 +797,7 @@ def main_set():
     else:
         row("annual report HTML", why=ann_why, target="≤ 100 ms")
         row("annual report XLSX", why=ann_why, target="≤ 300 ms")
+    main_import()
     if r.get("mem_1000"):
         row("lotsd anonymous memory, 1,000 idle connections", Fig(r["mem_1000"], "MiB"),
             target="≤ 32 MiB", holds=lambda f, q: f.med <= 32)
@@ -895,11 +1015,14 @@ def main():
         main_scale()
     elif "--writes" in sys.argv:
         main_writes()
+    elif "--import" in sys.argv:
+        main_import()
     else:
         main_set()
     print()
     print("Lotsbok benchmarks: %s; %d run(s) per figure; %s" % (
-        "scale" if "--scale" in sys.argv else "writes" if "--writes" in sys.argv else "the set",
+        "scale" if "--scale" in sys.argv else "writes" if "--writes" in sys.argv
+        else "import" if "--import" in sys.argv else "the set",
         RUNS, machine()))
     print_table()
     print("(%.0f s)" % (time.time() - t0))

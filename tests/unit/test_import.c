@@ -213,6 +213,11 @@ static void test_xlsx_corpus(void **state)
     lb_import_row(&t, &h, 2, &r);
     assert_null(r.code);
     assert_string_equal(r.orgnr.digits, "0501011233");
+    /* 12 digits with the leading 16, stored as a number (165560360793) */
+    assert_string_equal(lb_table_cell(&t, 3, 0), "165560360793");
+    lb_import_row(&t, &h, 3, &r);
+    assert_null(r.code);
+    assert_string_equal(r.orgnr.digits, "5560360793");
     lb_table_free(&t);
     free(b);
 

@@ -10,7 +10,9 @@ expected results are in tests/blackbox/test_import.py and tests/unit/test_import
                  duplicate row; a bad check digit; a row without a name; an unknown
                  column (Anställda); a role without a contact person
   utf8-bom.csv   UTF-8 with a BOM, LF, English headers, ',' as the delimiter
-  sheet.xlsx     made by openpyxl: shared strings, the orgnr as a number
+  sheet.xlsx     made by openpyxl: shared strings, the orgnr as a number (one a
+                 personnummer whose leading zero the number dropped, one 12 digits
+                 with the leading 16)
   inline.xlsx    made by hand (zipfile): inline strings, a number in E notation,
                  cells without r="", a rich-text shared string, a sheet that is not
                  sheet1.xml (found through the workbook's relationships)
@@ -81,7 +83,7 @@ try:
     ws.append(["Orgnr", "Namn", "Postort", "Kontaktperson", "Telefon"])
     ws.append([int(H), "Hallstaviks Bageri AB", "Hallstavik", "Britt Ström", "0175-2000"])
     ws.append([int(P), "Ekströms Måleri (enskild firma)", "Rimbo", "Lena Ekström", None])
-    ws.append(["16" + A, "Larssons Båtbyggeri AB", "Grisslehamn", "Åsa Öberg", None])
+    ws.append([int("16" + A), "Larssons Båtbyggeri AB", "Grisslehamn", "Åsa Öberg", None])
     wb.save(os.path.join(HERE, "sheet.xlsx"))
 except ImportError:
     print("openpyxl missing: sheet.xlsx left as it is")
