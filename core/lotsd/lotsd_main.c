@@ -6,7 +6,7 @@
  *                [--replay tcp://127.0.0.1:7702] [--web DIR] [--units SPEC]
  *                [--session-hours N] [--login-window SECONDS] [--curve-keys DIR]
  *                [--municipality NAME] [--survey-valid-days N] [--public-rate N]
- *                [--public-failures N] [--public-base URL]
+ *                [--public-failures N] [--public-base URL] [--trust-proxy ADDR[,ADDR]]
  *                [--no-sync] [--quiet]
  *   lotsd backup --data DIR --to PATH
  *   lotsd check  --data DIR
@@ -373,7 +373,12 @@ static const char usage_serve[] =
     "  --curve-keys DIR       CURVE keys for the event sockets (lotsd keygen); required to\n"
     "                         bind --pub or --replay beyond loopback\n"
     "  --max-conns-per-peer N connections one address (IPv6: one /64) may hold\n"
-    "                         (default 256; 0: no limit, e.g. behind a reverse proxy)\n"
+    "                         (default 256; 0: no limit)\n"
+    "  --trust-proxy ADDR[,ADDR]  reverse proxies (up to 16 addresses) whose\n"
+    "                         X-Forwarded-For names the client: the right-most address\n"
+    "                         in it that is not a trusted proxy is the client for the\n"
+    "                         per-address limits and the log; from other peers the\n"
+    "                         header is ignored (default: none, never read)\n"
     "  --hash-concurrency N   password hashes computed at once (default: the cores)\n"
     "  --first-byte-timeout SECONDS  close a new connection silent this long (default 10)\n"
     "  --municipality NAME    shown on the public survey form and in its mails\n"
@@ -484,6 +489,28 @@ static int lock_data_dir(const char *dir, int *fd)
     return 0;
 }
 
+/* --trust-proxy "ADDR[,ADDR]": appends each address (whole, no prefix) to
+ * trusted; 0, or LB_EINVAL for a bad address or more than 16 in all. */
+static int parse_trusted(const char *arg, uint8_t trusted[16][16], size_t *n)
+{
+    const char *p = arg;
+    for (;;) {
+        const char *comma = strchr(p, ',');
+        size_t len = comma ? (size_t)(comma - p) : strlen(p);
+        char text[64];
+        if (len == 0 || len >= sizeof text || *n >= 16)
+            return LB_EINVAL;
+        memcpy(text, p, len);
+        text[len] = '\0';
+        if (lb_http_parse_addr(text, trusted[*n]) != 0)
+            return LB_EINVAL;
+        (*n)++;
+        if (!comma)
+            return 0;
+        p = comma + 1;
+    }
+}
+
 static int cmd_serve(int argc, char **argv)
 {
     static const struct option opts[] = {{"data", required_argument, 0, 'd'},
@@ -508,8 +535,11 @@ static int cmd_serve(int argc, char **argv)
                                          {"no-search-index", no_argument, 0, 'S'},
                                          {"quiet", no_argument, 0, 'q'},
                                          {"curve-keys", required_argument, 0, 'k'},
+                                         {"trust-proxy", required_argument, 0, 'T'},
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
+    static uint8_t trusted[16][16];
+    size_t ntrusted = 0;
     const char *data = NULL, *listen = "127.0.0.1:8080", *pub = "tcp://127.0.0.1:7701",
                *replay = "tcp://127.0.0.1:7702", *web = NULL, *units = NULL, *curve_dir = NULL;
     long session_hours = 12, login_window = 60, per_peer = 256, hash_concurrency = 0,
@@ -634,6 +664,13 @@ static int cmd_serve(int argc, char **argv)
         case 'k':
             curve_dir = optarg;
             break;
+        case 'T':
+            if (parse_trusted(optarg, trusted, &ntrusted) != 0) {
+                fprintf(stderr, "lotsd serve: --trust-proxy takes up to 16 IPv4 or IPv6 "
+                                "addresses separated by commas, e.g. 127.0.0.1,::1\n");
+                return 2;
+            }
+            break;
         case 'h':
             fputs(usage_serve, stdout);
             return 0;
@@ -747,6 +784,8 @@ static int cmd_serve(int argc, char **argv)
     struct lb_http_config hcfg;
     lb_http_config_default(&hcfg);
     hcfg.max_per_peer = per_peer ? (unsigned)per_peer : UINT_MAX;
+    hcfg.trusted = (const uint8_t(*)[16])trusted;
+    hcfg.ntrusted = ntrusted;
     hcfg.first_byte_timeout_ms = (uint64_t)first_byte * 1000;
     hcfg.upload_path = "/api/v1/imports/companies"; /* the file is the body */
     hcfg.upload_max_body = LB_IMPORT_MAX_BYTES;

@@ -30,6 +30,13 @@
  * cannot take every slot. Refusals are logged at most once per
  * LB_HTTP_REFUSAL_LOG_MS, with the count since the last line.
  *
+ * A connection from a trusted proxy (cfg.trusted) is not counted per peer
+ * when accepted. Each of its requests names its client in X-Forwarded-For
+ * (the right-most address that is not itself trusted); when the headers are
+ * complete the connection is counted against that client instead (503 and
+ * close beyond max_per_peer), and req.peer names the client. From other
+ * peers the header is ignored.
+ *
  * The one timer per connection means, by state: first_byte_timeout_ms from
  * accepting until the first byte (then close: a connection that sends
  * nothing holds a slot for no longer), idle_timeout_ms while idle
@@ -46,6 +53,7 @@
 #include "lotsbok/error.h"
 #include "lotsbok/logfmt.h"
 
+#include <arpa/inet.h>
 #include <http_parser.h>
 #include <sodium.h>
 
@@ -91,8 +99,11 @@ struct lb_http_conn {
     http_parser parser;
     lb_http_req req;
     char peer[64];
-    uint8_t peer_key[16]; /* IPv4 as ::ffff:a.b.c.d, IPv6 as its /64 */
-    bool peer_counted;    /* counts in the server's peer table */
+    uint8_t peer_key[16];  /* IPv4 as ::ffff:a.b.c.d, IPv6 as its /64 */
+    bool peer_counted;     /* counts in the server's peer table */
+    uint8_t peer_addr[16]; /* the TCP peer's whole address (IPv4 mapped) */
+    bool via_proxy;        /* the TCP peer is a trusted proxy (cfg.trusted) */
+    char client[64];       /* via_proxy: the current request's client */
 
     /* The request being parsed: URL, header names and values, path, query
      * and body, each NUL-terminated, one after another. */
@@ -176,6 +187,7 @@ struct lb_http_server {
 static void conn_close(struct lb_http_conn *c);
 static void conn_pump(struct lb_http_conn *c);
 static void conn_error(struct lb_http_conn *c, int status, const char *code, const char *msg);
+static int proxy_client(struct lb_http_conn *c);
 
 void lb_http_config_default(struct lb_http_config *cfg)
 {
@@ -189,6 +201,8 @@ void lb_http_config_default(struct lb_http_config *cfg)
     cfg->max_connections = 10000;
     cfg->max_per_peer = 256;
     cfg->max_pending_write = 1024 * 1024;
+    cfg->trusted = NULL;
+    cfg->ntrusted = 0;
 }
 
 const char *lb_http_status_text(int status)
@@ -450,7 +464,7 @@ static void srv_log(const char *level, const char *msg, const struct lb_logfmt *
 
 /* Logs a refused connection, at most once per LB_HTTP_REFUSAL_LOG_MS with
  * the number refused since the last line. */
-static void log_refusal(lb_http_server *s, const struct lb_http_conn *c, const char *reason)
+static void log_refusal(lb_http_server *s, const char *peer, const char *reason)
 {
     s->refused++;
     uint64_t now = uv_now(s->loop);
@@ -458,7 +472,7 @@ static void log_refusal(lb_http_server *s, const struct lb_http_conn *c, const c
         return;
     struct lb_logfmt f;
     lb_logfmt_init(&f);
-    lb_logfmt_str(&f, "peer", c->peer);
+    lb_logfmt_str(&f, "peer", peer);
     lb_logfmt_str(&f, "reason", reason);
     lb_logfmt_int(&f, "refused", (long long)s->refused);
     srv_log("warn", "connection refused", &f);
@@ -1039,6 +1053,8 @@ static int on_headers_complete(http_parser *p)
         return -1;
     c->last = PIECE_NONE;
     lb_http_server *s = c->srv;
+    if (c->via_proxy && proxy_client(c) < 0)
+        return -1;
 
     struct http_parser_url u;
     http_parser_url_init(&u);
@@ -1122,7 +1138,7 @@ static int on_message_complete(http_parser *p)
     r->body_len = c->body_len;
     r->headers = c->hdrs;
     r->nheaders = c->nspans;
-    r->peer = c->peer;
+    r->peer = c->via_proxy ? c->client : c->peer;
     c->keepalive = http_should_keep_alive(p) && !p->upgrade;
     c->head = p->method == HTTP_HEAD;
     c->in_msg = false;
@@ -1131,6 +1147,111 @@ static int on_message_complete(http_parser *p)
 }
 
 /* ---- accepting ---- */
+
+/* The peer-table key of a whole address: IPv4 (mapped) as itself, IPv6 by
+ * its /64. */
+static void addr_key(const uint8_t addr[16], uint8_t key[16])
+{
+    static const uint8_t v4mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+    memset(key, 0, 16);
+    memcpy(key, addr, memcmp(addr, v4mapped, 12) == 0 ? 16 : 8);
+}
+
+static bool is_trusted(const lb_http_server *s, const uint8_t addr[16])
+{
+    for (size_t i = 0; i < s->cfg.ntrusted; i++)
+        if (memcmp(s->cfg.trusted[i], addr, 16) == 0)
+            return true;
+    return false;
+}
+
+int lb_http_parse_addr(const char *text, uint8_t out[16])
+{
+    struct in_addr v4;
+    if (inet_pton(AF_INET, text, &v4) == 1) {
+        memset(out, 0, 16);
+        out[10] = out[11] = 0xff;
+        memcpy(out + 12, &v4, 4);
+        return 0;
+    }
+    return inet_pton(AF_INET6, text, out) == 1 ? 0 : LB_EINVAL;
+}
+
+/* A whole address as text: IPv4-mapped as the IPv4 address. */
+static void addr_text(const uint8_t addr[16], char *out, size_t len)
+{
+    static const uint8_t v4mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+    if (memcmp(addr, v4mapped, 12) == 0)
+        inet_ntop(AF_INET, addr + 12, out, (socklen_t)len);
+    else
+        inet_ntop(AF_INET6, addr, out, (socklen_t)len);
+}
+
+/* The client of a request that came through a trusted proxy: walks the
+ * X-Forwarded-For addresses (every such header, in order, one list) from the
+ * right and stops at the first that is not trusted. With no header, or an
+ * entry that is not an address before an untrusted one was found, the
+ * client is the last trusted hop reached (at first the proxy itself).
+ * Writes the client's whole address. */
+static void forwarded_client(const struct lb_http_conn *c, uint8_t client[16])
+{
+    memcpy(client, c->peer_addr, 16);
+    for (size_t h = c->nspans; h-- > 0;) {
+        const struct lb_http_span *sp = &c->spans[h];
+        if (sp->nlen != 15 || strncasecmp(c->arena + sp->noff, "x-forwarded-for", 15) != 0)
+            continue;
+        const char *v = c->arena + sp->voff;
+        size_t end = sp->vlen;
+        for (;;) {
+            size_t start = end;
+            while (start > 0 && v[start - 1] != ',')
+                start--;
+            size_t a = start, b = end;
+            while (a < b && (v[a] == ' ' || v[a] == '\t'))
+                a++;
+            while (b > a && (v[b - 1] == ' ' || v[b - 1] == '\t'))
+                b--;
+            char text[64];
+            uint8_t addr[16];
+            if (b - a == 0 || b - a >= sizeof text)
+                return;
+            memcpy(text, v + a, b - a);
+            text[b - a] = '\0';
+            if (lb_http_parse_addr(text, addr) != 0)
+                return;
+            memcpy(client, addr, 16);
+            if (!is_trusted(c->srv, addr))
+                return;
+            if (start == 0)
+                break;
+            end = start - 1;
+        }
+    }
+}
+
+/* A request from a trusted proxy: names its client and counts the
+ * connection against the client (no longer against the one before).
+ * Returns -1 (503) when the client is at max_per_peer already. */
+static int proxy_client(struct lb_http_conn *c)
+{
+    uint8_t addr[16], key[16];
+    forwarded_client(c, addr);
+    addr_text(addr, c->client, sizeof c->client);
+    if (is_trusted(c->srv, addr)) { /* the proxy's own request: not counted per peer */
+        peer_release(c->srv, c);
+        return 0;
+    }
+    addr_key(addr, key);
+    if (c->peer_counted && memcmp(key, c->peer_key, 16) == 0)
+        return 0;
+    peer_release(c->srv, c);
+    memcpy(c->peer_key, key, 16);
+    if (!peer_take(c->srv, c)) {
+        log_refusal(c->srv, c->client, "max_per_peer");
+        return reject(c, 503, "overloaded", "too many connections from this address");
+    }
+    return 0;
+}
 
 /* The peer's address as text, and its key in the peer table: an IPv4
  * address as ::ffff:a.b.c.d, an IPv6 address by its /64 (an IPv4-mapped
@@ -1141,22 +1262,23 @@ static void peer_name(struct lb_http_conn *c)
     int len = sizeof(ss);
     strcpy(c->peer, "unknown");
     memset(c->peer_key, 0, sizeof c->peer_key);
+    memset(c->peer_addr, 0, sizeof c->peer_addr);
     if (uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&ss, &len) < 0)
         return;
     if (ss.ss_family == AF_INET) {
         struct sockaddr_in *in = (struct sockaddr_in *)&ss;
         uv_ip4_name(in, c->peer, sizeof(c->peer));
-        c->peer_key[10] = c->peer_key[11] = 0xff;
-        memcpy(c->peer_key + 12, &in->sin_addr, 4);
+        c->peer_addr[10] = c->peer_addr[11] = 0xff;
+        memcpy(c->peer_addr + 12, &in->sin_addr, 4);
     } else if (ss.ss_family == AF_INET6) {
         struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
         uv_ip6_name(in6, c->peer, sizeof(c->peer));
-        static const uint8_t v4mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-        if (memcmp(in6->sin6_addr.s6_addr, v4mapped, 12) == 0)
-            memcpy(c->peer_key, in6->sin6_addr.s6_addr, 16);
-        else
-            memcpy(c->peer_key, in6->sin6_addr.s6_addr, 8);
+        memcpy(c->peer_addr, in6->sin6_addr.s6_addr, 16);
+    } else {
+        return;
     }
+    addr_key(c->peer_addr, c->peer_key);
+    c->via_proxy = is_trusted(c->srv, c->peer_addr);
 }
 
 static void connection_cb(uv_stream_t *server, int status)
@@ -1206,8 +1328,8 @@ static void connection_cb(uv_stream_t *server, int status)
     uv_tcp_nodelay(&c->tcp, 1);
     peer_name(c);
     bool full = s->nconns >= s->cfg.max_connections;
-    if (full || !peer_take(s, c)) {
-        log_refusal(s, c, full ? "max_connections" : "max_per_peer");
+    if (full || (!c->via_proxy && !peer_take(s, c))) {
+        log_refusal(s, c->peer, full ? "max_connections" : "max_per_peer");
         c->rejected = true;
         conn_error(c, 503, "overloaded",
                    full ? "too many connections" : "too many connections from this address");
@@ -1296,6 +1418,8 @@ int lb_http_server_start(uv_loop_t *loop, const char *listen, const struct lb_ht
             s->cfg.first_byte_timeout_ms = cfg->first_byte_timeout_ms;
         if (cfg->max_per_peer)
             s->cfg.max_per_peer = cfg->max_per_peer;
+        s->cfg.trusted = cfg->trusted;
+        s->cfg.ntrusted = cfg->ntrusted;
     }
     s->peers_cap = 16;
     while (s->peers_cap < 2 * (size_t)s->cfg.max_connections)

@@ -47,7 +47,8 @@ typedef struct lb_http_req {
     size_t body_len;
     const struct lb_http_header *headers;
     size_t nheaders;
-    const char *peer;  /* the client's address, "127.0.0.1" */
+    const char *peer;  /* the client's address, "127.0.0.1" (behind a trusted
+                          proxy: from X-Forwarded-For, see trusted below) */
     uint64_t start_ns; /* uv_hrtime() when the first byte arrived */
     void *user;        /* free for the handler */
 } lb_http_req;
@@ -65,7 +66,20 @@ struct lb_http_config {
     unsigned max_connections;       /* default 10,000 */
     unsigned max_per_peer;    /* per IPv4 address or IPv6 /64; default 256; UINT_MAX: no limit */
     size_t max_pending_write; /* default 1 MiB */
+    /* Trusted reverse proxies (lotsd serve --trust-proxy): whole addresses,
+     * IPv4 as ::ffff:a.b.c.d (lb_http_parse_addr). From such a peer the
+     * client is the right-most X-Forwarded-For address that is not itself
+     * trusted: req->peer names it, and the per-peer connection limit counts
+     * the connection against it while it carries that client's request (the
+     * proxy's own connections are not counted per peer). From any other peer
+     * X-Forwarded-For is ignored. The array must outlive the server. */
+    const uint8_t (*trusted)[16];
+    size_t ntrusted;
 };
+
+/* Parses an IPv4 or IPv6 address ("192.0.2.1", "2001:db8::1") into out
+ * (IPv4 as ::ffff:a.b.c.d). Returns 0 or LB_EINVAL. */
+int lb_http_parse_addr(const char *text, uint8_t out[16]);
 
 /* Defaults of the comment above. */
 void lb_http_config_default(struct lb_http_config *cfg);
