@@ -173,6 +173,7 @@ static const struct api_route routes[] = {
     {"PATCH", "/api/v1/followups/{id}", LB_ROUTE_FOLLOWUP_UPDATE, api_followup_update},
     {"POST", "/api/v1/followups/{id}/items", LB_ROUTE_FOLLOWUP_ITEMS, api_followup_items},
     {"POST", "/api/v1/followups/{id}/result", LB_ROUTE_FOLLOWUP_RESULT, api_followup_result},
+    {"PATCH", "/api/v1/followups/{id}/result", LB_ROUTE_FOLLOWUP_CORRECT, api_followup_correct},
     {"GET", "/api/v1/improvements", LB_ROUTE_IMPROVEMENT_LIST, api_improvement_list},
     {"POST", "/api/v1/improvements", LB_ROUTE_IMPROVEMENT_CREATE, api_improvement_create},
     {"PATCH", "/api/v1/improvements/{id}", LB_ROUTE_IMPROVEMENT_UPDATE, api_improvement_update},

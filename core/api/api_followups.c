@@ -21,6 +21,13 @@
 
 #define LB_SCALE_TOP LB_SURVEY_SCALE_TOP /* the top of the answer scale (SKR Insikt: 1..6) */
 
+static json_t *answer_value(enum lb_answer_type type, int32_t value)
+{
+    return type == LB_ANSWER_SCALE  ? json_integer(value)
+           : type == LB_ANSWER_BOOL ? json_boolean(value != 0)
+                                    : json_null();
+}
+
 json_t *api_followup_json(const struct lb_followup *f)
 {
     json_t *o = json_object(), *items = json_array(), *answers = json_object();
@@ -86,6 +93,22 @@ json_t *api_followup_json(const struct lb_followup *f)
             json_boolean(f->status == LB_FOLLOWUP_SCHEDULED && sv->status == LB_SURVEY_SENT));
     }
     json_object_set_new(o, "survey", survey);
+    /* The same-day corrections: who changed which answer when, from what to what. */
+    json_t *cors = json_array();
+    for (uint32_t i = 0; cors && i < f->ncorrections; i++) {
+        const struct lb_answer_change *k = &f->corrections[i];
+        json_t *j = json_object();
+        if (!j)
+            continue;
+        api_json_time(j, "at", k->at);
+        api_json_str(j, "by", k->by);
+        api_json_str(j, "item", k->item);
+        api_json_str(j, "question", k->question);
+        json_object_set_new(j, "before", answer_value(k->before_type, k->before));
+        json_object_set_new(j, "after", answer_value(k->after_type, k->after));
+        json_array_append_new(cors, j);
+    }
+    json_object_set_new(o, "corrections", cors ? cors : json_array());
     return o;
 }
 
@@ -270,6 +293,7 @@ struct followup_arg {
     enum lb_followup_status status;
     enum lb_answer_channel channel;
     bool has_status;
+    uint64_t if_match;
     struct lb_answer *answers;
     uint32_t nanswers;
 };
@@ -530,6 +554,75 @@ int api_followup_result(struct lb_api_req *r, lb_txn *t)
         return rc;
     }
     return api_queue(r, op_followup_result, a, followup_arg_free);
+}
+
+/* --- correcting a recorded call's answers the same day ---------------------------- */
+
+static int op_followup_correct(lb_txn *t, struct lb_api_req *r)
+{
+    struct followup_arg *a = r->arg;
+    struct lb_followup f = {0};
+    bool changed = false;
+    int rc = lb_followup_get(t, a->id, &f);
+    /* Say which rule refuses (the store only knows LB_ESTATE). */
+    if (rc == 0 && (f.status != LB_FOLLOWUP_DONE || f.recorded_at == LB_TIME_NONE))
+        rc = api_fail(r, 409, "invalid_transition", NULL,
+                      "only a call recorded as done has answers to correct");
+    else if (rc == 0 && f.survey.status == LB_SURVEY_ANSWERED)
+        rc = api_fail(r, 409, "company_answer", NULL,
+                      "the company answered through the e-mail survey; its answers are its own");
+    else if (rc == 0 && lb_stockholm_date(f.recorded_at) != lb_stockholm_date(r->ctx.now)) {
+        char day[16];
+        lb_date_format(lb_stockholm_date(f.recorded_at), day);
+        rc = api_fail(r, 409, "correction_closed", NULL,
+                      "answers can be corrected only on the day they were recorded (%s)", day);
+    }
+    lb_followup_clear(&f);
+    if (rc == 0)
+        rc = lb_followup_correct(t, &r->ctx, a->id, a->answers, a->nanswers, a->if_match,
+                                 &changed, &f);
+    if (rc == LB_ESTATE)
+        api_fail(r, 409, "invalid_transition", NULL, "the call's answers cannot be corrected");
+    else if (rc == LB_ETOOBIG)
+        api_fail(r, 409, "too_many_corrections", NULL, "the call has been corrected too often");
+    else if (rc == 0)
+        rc = followup_answer(r, &f, 200);
+    lb_followup_clear(&f);
+    return rc;
+}
+
+int api_followup_correct(struct lb_api_req *r, lb_txn *t)
+{
+    struct followup_arg *a = calloc(1, sizeof *a);
+    if (!a)
+        return LB_ENOMEM;
+    struct lb_followup f = {0};
+    int rc = api_path_id(r, 0, &a->id);
+    if (rc == 0)
+        rc = api_if_match(r, &a->if_match);
+    json_t *answers = json_object_get(r->body, "answers");
+    if (rc == 0 && (!answers || !json_is_object(answers) || json_object_size(answers) == 0))
+        rc = api_fail(r, 422, answers ? "invalid_type" : "missing_field", "answers",
+                      "answers must be an object naming at least one item");
+    /* Nothing else may change here: not the status, the channel or the comment. */
+    const char *k;
+    json_t *v;
+    json_object_foreach(r->body, k, v)
+    {
+        if (rc == 0 && strcmp(k, "answers") != 0)
+            rc = api_fail(r, 422, "unknown_field", k,
+                          "only answers can be corrected (the status and channel stay)");
+    }
+    if (rc == 0)
+        rc = lb_followup_get(t, a->id, &f);
+    if (rc == 0)
+        rc = validate_answers(r, &f, answers, a);
+    lb_followup_clear(&f);
+    if (rc != 0) {
+        followup_arg_free(a);
+        return rc;
+    }
+    return api_queue(r, op_followup_correct, a, followup_arg_free);
 }
 
 /* --- PATCH (the worker: cancel or reschedule) ------------------------------------ */

@@ -536,6 +536,7 @@ static const unsigned route_roles[LB_ROUTE_COUNT] = {
     [LB_ROUTE_MEETING_SHEET] = A | L,
     [LB_ROUTE_REPORT_ANNUAL] = ALL, /* no personal data (annual.h) */
     [LB_ROUTE_WORKER_CURSOR] = S,
+    [LB_ROUTE_FOLLOWUP_CORRECT] = L, /* as recording the call */
 };
 
 #undef A

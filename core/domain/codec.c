@@ -49,7 +49,9 @@
  *                cm comment, ra recorded_at, la last_attempt_at, ch channel,
  *                the survey: ss status, ssa sent_at, srn reminders,
  *                sra reminded_at, scf call_from, sea expires_at, sen ended_at,
- *                srh recipient
+ *                srh recipient, cor corrections (array of change)
+ *   change       at at, by by, it item, q question, bt before_type, bv before,
+ *                aty after_type, av after
  *   item         k kind, cs case_id, h handoff_id, u unit
  *   answer       it item, q question, t type, val value
  *   improvement  u unit, ti title, de description, fu followup_id, st status,
@@ -253,6 +255,19 @@ static const struct codec_field answer_fields[] = {
 static const struct codec_desc answer_desc = {answer_fields, NFIELDS(answer_fields),
                                               sizeof(struct lb_answer), false};
 
+static const struct codec_field change_fields[] = {
+    F(lb_answer_change, "at", K_TIME, at, 0),
+    F(lb_answer_change, "by", K_STR, by, USERNAME_MAX),
+    F(lb_answer_change, "it", K_STR, item, UNIT_MAX),
+    F(lb_answer_change, "q", K_STR, question, UNIT_MAX),
+    F(lb_answer_change, "bt", K_ENUM, before_type, LB_ANSWER_BOOL + 1),
+    F(lb_answer_change, "bv", K_I32, before, 0),
+    F(lb_answer_change, "aty", K_ENUM, after_type, LB_ANSWER_BOOL + 1),
+    F(lb_answer_change, "av", K_I32, after, 0),
+};
+static const struct codec_desc change_desc = {change_fields, NFIELDS(change_fields),
+                                              sizeof(struct lb_answer_change), false};
+
 static const struct codec_field followup_fields[] = {
     META(lb_followup),
     F(lb_followup, "co", K_ID, company_id, 0),
@@ -274,6 +289,7 @@ static const struct codec_field followup_fields[] = {
     F(lb_followup, "sea", K_TIME, survey.expires_at, 0),
     F(lb_followup, "sen", K_TIME, survey.ended_at, 0),
     F(lb_followup, "srh", K_OHASH32, survey.recipient, 0),
+    FA(lb_followup, "cor", corrections, ncorrections, LB_FOLLOWUP_CORRECTIONS_MAX, &change_desc),
 };
 
 static const struct codec_field improvement_fields[] = {

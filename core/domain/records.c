@@ -97,6 +97,14 @@ void lb_followup_clear(struct lb_followup *r)
         free(r->answers);
     }
     free(r->comment);
+    if (r->corrections != NULL) {
+        for (uint32_t i = 0; i < r->ncorrections; i++) {
+            free(r->corrections[i].by);
+            free(r->corrections[i].item);
+            free(r->corrections[i].question);
+        }
+        free(r->corrections);
+    }
     memset(r, 0, sizeof(*r));
 }
 

@@ -13,6 +13,7 @@
 #include "lotsbok/calendar.h"
 #include "lotsbok/codec.h"
 #include "lotsbok/error.h"
+#include "lotsbok/timeutil.h"
 #include "store_internal.h"
 
 static int assignee_due_key(const char *assignee, lb_date due, uint8_t *key, size_t *len)
@@ -261,6 +262,8 @@ out:
     return rc;
 }
 
+static void pack_answers(struct lb__ev *e, const struct lb_answer *a, uint32_t nanswers);
+
 struct recorded {
     enum lb_followup_status result;
     enum lb_answer_channel channel;
@@ -278,28 +281,34 @@ static void recorded_extra(struct lb__ev *e, const void *arg)
     lb__ev_str(e, "channel", lb_answer_channel_str(r->channel));
     lb__ev_time(e, "recorded_at", r->at);
     lb__ev_key(e, "answers");
-    const struct lb_answer *a = r->answers;
+    pack_answers(e, r->answers, r->nanswers);
+}
+
+/* Packs answers as {item: {question: value | nil}}, items in the order first
+ * seen (the value of the key written just before). */
+static void pack_answers(struct lb__ev *e, const struct lb_answer *a, uint32_t nanswers)
+{
     uint32_t nitems = 0;
     int err = 0;
-    for (uint32_t i = 0; i < r->nanswers; i++) {
+    for (uint32_t i = 0; i < nanswers; i++) {
         bool seen = false;
         for (uint32_t j = 0; j < i && !seen; j++)
             seen = strcmp(a[j].item, a[i].item) == 0;
         nitems += !seen;
     }
     err |= msgpack_pack_map(&e->pk, nitems);
-    for (uint32_t i = 0; i < r->nanswers; i++) {
+    for (uint32_t i = 0; i < nanswers; i++) {
         bool seen = false;
         for (uint32_t j = 0; j < i && !seen; j++)
             seen = strcmp(a[j].item, a[i].item) == 0;
         if (seen)
             continue;
         uint32_t n = 0;
-        for (uint32_t j = i; j < r->nanswers; j++)
+        for (uint32_t j = i; j < nanswers; j++)
             n += strcmp(a[j].item, a[i].item) == 0;
         pack_str(&e->pk, a[i].item);
         err |= msgpack_pack_map(&e->pk, n);
-        for (uint32_t j = i; j < r->nanswers; j++) {
+        for (uint32_t j = i; j < nanswers; j++) {
             if (strcmp(a[j].item, a[i].item) != 0)
                 continue;
             pack_str(&e->pk, a[j].question);
@@ -408,6 +417,135 @@ int lb__followup_record(lb_txn *t, const struct lb_ctx *c, lb_id id, enum lb_fol
     struct recorded r = {status, channel, status == LB_FOLLOWUP_NO_ANSWER ? NULL : answers,
                          status == LB_FOLLOWUP_NO_ANSWER ? 0 : nanswers, c->now};
     rc = store_and_emit(t, c, &old, &cur, type, NULL, recorded_extra, &r);
+    if (rc == 0)
+        followup_give(&cur, out);
+out:
+    lb_followup_clear(&old);
+    lb_followup_clear(&cur);
+    return rc;
+}
+
+struct corrected {
+    const struct lb_followup *old, *cur;
+};
+
+/* followup.corrected's extra data: the result and channel as recorded, the
+ * day's instant it was recorded (the quarter the answers count to), when it
+ * was corrected, and the whole answer sets before and after. */
+static void corrected_extra(struct lb__ev *e, const void *arg)
+{
+    const struct corrected *k = arg;
+    lb__ev_str(e, "result", lb_followup_status_str(k->cur->status));
+    lb__ev_str(e, "channel", lb_answer_channel_str(k->cur->channel));
+    lb__ev_time(e, "recorded_at", k->cur->recorded_at);
+    lb__ev_time(e, "corrected_at", k->cur->meta.updated_at);
+    lb__ev_key(e, "answers");
+    pack_answers(e, k->cur->answers, k->cur->nanswers);
+    lb__ev_key(e, "previous_answers");
+    pack_answers(e, k->old->answers, k->old->nanswers);
+}
+
+static bool answer_same(const struct lb_answer *a, enum lb_answer_type type, int32_t value)
+{
+    return a->type == type && (type == LB_ANSWER_NULL || a->value == value);
+}
+
+int lb_followup_correct(lb_txn *t, const struct lb_ctx *c, lb_id id,
+                        const struct lb_answer *changes, uint32_t nchanges, uint64_t if_match,
+                        bool *changed, struct lb_followup *out)
+{
+    struct lb_followup old = {0}, cur = {0};
+    *changed = false;
+    for (uint32_t i = 0; i < nchanges; i++)
+        if (!changes[i].item || !changes[i].question)
+            return LB_EINVAL;
+    int rc = lb_followup_get(t, id, &old);
+    if (rc == 0)
+        rc = lb_followup_get(t, id, &cur);
+    if (rc)
+        goto out;
+    if (if_match && old.meta.version != if_match) {
+        rc = LB_ESTALE;
+        goto out;
+    }
+    /* Only a call recorded done, today (Stockholm), and not the company's own
+     * answer through the e-mail survey's form. */
+    if (old.status != LB_FOLLOWUP_DONE || old.recorded_at == LB_TIME_NONE ||
+        lb_stockholm_date(old.recorded_at) != lb_stockholm_date(c->now) ||
+        old.survey.status == LB_SURVEY_ANSWERED) {
+        rc = LB_ESTATE;
+        goto out;
+    }
+    for (uint32_t i = 0; i < nchanges; i++) {
+        const struct lb_answer *ch = &changes[i];
+        struct lb_answer *a = NULL;
+        for (uint32_t j = 0; j < cur.nanswers && !a; j++)
+            if (strcmp(cur.answers[j].item, ch->item) == 0 &&
+                strcmp(cur.answers[j].question, ch->question) == 0)
+                a = &cur.answers[j];
+        enum lb_answer_type bt = a ? a->type : LB_ANSWER_NULL;
+        int32_t bv = a ? a->value : 0;
+        if (a ? answer_same(a, ch->type, ch->value) : ch->type == LB_ANSWER_NULL)
+            continue;
+        if (cur.ncorrections >= LB_FOLLOWUP_CORRECTIONS_MAX) {
+            rc = LB_ETOOBIG;
+            goto out;
+        }
+        if (!a) {
+            struct lb_answer *na = realloc(cur.answers, (cur.nanswers + 1) * sizeof *na);
+            if (!na) {
+                rc = LB_ENOMEM;
+                goto out;
+            }
+            cur.answers = na;
+            a = &cur.answers[cur.nanswers];
+            memset(a, 0, sizeof *a);
+            if ((rc = lb__strdup(ch->item, &a->item)) ||
+                (rc = lb__strdup(ch->question, &a->question))) {
+                free(a->item);
+                goto out;
+            }
+            cur.nanswers++;
+        }
+        a->type = ch->type;
+        a->value = ch->type == LB_ANSWER_NULL ? 0 : ch->value;
+        struct lb_answer_change *nc =
+            realloc(cur.corrections, (cur.ncorrections + 1) * sizeof *nc);
+        if (!nc) {
+            rc = LB_ENOMEM;
+            goto out;
+        }
+        cur.corrections = nc;
+        struct lb_answer_change *k = &cur.corrections[cur.ncorrections];
+        memset(k, 0, sizeof *k);
+        k->at = c->now;
+        k->before_type = bt;
+        k->before = bv;
+        k->after_type = a->type;
+        k->after = a->value;
+        if ((rc = lb__strdup(c->actor ? c->actor : "", &k->by)) ||
+            (rc = lb__strdup(ch->item, &k->item)) ||
+            (rc = lb__strdup(ch->question, &k->question))) {
+            free(k->by);
+            free(k->item);
+            goto out;
+        }
+        cur.ncorrections++;
+        *changed = true;
+    }
+    if (*changed) {
+        struct corrected k = {&old, &cur};
+        if ((rc = lb__touch(&cur.meta, c, 0)) == 0)
+            rc = lb__put(t, &lb__followup_type, &old, &cur);
+        if (rc == 0) {
+            struct lb__ev e;
+            lb__ev_init(&e);
+            followup_event(&e, &cur);
+            corrected_extra(&e, &k);
+            rc = lb__ev_append(t, c, "followup.corrected", cur.meta.id, &e);
+            lb__ev_done(&e);
+        }
+    }
     if (rc == 0)
         followup_give(&cur, out);
 out:

@@ -372,6 +372,7 @@ int api_followup_get(struct lb_api_req *r, lb_txn *t);
 int api_followup_create(struct lb_api_req *r, lb_txn *t);
 int api_followup_items(struct lb_api_req *r, lb_txn *t);
 int api_followup_result(struct lb_api_req *r, lb_txn *t);
+int api_followup_correct(struct lb_api_req *r, lb_txn *t);
 int api_followup_update(struct lb_api_req *r, lb_txn *t);
 int api_improvement_list(struct lb_api_req *r, lb_txn *t);
 int api_improvement_create(struct lb_api_req *r, lb_txn *t);

@@ -120,6 +120,7 @@ enum lb_route {
     LB_ROUTE_SURVEY_BOUNCE,    /* POST /followups/{id}/survey/bounce (service) */
     LB_ROUTE_REPORT_ANNUAL,      /* GET /reports/annual */
     LB_ROUTE_WORKER_CURSOR,      /* PUT /worker/cursor (service: expiry of its answers) */
+    LB_ROUTE_FOLLOWUP_CORRECT,   /* PATCH /followups/{id}/result: same-day correction */
     LB_ROUTE_COUNT
 };
 

@@ -125,6 +125,19 @@ struct lb_answer {
     int32_t value; /* 1..scale for SCALE, 0/1 for BOOL, 0 for NULL ("vet ej") */
 };
 
+/* One answer changed by a same-day correction (lb_followup_correct): the
+ * audit trail of who changed what, when, from what to what. An answer left
+ * out is LB_ANSWER_NULL ("vet ej"). */
+#define LB_FOLLOWUP_CORRECTIONS_MAX 200 /* changed answers kept per call */
+struct lb_answer_change {
+    lb_time at;
+    char *by;       /* username */
+    char *item;     /* "lots" or a unit code */
+    char *question; /* e.g. "usefulness" */
+    enum lb_answer_type before_type, after_type;
+    int32_t before, after;
+};
+
 /* A follow-up's e-mail survey (docs/surveys.md). Everything but status is
  * meaningful only when status is not LB_SURVEY_NONE. */
 struct lb_followup_survey {
@@ -154,6 +167,8 @@ struct lb_followup {
     lb_time last_attempt_at;
     enum lb_answer_channel channel; /* how the result came: phone, email, paper */
     struct lb_followup_survey survey;
+    struct lb_answer_change *corrections; /* oldest first */
+    uint32_t ncorrections;
 };
 
 struct lb_improvement {

@@ -257,6 +257,18 @@ int lb_followup_record_via(lb_txn *t, const struct lb_ctx *c, lb_id id,
                            enum lb_followup_status status, enum lb_answer_channel channel,
                            const struct lb_answer *answers, uint32_t nanswers, const char *comment,
                            lb_date today, struct lb_followup *out);
+/* Corrects a recorded call's answers (issue 26): each of changes replaces the
+ * answer to its item and question (LB_ANSWER_NULL: "vet ej"), others stay.
+ * Only a call recorded done on today's Stockholm date (c->now), and not
+ * answered by the company itself through the e-mail survey's form: LB_ESTATE
+ * otherwise; LB_ESTALE when if_match (0: none) is not the version. Every
+ * answer that changes is appended to the call's corrections (who, when,
+ * before, after; LB_ETOOBIG past LB_FOLLOWUP_CORRECTIONS_MAX) and one
+ * followup.corrected event is written; *changed false (no event, no new
+ * version) when nothing changed. The caller validated the answers. */
+int lb_followup_correct(lb_txn *t, const struct lb_ctx *c, lb_id id,
+                        const struct lb_answer *changes, uint32_t nchanges, uint64_t if_match,
+                        bool *changed, struct lb_followup *out);
 /* Cancels (status cancelled) or reschedules (due) a scheduled call;
  * event followup.updated. LB_ESTATE unless scheduled. */
 int lb_followup_cancel(lb_txn *t, const struct lb_ctx *c, lb_id id, struct lb_followup *out);

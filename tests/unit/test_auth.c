@@ -54,6 +54,7 @@ static const struct {
     {LB_ROUTE_FOLLOWUP_ITEMS, "POST /followups/{id}/items", {0, 0, 0, 0, 1}},
     {LB_ROUTE_FOLLOWUP_RESULT, "POST /followups/{id}/result", {0, 1, 0, 0, 0}},
     {LB_ROUTE_FOLLOWUP_UPDATE, "PATCH /followups/{id}", {0, 0, 0, 0, 1}},
+    {LB_ROUTE_FOLLOWUP_CORRECT, "PATCH /followups/{id}/result", {0, 1, 0, 0, 0}},
     {LB_ROUTE_IMPROVEMENT_LIST, "GET /improvements", {1, 1, 1, 1, 0}}, /* handler: own units' */
     {LB_ROUTE_IMPROVEMENT_CREATE, "POST /improvements", {1, 1, 0, 0, 0}},
     {LB_ROUTE_IMPROVEMENT_UPDATE, "PATCH /improvements/{id}", {1, 1, 0, 0, 0}},
