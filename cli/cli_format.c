@@ -790,6 +790,9 @@ static const struct {
     {"invalid_username", "ogiltigt användarnamn"},
     {"idempotency_key_reused", "idempotensnyckeln användes redan för ett annat anrop"},
     {"stale", "posten har ändrats av någon annan, hämta den igen"},
+    {"correction_closed", "svaren kan bara rättas samma dag som samtalet registrerades"},
+    {"company_answer", "företaget svarade själv i e-postenkäten; de svaren kan inte rättas"},
+    {"too_many_corrections", "samtalet har rättats för många gånger"},
     {"legal_hold", "ärendet omfattas av bevarandeplikt"},
 };
 

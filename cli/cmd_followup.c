@@ -12,7 +12,14 @@
  * not be told from one never asked.
  *
  * `lots followup show ID` prints one call: whom to call, what it covers, its
- * status and, once recorded, the answers. */
+ * status and, once recorded, the answers and their corrections.
+ *
+ * `lots followup correct ID` corrects a call recorded done, the same day
+ * (PATCH /followups/{id}/result with the version read as If-Match): the
+ * answers given as --answer, or, at a terminal without them, each question
+ * asked again with the recorded answer in brackets (an empty line keeps it).
+ * At a terminal it shows what changes (before → after) and asks
+ * "Spara? [j/N]"; only the changed answers are sent. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -245,6 +252,17 @@ static void print_whom(struct lots *l, const json_t *f)
     printf("Förfaller:   %s (tidigare försök: %lld)\n", due, lots_jint(f, "attempts"));
 }
 
+/* An answer as the lots reads it: "5", "ja", "nej", "vet ej" (also when absent). */
+static void value_text(const json_t *v, char *buf, size_t len)
+{
+    if (json_is_integer(v))
+        snprintf(buf, len, "%lld", (long long)json_integer_value(v));
+    else if (json_is_boolean(v))
+        snprintf(buf, len, "%s", json_is_true(v) ? "ja" : "nej");
+    else
+        snprintf(buf, len, "vet ej");
+}
+
 /* The answers of one survey, question by question. */
 static void print_answers(const json_t *answers)
 {
@@ -260,12 +278,7 @@ static void print_answers(const json_t *answers)
         {
             const struct lb_cli_question *q = lb_cli_question_find(unit, qk);
             char val[32];
-            if (json_is_integer(v))
-                snprintf(val, sizeof val, "%lld", (long long)json_integer_value(v));
-            else if (json_is_boolean(v))
-                snprintf(val, sizeof val, "%s", json_is_true(v) ? "ja" : "nej");
-            else
-                snprintf(val, sizeof val, "vet ej");
+            value_text(v, val, sizeof val);
             printf("  %-6s %s\n", val, q ? q->text_sv : qk);
         }
     }
@@ -461,6 +474,220 @@ int lots_cmd_followup_show(struct lots *l, const struct lots_cmd *cmd, int argc,
     }
     if (lots_js(f, "comment"))
         printf("Kommentar:   %s\n", lots_js(f, "comment"));
+    json_t *cors = json_object_get(f, "corrections"), *k;
+    if (json_array_size(cors) > 0) {
+        printf("\nRättelser:\n");
+        json_array_foreach(cors, i, k)
+        {
+            char at[64], before[32], after[32];
+            lb_cli_local_time(lots_js(k, "at"), at, sizeof at);
+            value_text(json_object_get(k, "before"), before, sizeof before);
+            value_text(json_object_get(k, "after"), after, sizeof after);
+            const char *item = lots_js(k, "item") ? lots_js(k, "item") : "";
+            printf("  %s %s: %s.%s %s → %s\n", at, lots_js(k, "by") ? lots_js(k, "by") : "", item,
+                   lots_js(k, "question") ? lots_js(k, "question") : "", before, after);
+        }
+    }
     json_decref(f);
     return 0;
+}
+
+/* --- lots followup correct ------------------------------------------------------- */
+
+/* Asks one item's questions again into per, the recorded answers cur (may be
+ * NULL) in brackets; an empty line keeps the recorded answer. */
+static int ask_item_again(json_t *per, const json_t *cur, bool unit, const char *title)
+{
+    size_t n;
+    const struct lb_cli_question *q = lb_cli_questions(unit, &n);
+    printf("\n%s\n", title);
+    for (size_t i = 0; i < n; i++) {
+        json_t *was = json_object_get(cur, q[i].key);
+        for (;;) {
+            char line[64], prompt[512], val[32];
+            value_text(was, val, sizeof val);
+            snprintf(prompt, sizeof prompt, "%zu. %s (%s) [%s]: ", i + 1, q[i].text_sv,
+                     q[i].type == LB_CLI_Q_SCALE ? "1–6, vet ej" : "ja/nej, vet ej", val);
+            fflush(stdout);
+            if (lots_read_line(prompt, false, line, sizeof line) != 0) {
+                lots_error("inmatningen tog slut; inget rättades");
+                return LB_CLI_EXIT_USAGE;
+            }
+            json_t *v;
+            if (strspn(line, " \t") == strlen(line)) {
+                json_object_set_new(per, q[i].key, was ? json_incref(was) : json_null());
+                break;
+            }
+            if (lb_cli_answer_value(q[i].type, line, &v) == 0) {
+                json_object_set_new(per, q[i].key, v);
+                break;
+            }
+            fprintf(stderr, "Svara %s, eller tom rad för att behålla svaret.\n",
+                    q[i].type == LB_CLI_Q_SCALE ? "med en siffra 1–6 eller \"vet ej\""
+                                                : "ja, nej eller \"vet ej\"");
+        }
+    }
+    return 0;
+}
+
+/* The answers of want that differ from the recorded ones cur (an answer left
+ * out is "vet ej"), as a new object {item: {question: value}}. */
+static json_t *answer_changes(const json_t *want, const json_t *cur)
+{
+    json_t *out = json_object(), *per, *v;
+    const char *item, *key;
+    json_object_foreach((json_t *)want, item, per)
+    {
+        json_t *was = json_object_get(cur, item);
+        json_object_foreach(per, key, v)
+        {
+            json_t *w = json_object_get(was, key);
+            bool same = (w == NULL || json_is_null(w)) ? json_is_null(v) : json_equal(w, v);
+            if (same)
+                continue;
+            json_t *o = json_object_get(out, item);
+            if (!o) {
+                o = json_object();
+                json_object_set_new(out, item, o);
+            }
+            json_object_set(o, key, v);
+        }
+    }
+    return out;
+}
+
+/* Prints the changes: "Bygglov  Hur nöjd …: 2 → 5". */
+static void print_changes(const json_t *changes, const json_t *cur)
+{
+    const char *item, *key;
+    json_t *per, *v;
+    json_object_foreach((json_t *)changes, item, per)
+    {
+        bool unit = strcmp(item, "lots") != 0;
+        printf("%s\n", unit ? lb_cli_label("unit", item) : "Företagslotsen");
+        json_object_foreach(per, key, v)
+        {
+            const struct lb_cli_question *q = lb_cli_question_find(unit, key);
+            char before[32], after[32];
+            value_text(json_object_get(json_object_get(cur, item), key), before, sizeof before);
+            value_text(v, after, sizeof after);
+            printf("  %s → %s  %s\n", before, after, q ? q->text_sv : key);
+        }
+    }
+}
+
+static const struct lb_cli_optspec correct_opts[] = {{"answer", 0, LB_CLI_OPT_VALUE}};
+
+int lots_cmd_followup_correct(struct lots *l, const struct lots_cmd *cmd, int argc, char **argv)
+{
+    struct lb_cli_args a;
+    bool done;
+    int rc = lots_args(l, cmd, argc, argv, correct_opts, 1, &a, &done);
+    if (done)
+        return rc;
+    if (a.npos != 1 || !lb_cli_is_id(a.pos[0]))
+        return lots_usage_error(cmd, "ange uppföljningens id (ett tal)");
+    json_t *want = json_object();
+    if (!want)
+        return LB_CLI_EXIT_SERVER;
+    char err[256];
+    const char *spec;
+    for (size_t i = 0; (spec = lb_cli_get_nth(&a, "answer", i)); i++) {
+        if ((rc = lb_cli_answers_add(want, spec, err, sizeof err)) != 0) {
+            json_decref(want);
+            return rc == LB_ENOMEM ? LB_CLI_EXIT_SERVER : lots_usage_error(cmd, "%s", err);
+        }
+    }
+    bool terminal = isatty(STDIN_FILENO) && !l->json;
+    if (json_object_size(want) == 0 && !terminal) {
+        json_decref(want);
+        return lots_usage_error(cmd, "--answer krävs när standard in inte är en terminal "
+                                     "(frågorna ställs bara vid en terminal)");
+    }
+    char path[96];
+    snprintf(path, sizeof path, "/api/v1/followups/%s", a.pos[0]);
+    json_t *f = NULL, *changes = NULL;
+    if ((rc = lots_call(l, "GET", path, NULL, &f)) != 0) {
+        json_decref(want);
+        return rc;
+    }
+    const char *st = lots_js(f, "status");
+    const json_t *cur = json_object_get(f, "answers");
+    if (!st || strcmp(st, "done") != 0) {
+        lots_error("uppföljning %s är %s, inte genomförd; bara ett genomfört samtals svar kan "
+                   "rättas",
+                   a.pos[0], st ? lb_cli_label("followup_status", st) : "okänd");
+        rc = LB_CLI_EXIT_REJECTED;
+        goto out;
+    }
+    if (json_object_size(want) == 0) {
+        printf("Uppföljning %s. Inom hakparentes det registrerade svaret; tom rad behåller det.\n",
+               a.pos[0]);
+        size_t i;
+        json_t *it;
+        json_array_foreach(json_object_get(f, "items"), i, it)
+        {
+            const char *kind = lots_js(it, "kind");
+            bool unit = !(kind && strcmp(kind, "lots") == 0);
+            const char *key = unit ? lots_js(it, "unit") : "lots";
+            if (!key || json_object_get(want, key))
+                continue;
+            json_t *per = json_object();
+            if (!per || json_object_set_new(want, key, per) != 0) {
+                rc = LB_CLI_EXIT_SERVER;
+                goto out;
+            }
+            char title[256];
+            if (unit)
+                snprintf(title, sizeof title, "Frågor om %s:", lb_cli_label("unit", key));
+            else
+                snprintf(title, sizeof title, "Frågor om företagslotsen:");
+            if ((rc = ask_item_again(per, json_object_get(cur, key), unit, title)) != 0)
+                goto out;
+        }
+    }
+    if (!(changes = answer_changes(want, cur))) {
+        rc = LB_CLI_EXIT_SERVER;
+        goto out;
+    }
+    if (json_object_size(changes) == 0) {
+        printf("Svaren är oförändrade; inget skickades.\n");
+        goto out;
+    }
+    if (terminal) {
+        char yes[16];
+        printf("\nRättelser:\n");
+        print_changes(changes, cur);
+        fflush(stdout);
+        if (lots_read_line("Spara? [j/N] ", false, yes, sizeof yes) != 0 ||
+            (strcmp(yes, "j") != 0 && strcmp(yes, "J") != 0 && strcmp(yes, "ja") != 0)) {
+            printf("Inget sparades.\n");
+            rc = LB_CLI_EXIT_USAGE;
+            goto out;
+        }
+    }
+    char version[32];
+    snprintf(version, sizeof version, "%lld", lots_jint(f, "version"));
+    json_t *body = json_pack("{s:O}", "answers", changes), *got = NULL;
+    if (!body) {
+        rc = LB_CLI_EXIT_SERVER;
+        goto out;
+    }
+    snprintf(path, sizeof path, "/api/v1/followups/%s/result", a.pos[0]);
+    rc = lots_call_match(l, "PATCH", path, body, version, &got);
+    json_decref(body);
+    if (rc == 0) {
+        if (l->json) {
+            lots_print_raw(l);
+        } else {
+            printf("Svaren på uppföljning %s är rättade:\n", a.pos[0]);
+            print_changes(changes, cur);
+        }
+    }
+    json_decref(got);
+out:
+    json_decref(changes);
+    json_decref(want);
+    json_decref(f);
+    return rc;
 }

@@ -193,6 +193,7 @@ LOTS_CMD(lots_cmd_decide);
 LOTS_CMD(lots_cmd_followups);
 LOTS_CMD(lots_cmd_followup_record);
 LOTS_CMD(lots_cmd_followup_show);
+LOTS_CMD(lots_cmd_followup_correct);
 LOTS_CMD(lots_cmd_indicators);
 LOTS_CMD(lots_cmd_report);
 LOTS_CMD(lots_cmd_report_annual);

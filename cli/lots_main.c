@@ -117,6 +117,14 @@ static const struct lots_cmd commands[] = {
      "--channel: hur svaren kom, telefon (standard), papper (en pappersenkät) eller\n"
      "e-post.",
      NULL},
+    {"followup", "correct", lots_cmd_followup_correct,
+     "lots followup correct ID [--answer DEL.FRÅGA=SVAR]...",
+     "Rättar svaren i ett samtal som registrerats som genomfört, samma dag (svensk\n"
+     "tid). Bara de svar som anges ändras; --answer som för followup record. Vid en\n"
+     "terminal utan --answer ställs frågorna igen med det registrerade svaret inom\n"
+     "hakparentes (tom rad behåller det). Vid en terminal visas ändringarna (före →\n"
+     "efter) och lots frågar \"Spara? [j/N]\". Dagen efter kan svaren inte rättas.",
+     "Rättar ett registrerat samtals svar samma dag."},
     {"inbox", NULL, lots_cmd_inbox,
      "lots inbox [--unit ENHET] [--overdue] [--status STATUS[,STATUS]…]\n"
      "    [--all] [--limit N] [--after ID]",

@@ -78,8 +78,11 @@ _lots()
                 close) opts="--outcome --note --at" ;;
             esac ;;
         contact) subs="log"; opts="--channel --direction --summary --minutes --at" ;;
-        followup) subs="show record"
-            case $sub in record) opts="--status --answer --comment --channel" ;; esac ;;
+        followup) subs="show record correct"
+            case $sub in
+                record) opts="--status --answer --comment --channel" ;;
+                correct) opts="--answer" ;;
+            esac ;;
         auth) subs="status" ;;
         meeting) subs="add list show attend evaluate"
             case $sub in

@@ -20,6 +20,9 @@
  *                        counts as unreachable
  *   survey.answered      as followup.recorded (an answer through the e-mail survey's
  *                        form), and lb_ind_followup_by_email per section
+ *   followup.corrected   lb_ind_followup_corrected(recorded_at, section,
+ *                        previous_answers, answers) once per distinct section: the
+ *                        corrected answers replace the old ones where they counted
  *   improvement.created  lb_ind_improvement_identified(identified_at) (+ implemented)
  *   improvement.updated  lb_ind_improvement_implemented(implemented_at), once per action
  * Every instant becomes its Europe/Stockholm date (lb_stockholm_date). The
@@ -411,6 +414,57 @@ static int feed_recorded(struct lb_wind *w, const struct lb_wev *ev, int64_t now
     return 0;
 }
 
+/* One section's answers out of an event's answers map: true and *a when
+ * they count (as feed_recorded counts them), false when the section has none
+ * or they do not parse. */
+static bool section_answers(const struct lb_wind *w, const msgpack_object *answers,
+                            enum lb_followup_kind kind, const char *unit, struct lb_ind_answers *a)
+{
+    if (!answers || answers->type != MSGPACK_OBJECT_MAP)
+        return false;
+    const msgpack_object *m = lb_mp_map_get(answers, unit[0] ? unit : "lots");
+    json_t *j = m ? answers_json(m) : NULL;
+    bool ok = j && lb_ind_answers_from_json(kind, j, w->scale_top, a) == 0;
+    json_decref(j);
+    return ok;
+}
+
+/* followup.corrected: per section, the answers as they were (what the
+ * recorded event or the previous correction counted) leave the quarter of
+ * the day the call was recorded, the corrected ones take their place. */
+static int feed_corrected(struct lb_wind *w, const struct lb_wev *ev, int64_t now_ms)
+{
+    char result[16];
+    lb_date date;
+    const msgpack_object *items = items_of(ev);
+    if (!items || !lb_wev_str(ev, "result", result, sizeof result) || strcmp(result, "done") != 0 ||
+        !ev_date(ev, "recorded_at", &date))
+        return LB_EINVAL;
+    const msgpack_object *now = lb_wev_field(ev, "answers");
+    const msgpack_object *was = lb_wev_field(ev, "previous_answers");
+    struct sections secs = {0};
+    sections_of(items, 0, items->via.array.size, &secs);
+    for (size_t i = 0; i < secs.n; i++) {
+        const char *unit = secs.code[i];
+        struct lb_ind_answers before, after;
+        bool have_before = section_answers(w, was, secs.kind[i], unit, &before);
+        bool have_after = section_answers(w, now, secs.kind[i], unit, &after);
+        if (!have_before && !have_after)
+            continue;
+        int rc =
+            lb_ind_followup_corrected(w->acc, date, unit[0] ? unit : NULL,
+                                      have_before ? &before : NULL, have_after ? &after : NULL);
+        if (rc == LB_ENOMEM)
+            return rc;
+        if (rc == 0)
+            touch(w, date, now_ms);
+        else
+            lb_wlog("warn", "corrected answers not counted", "seq=%" PRIu64 " section=%s", ev->seq,
+                    unit[0] ? unit : "lots");
+    }
+    return 0;
+}
+
 static int feed_handoff(struct lb_wind *w, const struct lb_wev *ev, int64_t now_ms)
 {
     char unit[LB_UNIT_CODE_MAX + 1];
@@ -511,6 +565,8 @@ static int feed(struct lb_wind *w, const struct lb_wev *ev, int64_t now_ms)
      * followup.recorded's data: counted alike (docs/surveys.md). */
     if (lb_wev_is(ev, "followup.recorded") || lb_wev_is(ev, "survey.answered"))
         return feed_recorded(w, ev, now_ms);
+    if (lb_wev_is(ev, "followup.corrected"))
+        return feed_corrected(w, ev, now_ms);
     if (lb_wev_is(ev, "improvement.created") || lb_wev_is(ev, "improvement.updated"))
         return feed_improvement(w, ev, now_ms);
     return 0;

@@ -579,8 +579,8 @@ static int op_followup_correct(lb_txn *t, struct lb_api_req *r)
     }
     lb_followup_clear(&f);
     if (rc == 0)
-        rc = lb_followup_correct(t, &r->ctx, a->id, a->answers, a->nanswers, a->if_match,
-                                 &changed, &f);
+        rc = lb_followup_correct(t, &r->ctx, a->id, a->answers, a->nanswers, a->if_match, &changed,
+                                 &f);
     if (rc == LB_ESTATE)
         api_fail(r, 409, "invalid_transition", NULL, "the call's answers cannot be corrected");
     else if (rc == LB_ETOOBIG)

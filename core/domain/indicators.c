@@ -664,6 +664,46 @@ int lb_ind_followup_by_email(struct lb_ind *acc, lb_date date, const char *unit)
     return rc;
 }
 
+/* The counters one respondent's answers add to in a section's answers: each
+ * question's value (0: "vet ej"), the yes/no answer, and for a unit the NKI
+ * sum and pattern. Returns how many (at most ANS_CELLS). */
+#define ANS_CELLS (LB_IND_QUESTIONS_MAX + 3)
+static size_t ans_cells(struct ans *a, size_t nq, bool unit, const struct lb_ind_answers *x,
+                        uint64_t *cell[ANS_CELLS])
+{
+    size_t n = 0;
+    for (size_t i = 0; i < nq; i++)
+        cell[n++] = &a->answers[i][x->scale[i]]; /* [i][0] counts "vet ej", never published */
+    if (x->yes == 1)
+        cell[n++] = &a->yes;
+    else if (x->yes == 0)
+        cell[n++] = &a->no;
+    if (unit) {
+        int k = 0, sum = 0, pat = 0;
+        for (int i = 0; i < LB_IND_NKI_QUESTIONS; i++) {
+            if (x->scale[i] != 0) {
+                k++;
+                sum += x->scale[i];
+                pat |= 1 << i;
+            }
+        }
+        if (k > 0) {
+            cell[n++] = &a->nki[k - 1][sum];
+            cell[n++] = &a->nki_pat[pat];
+        }
+    }
+    return n;
+}
+
+static bool answers_ok(const struct lb_ind *acc, size_t nq, const struct lb_ind_answers *x)
+{
+    for (size_t i = 0; i < nq; i++) {
+        if (x->scale[i] > acc->cfg.scale_top)
+            return false;
+    }
+    return x->yes >= -1 && x->yes <= 1;
+}
+
 int lb_ind_followup_result(struct lb_ind *acc, lb_date date, const char *unit,
                            enum lb_followup_status status, const struct lb_ind_answers *answers)
 {
@@ -672,14 +712,8 @@ int lb_ind_followup_result(struct lb_ind *acc, lb_date date, const char *unit,
         return LB_EINVAL;
     size_t nq = unit ? LB_IND_UNIT_QUESTIONS : LB_IND_LOTS_QUESTIONS;
     bool count_answers = answers != NULL && status == LB_FOLLOWUP_DONE;
-    if (count_answers) {
-        for (size_t i = 0; i < nq; i++) {
-            if (answers->scale[i] > acc->cfg.scale_top)
-                return LB_EINVAL;
-        }
-        if (answers->yes < -1 || answers->yes > 1)
-            return LB_EINVAL;
-    }
+    if (count_answers && !answers_ok(acc, nq, answers))
+        return LB_EINVAL;
     struct section *s;
     int rc = section_get(acc, date, unit, &s, NULL);
     if (rc != 0)
@@ -687,25 +721,39 @@ int lb_ind_followup_result(struct lb_ind *acc, lb_date date, const char *unit,
     s->fu[slot]++;
     if (!count_answers)
         return 0;
-    for (size_t i = 0; i < nq; i++)
-        s->a.answers[i][answers->scale[i]]++; /* [i][0] counts "vet ej", never published */
-    if (answers->yes == 1)
-        s->a.yes++;
-    else if (answers->yes == 0)
-        s->a.no++;
-    if (unit != NULL) {
-        int k = 0, sum = 0, pat = 0;
-        for (int i = 0; i < LB_IND_NKI_QUESTIONS; i++) {
-            if (answers->scale[i] != 0) {
-                k++;
-                sum += answers->scale[i];
-                pat |= 1 << i;
-            }
+    uint64_t *cell[ANS_CELLS];
+    size_t n = ans_cells(&s->a, nq, unit != NULL, answers, cell);
+    for (size_t i = 0; i < n; i++)
+        (*cell[i])++;
+    return 0;
+}
+
+int lb_ind_followup_corrected(struct lb_ind *acc, lb_date date, const char *unit,
+                              const struct lb_ind_answers *before,
+                              const struct lb_ind_answers *after)
+{
+    size_t nq = unit ? LB_IND_UNIT_QUESTIONS : LB_IND_LOTS_QUESTIONS;
+    if ((before && !answers_ok(acc, nq, before)) || (after && !answers_ok(acc, nq, after)))
+        return LB_EINVAL;
+    struct section *s;
+    int rc = section_get(acc, date, unit, &s, NULL);
+    if (rc != 0)
+        return rc;
+    uint64_t *cell[ANS_CELLS];
+    if (before) {
+        /* The answers replaced must be there: every counter they added. */
+        size_t n = ans_cells(&s->a, nq, unit != NULL, before, cell);
+        for (size_t i = 0; i < n; i++) {
+            if (*cell[i] == 0)
+                return LB_EINVAL; /* the cells are distinct: a check per cell holds */
         }
-        if (k > 0) {
-            s->a.nki[k - 1][sum]++;
-            s->a.nki_pat[pat]++;
-        }
+        for (size_t i = 0; i < n; i++)
+            (*cell[i])--;
+    }
+    if (after) {
+        size_t n = ans_cells(&s->a, nq, unit != NULL, after, cell);
+        for (size_t i = 0; i < n; i++)
+            (*cell[i])++;
     }
     return 0;
 }

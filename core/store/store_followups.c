@@ -509,8 +509,7 @@ int lb_followup_correct(lb_txn *t, const struct lb_ctx *c, lb_id id,
         }
         a->type = ch->type;
         a->value = ch->type == LB_ANSWER_NULL ? 0 : ch->value;
-        struct lb_answer_change *nc =
-            realloc(cur.corrections, (cur.ncorrections + 1) * sizeof *nc);
+        struct lb_answer_change *nc = realloc(cur.corrections, (cur.ncorrections + 1) * sizeof *nc);
         if (!nc) {
             rc = LB_ENOMEM;
             goto out;

@@ -163,6 +163,17 @@ int lb_ind_followup_due(struct lb_ind *acc, lb_date due, const char *unit);
  * status is done; each scale value must be 0..scale_top. */
 int lb_ind_followup_result(struct lb_ind *acc, lb_date date, const char *unit,
                            enum lb_followup_status status, const struct lb_ind_answers *answers);
+/* followup.corrected (a recorded call's answers corrected the same day),
+ * once per section of the call: the answers `before` (NULL: none were
+ * counted) leave the section's figures in the quarter of `date` (the day
+ * the call was recorded) and `after` (NULL: none) take their place; the
+ * call's result and every count stay. LB_EINVAL, and nothing changes, when
+ * a value is out of range or `before` was never counted there. The
+ * published state (lb_ind_day_close) follows as for new answers: a figure
+ * whose number of answers does not move keeps its published value. */
+int lb_ind_followup_corrected(struct lb_ind *acc, lb_date date, const char *unit,
+                              const struct lb_ind_answers *before,
+                              const struct lb_ind_answers *after);
 /* The call itself, once per call whatever its items ("antal genomförda
  * uppföljningar", lots.calls): scheduled on `due`, and each recorded result. */
 int lb_ind_call_due(struct lb_ind *acc, lb_date due);

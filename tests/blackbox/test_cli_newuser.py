@@ -3,7 +3,8 @@
 The inbox filtered on the server (not falsely empty), a piped survey refused
 without answers and a terminal survey confirmed with "Spara? [j/N]", logout
 touching only its own server, improvement filters, list order and paging
-hints on stderr, `case show` and `followup show`, errors that say what was
+hints on stderr, `case show` and `followup show`, `followup correct` (the
+same day, piped only with --answer, confirmed at a terminal), errors that say what was
 not found, which state a record is already in and which values are valid,
 Swedish instead of libcurl's English, `--at` as people type it, `auth status`,
 `--version`, and the bash completion driven through `compgen`.
@@ -126,6 +127,97 @@ class CliNewUser(test_cli.CliTest):
         r = self.lotta.run("followup", "show", "999999")
         self.assertEqual(r.returncode, 2)
         self.assertIn("uppföljning 999999 finns inte", r.stderr)
+
+    def lotta_get(self, fid):
+        return self.d.req("GET", "/api/v1/followups/%d" % fid,
+                          token=self.d.login("lotta", "lotta-password-1")).json
+
+    def test_correct_answers_the_same_day(self):
+        f, k = self.scheduled_followup()
+        fid = str(f["id"])
+        # Only a call recorded done has answers to correct.
+        r = self.lotta.run("followup", "correct", fid, "--answer", "lots.usefulness=2")
+        self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
+        self.assertIn("inte genomförd", r.stderr)
+        self.lotta.ok("followup", "record", fid, "--status", "done",
+                      "--answer", "lots.usefulness=5", "--answer", "bygglov.nki_overall=3",
+                      "--answer", "bygglov.clear_and_lawful=nej")
+        # Piped: the answers are required as options; a bad one is a usage error.
+        r = self.lotta.run("followup", "correct", fid, input="2\n")
+        self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+        self.assertIn("--answer", r.stderr)
+        r = self.lotta.run("followup", "correct", fid, "--answer", "lots.usefulness=9")
+        self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+        self.assertIn("lots.usefulness", r.stderr)
+        r = self.lotta.run("followup", "correct", fid, "--answer", "miljo.nki_overall=3")
+        self.assertEqual(r.returncode, 2, r.stdout + r.stderr)  # not an item of the call
+        got = self.lotta_get(f["id"])
+        self.assertEqual(got["answers"]["lots"]["usefulness"], 5)
+        self.assertEqual(got["corrections"], [])
+        r = self.lotta.ok("followup", "correct", fid, "--answer", "lots.usefulness=2",
+                          "--answer", "bygglov.clear_and_lawful=ja",
+                          "--answer", "bygglov.nki_overall=3")  # unchanged: not sent
+        self.assertIn("rättade", r.stdout)
+        self.assertIn("5 → 2", r.stdout)
+        self.assertIn("nej → ja", r.stdout)
+        self.assertNotIn("3 → 3", r.stdout)
+        got = self.lotta_get(f["id"])
+        self.assertEqual(got["answers"]["lots"]["usefulness"], 2)
+        self.assertIs(got["answers"]["bygglov"]["clear_and_lawful"], True)
+        self.assertEqual(got["answers"]["bygglov"]["nki_overall"], 3)
+        self.assertEqual(len(got["corrections"]), 2)
+        r = self.lotta.ok("followup", "show", fid)
+        self.assertIn("Rättelser:", r.stdout)
+        self.assertIn("lots.usefulness 5 → 2", r.stdout)
+        self.assertTrue(lines_fit(r.stdout), r.stdout)
+        r = self.lotta.ok("followup", "correct", fid, "--answer", "lots.usefulness=2")
+        self.assertIn("oförändrade", r.stdout)
+        # A handler may not.
+        r = self.bengt.run("followup", "correct", fid, "--answer", "lots.usefulness=4")
+        self.assertEqual(r.returncode, 3, r.stdout + r.stderr)
+
+        # At a terminal: each question again, the recorded answer in brackets,
+        # an empty line keeps it; the changes shown before "Spara? [j/N]".
+        def on_terminal(confirm, *extra):
+            s = PtySession(self.lotta, "followup", "correct", fid, *extra)
+            try:
+                if not extra:
+                    s.expect("Frågor om företagslotsen")
+                    first = s.expect("]: ")
+                    s.send("")  # reached_right_person: kept
+                    s.expect("[2]: ")  # usefulness as recorded
+                    s.send("6")
+                    for _ in range(3 + 10):
+                        s.expect("]: ")
+                        s.send("")
+                else:
+                    first = ""
+                summary = s.expect("Spara? [j/N] ")
+                s.send(confirm)
+                rc, out = s.finish()
+            finally:
+                if s.proc.poll() is None:
+                    s.proc.kill()
+                    s.proc.wait()
+            return first, summary, rc, out
+
+        first, summary, rc, out = on_terminal("n")
+        self.assertIn("[vet ej]", first)
+        self.assertIn("2 → 6", summary)
+        self.assertEqual(summary.count("→"), 1, summary)  # only what changed
+        self.assertEqual(rc, 1, out)
+        self.assertIn("Inget sparades", out)
+        self.assertEqual(self.lotta_get(f["id"])["answers"]["lots"]["usefulness"], 2)
+        first, summary, rc, out = on_terminal("j")
+        self.assertEqual(rc, 0, out)
+        self.assertEqual(self.lotta_get(f["id"])["answers"]["lots"]["usefulness"], 6)
+        # With --answer at a terminal: the change is shown and confirmed too.
+        first, summary, rc, out = on_terminal("j", "--answer", "bygglov.nki_overall=vet_ej")
+        self.assertIn("3 → vet ej", summary)
+        self.assertEqual(rc, 0, out)
+        got = self.lotta_get(f["id"])
+        self.assertIsNone(got["answers"]["bygglov"]["nki_overall"])
+        self.assertEqual(len(got["corrections"]), 4)
 
     # --- 3. logout -------------------------------------------------------------
 

@@ -455,6 +455,53 @@ static void test_suppression_threshold_six_and_seven(void **state)
     lb_ind_free(acc);
 }
 
+/* followup.corrected: the corrected answers replace the old ones; the call's
+ * counts stay; answers never counted cannot be taken away. */
+static void test_corrected_answers_replace(void **state)
+{
+    (void)state;
+    struct lb_ind_config cfg;
+    lb_ind_config_default(&cfg);
+    struct lb_ind *acc = NULL;
+    assert_int_equal(lb_ind_new(&cfg, &acc), 0);
+    for (int i = 0; i < 7; i++)
+        done(acc, "2026-08-03", "miljo", UA(4, 0, 0, 0, 1));
+    done(acc, "2026-08-03", NULL, LA(0, 5, 1));
+    struct lb_ind_answers was = UA(4, 0, 0, 0, 1), now = UA(6, 0, 0, 0, 0);
+    assert_int_equal(lb_ind_followup_corrected(acc, D("2026-08-03"), "miljo", &was, &now), 0);
+    /* NKI: six at 60 and one at 100: 460 / 7 = 65.71 -> 65.7; yes 6 of 7. */
+    json_t *s = snap(acc, 2026, 3);
+    assert_num(s, "units.miljo.nki.index", 65.7);
+    assert_num(s, "units.miljo.nki.n", 7);
+    assert_num(s, "units.miljo.clear_and_lawful.value", 0.86);
+    assert_num(s, "units.miljo.followups.done", 7);
+    json_decref(s);
+    /* Answers that were never counted (no 2 among them): refused, nothing moves. */
+    struct lb_ind_answers never = UA(2, 0, 0, 0, -1);
+    assert_int_equal(lb_ind_followup_corrected(acc, D("2026-08-03"), "miljo", &never, &now),
+                     LB_EINVAL);
+    struct lb_ind_answers bad = UA(7, 0, 0, 0, -1);
+    assert_int_equal(lb_ind_followup_corrected(acc, D("2026-08-03"), "miljo", &was, &bad),
+                     LB_EINVAL);
+    s = snap(acc, 2026, 3);
+    assert_num(s, "units.miljo.nki.index", 65.7);
+    assert_num(s, "units.miljo.nki.n", 7);
+    json_decref(s);
+    /* The lots section: usefulness 5 -> "vet ej", reached_right_person gains a 6. */
+    struct lb_ind_answers lwas = LA(0, 5, 1), lnow = LA(6, 0, 1);
+    assert_int_equal(lb_ind_followup_corrected(acc, D("2026-08-03"), NULL, &lwas, &lnow), 0);
+    s = snap(acc, 2026, 3);
+    assert_num(s, "lots.questions.usefulness.n", 0);
+    assert_num(s, "lots.questions.reached_right_person.n", 1);
+    json_decref(s);
+    /* A section with no answers before gains them (before NULL). */
+    assert_int_equal(lb_ind_followup_corrected(acc, D("2026-08-03"), "miljo", NULL, &now), 0);
+    s = snap(acc, 2026, 3);
+    assert_num(s, "units.miljo.nki.n", 8);
+    json_decref(s);
+    lb_ind_free(acc);
+}
+
 static void test_percentile_nearest_rank(void **state)
 {
     (void)state;
@@ -791,6 +838,7 @@ int main(void)
         cmocka_unit_test(test_grades_labels_and_empty_units),
         cmocka_unit_test(test_grade_boundaries),
         cmocka_unit_test(test_suppression_threshold_six_and_seven),
+        cmocka_unit_test(test_corrected_answers_replace),
         cmocka_unit_test(test_percentile_nearest_rank),
         cmocka_unit_test(test_working_days_agree_with_calendar),
         cmocka_unit_test(test_input_rejected),

@@ -591,7 +591,43 @@ static void test_followup_retry_ladder(void **state)
     assert_int_equal(out.status, LB_FOLLOWUP_DONE);
     assert_int_equal(out.nanswers, 2);
     assert_int_equal(out.answers[0].value, 5);
+    uint64_t v2 = out.meta.version;
     lb_followup_clear(&out);
+
+    /* Corrected the same day (issue 26): the named answers change, the
+     * others stay, and each change is kept (who, when, before, after). */
+    bool changed = false;
+    struct lb_answer fix[3] = {{"bygglov", "nki_overall", LB_ANSWER_SCALE, 2},
+                               {"bygglov", "clear_and_lawful", LB_ANSWER_BOOL, 1},
+                               {"bygglov", "information", LB_ANSWER_SCALE, 4}};
+    assert_int_equal(lb_followup_correct(t, &f->ctx, id2, fix, 3, v2 + 1, &changed, NULL),
+                     LB_ESTALE);
+    assert_int_equal(lb_followup_correct(t, &f->ctx, id2, fix, 3, v2, &changed, &out), 0);
+    assert_true(changed);
+    assert_int_equal(out.meta.version, v2 + 1);
+    assert_int_equal(out.nanswers, 3);
+    assert_int_equal(out.answers[0].value, 2);
+    assert_int_equal(out.answers[1].value, 1);
+    assert_string_equal(out.answers[2].question, "information");
+    lb_followup_clear(&out);
+    assert_int_equal(lb_followup_get(t, id2, &out), 0);
+    assert_int_equal(out.ncorrections, 2); /* clear_and_lawful was already yes */
+    assert_string_equal(out.corrections[0].by, "anna");
+    assert_string_equal(out.corrections[0].question, "nki_overall");
+    assert_int_equal(out.corrections[0].before, 5);
+    assert_int_equal(out.corrections[0].after, 2);
+    assert_int_equal(out.corrections[0].at, f->ctx.now);
+    assert_int_equal(out.corrections[1].before_type, LB_ANSWER_NULL);
+    assert_int_equal(out.corrections[1].after, 4);
+    lb_followup_clear(&out);
+    /* The same answers again change nothing. */
+    assert_int_equal(lb_followup_correct(t, &f->ctx, id2, fix, 3, 0, &changed, NULL), 0);
+    assert_false(changed);
+    /* The next day, and a call not done: LB_ESTATE. */
+    struct lb_ctx next = f->ctx;
+    next.now += 86400000;
+    assert_int_equal(lb_followup_correct(t, &next, id2, fix, 1, 0, &changed, NULL), LB_ESTATE);
+    assert_int_equal(lb_followup_correct(t, &f->ctx, id, fix, 1, 0, &changed, NULL), LB_ESTATE);
 
     /* A third, rescheduled then cancelled. */
     fu.company_id = co;
