@@ -4,16 +4,19 @@
 #               (the ASan build is the unit tests plus lotsd for tests/blackbox/test_resets.py)
 #   make bench  the benchmarks of docs/benchmarks.md
 #   make install  lotsd, lots-worker, lots, the man page and bash completion (PREFIX=/usr/local)
+#   make deb    the Debian package (debian/, dpkg-buildpackage -us -uc -b) into build-deb/
+#   make package-test  build the .deb, install it, run its units' commands, remove it
 #   make bench-scale  reads at 10,000 and 10,000,000 contacts (data set kept in var/bench-scale)
 
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
 FUZZ_BUILD ?= build-fuzz
+DEB_BUILD  ?= build-deb
 FUZZ_SECONDS ?= 5
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_ARGS ?=
 
-.PHONY: all deps build asan test test-unit run bench bench-scale profile clean format
+.PHONY: all deps build asan test test-unit run bench bench-scale profile clean format deb package-test
 
 all: build
 
@@ -73,6 +76,24 @@ profile: build
 
 install: build
 	@cmake --install $(BUILD) $(if $(PREFIX),--prefix $(PREFIX))
+
+# The package is built from a copy of the tree (dpkg-buildpackage writes beside
+# its source), so the .deb, .buildinfo and .changes land in $(DEB_BUILD)/.
+deb:
+	@scripts/deps.sh package
+	@rm -rf $(DEB_BUILD) && mkdir -p $(DEB_BUILD)/src
+	@git ls-files -z --cached --others --exclude-standard | grep -zv '^tests/e2e/node_modules/' | \
+		xargs -0 cp --parents -t $(DEB_BUILD)/src
+	@cd $(DEB_BUILD)/src && dpkg-buildpackage -us -uc -b -j$(JOBS) >../build.log 2>&1 || \
+		{ tail -n 40 ../build.log; exit 1; }
+	@lintian --tag-display-limit 0 $(DEB_BUILD)/lotsbok_*.deb > $(DEB_BUILD)/lintian.txt 2>&1 || true
+	@cat $(DEB_BUILD)/lintian.txt
+	@! grep -q '^E:' $(DEB_BUILD)/lintian.txt
+	@ls -l $(DEB_BUILD)/lotsbok_*.deb
+
+# Root: installs the .deb on this machine, runs it, removes it (scripts/package-test.sh).
+package-test: deb
+	@scripts/package-test.sh $(DEB_BUILD)
 
 format:
 	@clang-format -i $$(git ls-files '*.c' '*.h')

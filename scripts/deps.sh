@@ -13,13 +13,15 @@ packages=(
   libzip-dev libexpat1-dev libxlsxwriter-dev python3-openpyxl poppler-utils
   python3-aiosmtpd
   libqrencode-dev zbar-tools
-  man-db
+  man-db libsystemd-dev
 )
-# Extra group, asked for by name: "bench" (load generators). The browser tests'
-# needs (chromium, node, npm packages) are scripts/e2e-deps.sh's.
+# Extra groups, asked for by name: "bench" (load generators), "package" (make deb,
+# make package-test). The browser tests' needs (chromium, node, npm packages) are
+# scripts/e2e-deps.sh's.
 for extra in "$@"; do
   case "$extra" in
     bench) packages+=(wrk valgrind) ;;
+    package) packages+=(debhelper lintian dpkg-dev fakeroot systemd curl) ;;
     *) echo "deps.sh: unknown group '$extra'" >&2; exit 2 ;;
   esac
 done

@@ -33,6 +33,9 @@
 #include <unistd.h>
 
 #include <uv.h>
+#ifdef LB_HAVE_SYSTEMD
+#include <systemd/sd-daemon.h>
+#endif
 
 #include <sodium.h>
 
@@ -813,6 +816,9 @@ static int cmd_serve(int argc, char **argv)
     lb_logfmt_str(&f, "sync", no_sync ? "off" : "on");
     lb_logfmt_str(&f, "curve", curve_dir ? "on" : "off");
     log_line("info", "listening", &f);
+#ifdef LB_HAVE_SYSTEMD
+    sd_notify(0, "READY=1"); /* Type=notify (debian/lotsd.service); no-op elsewhere */
+#endif
 
     uv_run(sv.loop, UV_RUN_DEFAULT);
 
