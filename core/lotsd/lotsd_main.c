@@ -138,6 +138,8 @@ static bool admin_name_ok(const char *name)
     return ok;
 }
 
+static int require_current(const char *cmd, const char *data, lb_store *s);
+
 static int cmd_init(int argc, char **argv)
 {
     static const struct option opts[] = {{"data", required_argument, 0, 'd'},
@@ -347,6 +349,10 @@ static int cmd_admin_reset(int argc, char **argv)
                 lb_strerror(rc));
         return 1;
     }
+    if (require_current("admin-reset", data, s) != 0) {
+        lb_store_close(s);
+        return 1;
+    }
     rc = lb_store_run(s, op_admin_reset, &a);
     lb_store_close(s);
     sodium_memzero(a.hash, sizeof a.hash);
@@ -470,6 +476,133 @@ static void on_store_lost(void *arg)
 }
 
 static int search_upgrade(lb_store *s);
+
+/* --- data version ----------------------------------------------------------- */
+
+/* Says why DIR's data version is not this lotsd's to stderr, as "lotsd CMD: ...";
+ * 0 when it is, LB_ESTATE when older or newer, another error when unreadable. */
+static int require_current(const char *cmd, const char *data, lb_store *s)
+{
+    uint64_t v;
+    int rc = lb_store_data_version(s, &v);
+    if (rc) {
+        fprintf(stderr, "lotsd %s: cannot read the data version of %s: %s\n", cmd, data,
+                lb_strerror(rc));
+        return rc;
+    }
+    if (v < LB_DATA_VERSION) {
+        fprintf(stderr,
+                "lotsd %s: %s holds data version %llu, older than this lotsd's %d: run "
+                "'lotsd migrate --data %s' first (lotsd serve migrates it too when it starts; "
+                "docs/operations.md, Upgrades)\n",
+                cmd, data, (unsigned long long)v, LB_DATA_VERSION, data);
+        return LB_ESTATE;
+    }
+    if (v > LB_DATA_VERSION) {
+        fprintf(stderr,
+                "lotsd %s: %s holds data version %llu, newer than this lotsd's %d: it was "
+                "written by a newer lotsd; run that version (or restore a backup made before "
+                "the upgrade)\n",
+                cmd, data, (unsigned long long)v, LB_DATA_VERSION);
+        return LB_ESTATE;
+    }
+    return 0;
+}
+
+static const char usage_migrate[] =
+    "usage: lotsd migrate --data DIR\n"
+    "Brings a data directory written by an older lotsd to this lotsd's data version\n"
+    "in one transaction (all or nothing), checking that every record reads. Refused\n"
+    "while lotsd serve runs on DIR. lotsd serve does the same when it starts.\n"
+    "Take a backup first (lotsd backup). docs/operations.md, Upgrades.\n";
+
+/* Migrates sv's store when older, logging it; 0 or an exit status. */
+static int migrate_or_refuse(const char *cmd, const char *data, lb_store *s, bool log)
+{
+    uint64_t from = 0;
+    char why[256];
+    int rc = lb_store_migrate(s, &from, why, sizeof why);
+    if (rc == LB_ESTATE) {
+        fprintf(stderr,
+                "lotsd %s: %s holds data version %llu, newer than this lotsd's %d: it was "
+                "written by a newer lotsd; run that version (or restore a backup made before "
+                "the upgrade)\n",
+                cmd, data, (unsigned long long)from, LB_DATA_VERSION);
+        return 1;
+    }
+    if (rc) {
+        fprintf(stderr,
+                "lotsd %s: cannot migrate %s from data version %llu to %d: %s%s%s; nothing was "
+                "changed\n",
+                cmd, data, (unsigned long long)from, LB_DATA_VERSION, lb_strerror(rc),
+                why[0] ? ": " : "", why);
+        return 1;
+    }
+    if (from != LB_DATA_VERSION) {
+        if (log) {
+            struct lb_logfmt f;
+            lb_logfmt_init(&f);
+            lb_logfmt_int(&f, "from", (long long)from);
+            lb_logfmt_int(&f, "to", LB_DATA_VERSION);
+            lb_logfmt_str(&f, "dir", data);
+            log_line("info", "migrated the data directory", &f);
+        } else {
+            printf("lotsd: %s migrated from data version %llu to %d\n", data,
+                   (unsigned long long)from, LB_DATA_VERSION);
+        }
+    } else if (!log) {
+        printf("lotsd: %s is at data version %d already\n", data, LB_DATA_VERSION);
+    }
+    return 0;
+}
+
+static int lock_data_dir(const char *dir, int *fd);
+
+static int cmd_migrate(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"data", required_argument, 0, 'd'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+    const char *data = NULL;
+    int c;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (c) {
+        case 'd':
+            data = optarg;
+            break;
+        case 'h':
+            fputs(usage_migrate, stdout);
+            return 0;
+        default:
+            fputs(usage_migrate, stderr);
+            return 2;
+        }
+    }
+    if (!data || optind != argc) {
+        fputs(usage_migrate, stderr);
+        return 2;
+    }
+    int lockfd = -1;
+    int rc = lock_data_dir(data, &lockfd);
+    if (rc == LB_EBUSY) {
+        fprintf(stderr, "lotsd migrate: %s is in use by lotsd serve or compact; stop it first\n",
+                data);
+        return 1;
+    }
+    lb_store *s = NULL;
+    rc = rc ? rc : lb_store_open(data, NULL, &s);
+    if (rc != 0) {
+        fprintf(stderr, "lotsd migrate: cannot open the environment in %s: %s\n", data,
+                lb_strerror(rc));
+        if (lockfd >= 0)
+            close(lockfd);
+        return 1;
+    }
+    int status = migrate_or_refuse("migrate", data, s, false);
+    lb_store_close(s);
+    close(lockfd);
+    return status;
+}
+
 
 /* Takes an exclusive lock on DIR/lotsd.lock (created 0600) for the life of the
  * process: lotsd serve holds it, and lotsd compact refuses to swap data.mdb
@@ -718,6 +851,10 @@ static int cmd_serve(int argc, char **argv)
                 lb_strerror(rc));
         return 1;
     }
+    if ((rc = migrate_or_refuse("serve", data, sv.store, true)) != 0) {
+        lb_store_close(sv.store);
+        return rc;
+    }
     size_t filed = 0;
     if ((rc = lb_idempotency_upgrade(sv.store, &filed)) != 0) {
         lb_store_close(sv.store);
@@ -896,6 +1033,10 @@ static int cmd_reindex(int argc, char **argv)
         fprintf(stderr, "lotsd: cannot open the environment in %s: %s\n", data, lb_strerror(rc));
         return 1;
     }
+    if (require_current("reindex", data, s) != 0) {
+        lb_store_close(s);
+        return 1;
+    }
     rc = lb_search_reindex(s, reindex_progress, NULL);
     lb_store_close(s);
     if (rc != 0) {
@@ -1038,6 +1179,10 @@ static int cmd_compact(int argc, char **argv)
     lb_store *s = NULL;
     struct lb_store_config cfg = {0};
     rc = lb_store_open(data, &cfg, &s);
+    if (rc == 0 && require_current("compact", data, s) != 0) {
+        lb_store_close(s);
+        return 1;
+    }
     if (rc == 0) {
         rc = lb_store_backup(s, tmp);
         lb_store_close(s);
@@ -1210,6 +1355,10 @@ static int cmd_demo(int argc, char **argv)
                 lb_strerror(rc));
         return 1;
     }
+    if (require_current("demo", data, s) != 0) {
+        lb_store_close(s);
+        return 1;
+    }
     struct lb_demo_stats *st = calloc(1, sizeof *st);
     if (!st) {
         lb_store_close(s);
@@ -1336,6 +1485,12 @@ static int cmd_plan(int argc, char **argv)
     if (rc != 0) {
         fprintf(stderr, "lotsd plan load: cannot open the environment in %s: %s\n", data,
                 lb_strerror(rc));
+        json_decref(doc);
+        json_decref(actions);
+        return 1;
+    }
+    if (require_current("plan load", data, s) != 0) {
+        lb_store_close(s);
         json_decref(doc);
         json_decref(actions);
         return 1;
@@ -1524,6 +1679,11 @@ static int cmd_plan_followups(int argc, char **argv)
     lb_store *s = NULL;
     struct lb_store_config scfg = {0};
     int rc = lb_store_open(data, &scfg, &s);
+    if (rc == 0 && require_current("plan followups", data, s) != 0) {
+        lb_store_close(s);
+        json_decref(doc);
+        return 1;
+    }
     if (rc == 0) {
         rc = lb_store_run(s, op_plan_followups, &a);
         lb_store_close(s);
@@ -1546,6 +1706,7 @@ static const char usage_main[] =
     "  compact rewrite data.mdb without free pages (offline; after anonymisations)\n"
     "  keygen  make the CURVE keys of the event sockets\n"
     "  reindex rebuild the search index\n"
+    "  migrate bring a data directory of an older lotsd to this version\n"
     "  demo    fill a fresh environment with a year of demo data\n"
     "  admin-reset  give a user the role admin and a new password (locked out)\n"
     "  plan    load an action plan or follow-ups (plan load, plan followups)\n";
@@ -1574,6 +1735,8 @@ int main(int argc, char **argv)
         return cmd_compact(argc, argv);
     if (strcmp(cmd, "reindex") == 0)
         return cmd_reindex(argc, argv);
+    if (strcmp(cmd, "migrate") == 0)
+        return cmd_migrate(argc, argv);
     if (strcmp(cmd, "admin-reset") == 0)
         return cmd_admin_reset(argc, argv);
     if (strcmp(cmd, "plan") == 0)

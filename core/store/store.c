@@ -283,6 +283,8 @@ static int search_missing(lb_txn *t, void *arg)
     return lb__search_init(t, false);
 }
 
+static int stamp_data_version(lb_txn *t, void *arg);
+
 /* Opens the environment in dir and every sub-database. */
 static int store_open(const char *dir, const struct lb_store_config *cfg, bool create,
                       lb_store **out)
@@ -316,6 +318,10 @@ static int store_open(const char *dir, const struct lb_store_config *cfg, bool c
         return lb__mdb_err(NULL, rc);
     }
     atomic_store(&s->last_seq, last);
+    if (create && (rc = lb_store_run(s, stamp_data_version, NULL))) {
+        lb_store_close(s);
+        return rc;
+    }
     if (create || s->search_off) {
         /* A new environment's empty index is complete; a store that will
          * not maintain it marks it missing, so a later start rebuilds it. */
@@ -1671,18 +1677,167 @@ DECODES(idempotency)
 DECODES(snapshot)
 DECODES(survey_token)
 
+static const struct lb__rtype *const all_types[] = {
+    &lb__company_type,     &lb__case_type,          &lb__contact_type, &lb__handoff_type,
+    &lb__followup_type,    &lb__improvement_type,   &lb__user_type,    &lb__plan_header_type,
+    &lb__plan_action_type, &lb__plan_followup_type, &lb__meeting_type, &lb__meeting_eval_type,
+};
+
+static const char data_version_key[] = "data_version";
+
+static int data_version_in(lb_txn *t, uint64_t *v)
+{
+    int rc = lb__meta_get(t, data_version_key, sizeof data_version_key - 1, v);
+    if (rc == 0 && *v == 0)
+        *v = 1; /* written before the number existed */
+    return rc;
+}
+
+int lb_store_data_version(lb_store *s, uint64_t *version)
+{
+    lb_txn *t;
+    int rc = lb_txn_read(s, &t);
+    if (rc)
+        return rc;
+    rc = data_version_in(t, version);
+    lb_txn_end(t);
+    return rc;
+}
+
+static int stamp_data_version(lb_txn *t, void *arg)
+{
+    (void)arg;
+    return lb__meta_put(t, data_version_key, sizeof data_version_key - 1, LB_DATA_VERSION);
+}
+
+struct migrate {
+    uint64_t from;
+    char *why;
+    size_t why_len;
+};
+
+/* Every value of db decodes with fn (the plain databases) or rt (records). */
+static int migrate_decodes(lb_txn *t, struct migrate *m, enum lb__db db,
+                           const struct lb__rtype *rt, int (*fn)(const void *, size_t))
+{
+    MDB_cursor *cur;
+    MDB_val k, v;
+    void *rec = rt ? calloc(1, rt->size) : NULL;
+    if (rt && !rec)
+        return LB_ENOMEM;
+    int rc = mdb_cursor_open(t->txn, lb__dbi(t, db), &cur);
+    if (rc) {
+        free(rec);
+        return lb__mdb_err(t, rc);
+    }
+    unsigned long long n = 0;
+    int bad = 0;
+    for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0 && !bad;
+         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT), n++) {
+        if (rt) {
+            bad = rt->decode(v.mv_data, v.mv_size, rec) != 0;
+            rt->clear(rec);
+            memset(rec, 0, rt->size);
+        } else {
+            bad = fn(v.mv_data, v.mv_size) != 0;
+        }
+        if (bad)
+            snprintf(m->why, m->why_len, "%s: %s %llu does not decode", db_names[db],
+                     k.mv_size == 8 ? "id" : "entry",
+                     k.mv_size == 8 ? (unsigned long long)lb__rd64(k.mv_data) : n);
+    }
+    mdb_cursor_close(cur);
+    free(rec);
+    if (bad)
+        return LB_ECORRUPT;
+    return rc == MDB_NOTFOUND ? 0 : lb__mdb_err(t, rc);
+}
+
+static int event_decodes(const void *b, size_t l)
+{
+    struct lb_event ev = {0};
+    int rc = lb_event_decode(b, l, &ev);
+    lb_event_clear(&ev);
+    return rc;
+}
+
+/* Data version 1 (before the number) to 2: the Idempotency-Key answers filed
+ * by age and role, and every stored value read by this version's codec. */
+static int migrate_1_to_2(lb_txn *t, struct migrate *m)
+{
+    size_t filed = 0;
+    int rc = lb__idempotency_file(t, &filed);
+    for (size_t i = 0; i < sizeof all_types / sizeof *all_types && !rc; i++)
+        rc = migrate_decodes(t, m, all_types[i]->db, all_types[i], NULL);
+    if (!rc)
+        rc = migrate_decodes(t, m, LB_DB_EVENTS, NULL, event_decodes);
+    if (!rc)
+        rc = migrate_decodes(t, m, LB_DB_SESSIONS, NULL, session_decodes);
+    if (!rc)
+        rc = migrate_decodes(t, m, LB_DB_IDEMPOTENCY, NULL, idempotency_decodes);
+    if (!rc)
+        rc = migrate_decodes(t, m, LB_DB_SNAPSHOTS, NULL, snapshot_decodes);
+    if (!rc)
+        rc = migrate_decodes(t, m, LB_DB_SURVEY_TOKENS, NULL, survey_token_decodes);
+    return rc;
+}
+
+static int migrate_run(lb_txn *t, void *arg)
+{
+    struct migrate *m = arg;
+    uint64_t v;
+    int rc = data_version_in(t, &v);
+    if (rc)
+        return rc;
+    m->from = v;
+    if (v > LB_DATA_VERSION) {
+        snprintf(m->why, m->why_len, "data version %llu is newer than this program's %d",
+                 (unsigned long long)v, LB_DATA_VERSION);
+        return LB_ESTATE;
+    }
+    if (v == LB_DATA_VERSION)
+        return 0;
+    if (v < 2 && (rc = migrate_1_to_2(t, m)))
+        return rc;
+    return stamp_data_version(t, NULL);
+}
+
+int lb_store_migrate(lb_store *s, uint64_t *from, char *why, size_t why_len)
+{
+    char none[1];
+    struct migrate m = {.why = why ? why : none, .why_len = why ? why_len : sizeof none};
+    if (m.why_len)
+        m.why[0] = '\0';
+    /* Read first: an up-to-date directory takes no write transaction. */
+    int rc = lb_store_data_version(s, &m.from);
+    if (rc == 0 && m.from != LB_DATA_VERSION)
+        rc = lb_store_run(s, migrate_run, &m);
+    *from = m.from;
+    return rc;
+}
+
 int lb_store_check(lb_store *s, FILE *report)
 {
-    static const struct lb__rtype *const types[] = {
-        &lb__company_type,     &lb__case_type,          &lb__contact_type, &lb__handoff_type,
-        &lb__followup_type,    &lb__improvement_type,   &lb__user_type,    &lb__plan_header_type,
-        &lb__plan_action_type, &lb__plan_followup_type, &lb__meeting_type, &lb__meeting_eval_type,
-    };
+    const struct lb__rtype *const *types = all_types;
+    size_t ntypes = sizeof all_types / sizeof *all_types;
     struct check ck = {.report = report};
     int rc = lb_txn_read(s, &ck.t);
     if (rc)
         return rc;
-    for (size_t i = 0; i < sizeof types / sizeof *types && !rc; i++) {
+    uint64_t version;
+    if ((rc = data_version_in(ck.t, &version))) {
+        lb_txn_end(ck.t);
+        return rc;
+    }
+#define LB__STR2(x) #x
+#define LB__STR(x) LB__STR2(x)
+    if (version < LB_DATA_VERSION)
+        problem(&ck, "meta: %s %llu is older than this lotsd's " LB__STR(LB_DATA_VERSION) ": run lotsd migrate",
+                "data version", version);
+    else if (version > LB_DATA_VERSION)
+        problem(&ck, "meta: %s %llu is newer than this lotsd's " LB__STR(LB_DATA_VERSION),
+                "data version", version);
+    for (size_t i = 0; i < ntypes && !rc; i++) {
         uint64_t max_id;
         rc = check_records(&ck, types[i], &max_id);
         if (!rc)

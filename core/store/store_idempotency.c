@@ -354,6 +354,17 @@ struct upgrade {
     size_t filed;
 };
 
+static int upgrade_run(lb_txn *t, void *arg);
+
+int lb__idempotency_file(lb_txn *t, size_t *filed)
+{
+    struct upgrade u = {0};
+    int rc = upgrade_run(t, &u);
+    if (filed)
+        *filed = u.filed;
+    return rc;
+}
+
 static int upgrade_run(lb_txn *t, void *arg)
 {
     struct upgrade *u = arg;

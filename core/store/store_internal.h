@@ -189,6 +189,10 @@ extern const struct lb__rtype lb__company_type, lb__case_type, lb__contact_type,
     lb__followup_type, lb__improvement_type, lb__user_type, lb__plan_header_type,
     lb__plan_action_type, lb__plan_followup_type, lb__meeting_type, lb__meeting_eval_type;
 
+/* lb_idempotency_upgrade's step in the caller's write transaction (the data
+ * version migration runs it): files answers stored before their index. */
+int lb__idempotency_file(lb_txn *t, size_t *filed);
+
 /* Whether s is a stored orgnr: exactly 10 digits (store_companies.c). */
 bool lb__orgnr10_ok(const char *s);
 

@@ -65,14 +65,31 @@ int lb_store_create(const char *dir, const struct lb_store_config *cfg, lb_store
 int lb_store_open(const char *dir, const struct lb_store_config *cfg, lb_store **out);
 void lb_store_close(lb_store *s);
 
+/* The data directory's format version (docs/operations.md, "Upgrades"): meta
+ * key "data_version", stamped by lb_store_create and by lb_store_migrate. A
+ * directory without it was written before the number existed: version 1.
+ * Each record also carries its codec's LB_SCHEMA_VERSION (codec.h). */
+#define LB_DATA_VERSION 2
+int lb_store_data_version(lb_store *s, uint64_t *version);
+
+/* Brings an older data directory to LB_DATA_VERSION in one write transaction:
+ * every step from *from up, then the new version, or nothing at all. Step 1->2
+ * files the stored Idempotency-Key answers (as lb_idempotency_upgrade) and
+ * decodes every record, event and bookkeeping entry with this version's codec;
+ * one that does not decode aborts it (LB_ECORRUPT, *why names it). *from is
+ * the version found (LB_DATA_VERSION: nothing to do). LB_ESTATE when the
+ * directory is newer than this program (a downgrade): nothing changes. */
+int lb_store_migrate(lb_store *s, uint64_t *from, char *why, size_t why_len);
+
 /* A hot, compacting copy (mdb_env_copyfd2 with MDB_CP_COMPACT) into directory
  * `to`, which must not exist or be empty. The directory is made 0700 and
  * data.mdb written 0600 whatever the umask or the directory's mode before;
  * both are synced. Safe while others write. */
 int lb_store_backup(lb_store *s, const char *to);
 
-/* Verifies every index against the records, that every record decodes, and
- * that the outbox sequence runs 1..last without a gap. Writes one line per
+/* Verifies every index against the records, that every record decodes, that
+ * the outbox sequence runs 1..last without a gap, and that the data version is
+ * LB_DATA_VERSION (an older one needs lb_store_migrate). Writes one line per
  * problem to report (may be NULL). Returns 0 when consistent, LB_ECORRUPT when
  * not, another error when the check could not run. */
 int lb_store_check(lb_store *s, FILE *report);
