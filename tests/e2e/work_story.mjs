@@ -307,6 +307,27 @@ async function main() {
     const fromCall = imps.find(i => i.title === 'Tydligare information om bygglov på webben');
     check(fromCall && fromCall.followup_id === calls[0].id && fromCall.unit === 'bygglov', 'improvements: one written in the call is linked to it');
 
+    // Issue 26: the recorded call's answers corrected on screen the same day.
+    await go(page, `uppfoljning/${calls[0].id}`);
+    await page.getByRole('heading', {name: 'Svaren'}).waitFor();
+    await page.locator('summary', {hasText: 'Rätta svaren'}).click();
+    const fixForm = page.getByRole('form', {name: 'Rätta svaren'});
+    const useQ = fixForm.getByRole('group', {name: /Hur stor nytta hade du av företagslotsen/});
+    check(await useQ.getByRole('radio', {name: 'vet ej'}).isChecked(), '26: the form starts from the recorded answers');
+    await useQ.getByRole('radio', {name: '5', exact: true}).check({force: true});
+    await fixForm.getByRole('button', {name: 'Spara rättelsen'}).click();
+    await page.getByRole('heading', {name: 'Rättelser'}).waitFor();
+    const fixed = (await call('GET', `/followups/${calls[0].id}`, lotta)).json;
+    check(fixed.answers.lots.usefulness === 5 && fixed.corrections.length === 1 && fixed.corrections[0].before === null &&
+        fixed.corrections[0].after === 5 && fixed.corrections[0].by === 'lotta',
+        '26: "Rätta svaren" corrects the answer the same day, with who, before and after');
+    check((await text(page)).includes('Hur stor nytta hade du av företagslotsen?'), '26: the screen shows the corrected answers');
+    await page.locator('summary', {hasText: 'Rätta svaren'}).click();
+    await screen(page, 'work-uppfoljning-rattelse', {impact: 'minor'});
+    await page.setViewportSize({width: 390, height: 844});
+    check(await overflow(page) <= 0, `26: the recorded call fits 390 px (${await overflow(page)} px too wide)`);
+    await page.setViewportSize({width: 1280, height: 900});
+
     // --- improvement actions managed on screen -------------------------------------------------
     await go(page, 'forbattringar');
     await page.locator('summary', {hasText: 'Registrera en ny åtgärd'}).click();

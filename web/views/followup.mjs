@@ -14,14 +14,25 @@
 // the municipality should improve can be written down here and becomes an
 // improvement action linked to the call. Two requests: the call (with its
 // company name and case numbers) and the company (contact persons).
+//
+// A recorded call shows its answers and their corrections. On the (Stockholm)
+// day it was recorded as done — not when the company answered the e-mail survey
+// itself — "Rätta svaren" opens the same questions with the recorded answers
+// chosen; only the changed answers are sent (PATCH /followups/{id}/result with
+// If-Match), and the screen is drawn again with the new answers.
 
-import {h, append, clear, dl, announce} from '../lib/dom.mjs';
+import {h, append, clear, dl, announce, table} from '../lib/dom.mjs';
 import {api} from '../lib/api.mjs';
 import {form, field} from '../lib/forms.mjs';
 import {unitName, unitOptions} from '../lib/ref.mjs';
-import {QUESTIONS, SCALE_TOP, FOLLOWUP_STATUS, LOTS, label} from '../lib/sv.mjs';
+import {QUESTIONS, SCALE_TOP, FOLLOWUP_STATUS, LOTS, label, today, when, dateOf} from '../lib/sv.mjs';
 
-function question(item, [key, kind, text], n) {
+// An answer as shown: 1–6, Ja, Nej or "vet ej" (null or left out).
+const answerText = v => v === true ? 'Ja' : v === false ? 'Nej' : v === null || v === undefined ? 'vet ej' : String(v);
+// A recorded answer as the value of its radio button ('' is "vet ej").
+const answerValue = v => v === true ? 'true' : v === false ? 'false' : v === null || v === undefined ? '' : String(v);
+
+function question(item, [key, kind, text], n, was) {
     const name = `${item}.${key}`;
     const choices = kind === 'scale'
         ? [...Array(SCALE_TOP).keys()].map(i => [String(i + 1), String(i + 1)])
@@ -31,8 +42,8 @@ function question(item, [key, kind, text], n) {
         legend,
         kind === 'scale' ? h('p', {class: 'hint'}, '1 = mycket missnöjd, 6 = mycket nöjd') : null,
         h('div', {class: 'choices'},
-            choices.map(([v, t]) => h('label', {class: 'choice'}, h('input', {type: 'radio', name, value: v}), h('span', null, t))),
-            h('label', {class: 'choice dk'}, h('input', {type: 'radio', name, value: '', checked: true}), h('span', null, 'vet ej'))));
+            choices.map(([v, t]) => h('label', {class: 'choice'}, h('input', {type: 'radio', name, value: v, checked: was === v}), h('span', null, t))),
+            h('label', {class: 'choice dk'}, h('input', {type: 'radio', name, value: '', checked: !was}), h('span', null, 'vet ej'))));
 }
 
 // The digit pressed inside a question answers it and moves on.
@@ -53,7 +64,7 @@ function onDigit(ev) {
     const all = [...fs.form.querySelectorAll('fieldset.question')];
     const next = all[all.indexOf(fs) + 1];
     if (next) (next.querySelector('input:checked') || next.querySelector('input')).focus();
-    else fs.form.elements.comment.focus();
+    else (fs.form.elements.comment || fs.form.querySelector('button[type=submit]')).focus();
 }
 
 // The e-mail survey (docs/surveys.md): when it was sent and reminded, when the
@@ -96,10 +107,6 @@ export async function render(main, params, ctx) {
         ['Tidigare försök', String(f.attempts)]]));
     const mail = surveyText(f);
     if (mail) append(main, h('p', {class: 'notice', id: 'survey-state'}, mail));
-    if (f.status !== 'scheduled') {
-        append(main, h('p', null, 'Samtalet är redan registrerat.'));
-        return;
-    }
     const items = [];
     const seen = new Set();
     for (const it of f.items) {
@@ -107,6 +114,11 @@ export async function render(main, params, ctx) {
         if (seen.has(key)) continue;
         seen.add(key);
         items.push({key, kind: it.kind, case_id: it.case_id});
+    }
+    if (f.status !== 'scheduled') {
+        append(main, h('p', null, 'Samtalet är redan registrerat.'));
+        if (f.status === 'done') recorded(main, f, items, ctx);
+        return;
     }
     let n = 0;
     const sections = items.map(it => h('section', {class: 'qset', 'aria-labelledby': `qs-${it.key}`},
@@ -183,4 +195,58 @@ export async function render(main, params, ctx) {
         h('div', {class: 'actions'}, btn,
             ask('declined', 'Företaget avböjde', 'Samtalet avslutas utan svar och räknas som avböjt.')),
         confirmBox));
+}
+
+// A call recorded done: its answers, their corrections, and "Rätta svaren" on
+// the day it was recorded.
+function recorded(main, f, items, ctx) {
+    const answers = f.answers || {};
+    const title = it => it.kind === 'lots' ? 'Om företagslotsen' : `Om ${unitName(it.key)}`;
+    append(main, h('section', {'aria-labelledby': 'ans-h'}, h('h2', {id: 'ans-h'}, 'Svaren'),
+        items.map(it => table(title(it), ['Fråga', 'Svar'],
+            QUESTIONS[it.kind].map(([q, , text]) => [text, answerText((answers[it.key] || {})[q])])))));
+    const cors = f.corrections || [];
+    if (cors.length) {
+        const qtext = (item, q) => {
+            const qs = QUESTIONS[item === 'lots' ? 'lots' : 'unit'].find(x => x[0] === q);
+            return `${item === 'lots' ? LOTS : unitName(item)}: ${qs ? qs[2] : q}`;
+        };
+        append(main, h('section', {'aria-labelledby': 'cor-h'}, h('h2', {id: 'cor-h'}, 'Rättelser'),
+            table(null, ['När', 'Av', 'Fråga', 'Före', 'Efter'],
+                cors.map(k => [when(k.at), k.by, qtext(k.item, k.question), answerText(k.before), answerText(k.after)]))));
+    }
+    const byCompany = f.survey && f.survey.status === 'answered';
+    if (byCompany) return;
+    if (!f.recorded_at || dateOf(f.recorded_at) !== today()) {
+        append(main, h('p', {class: 'hint'}, 'Svaren kan bara rättas samma dag som samtalet registrerades.'));
+        return;
+    }
+    let n = 0;
+    const fix = form({
+        label: 'Rätta svaren', submit: 'Spara rättelsen', className: 'form survey',
+        onSubmit: async v => {
+            const changes = {};
+            for (const it of items) {
+                for (const [q, kind] of QUESTIONS[it.kind]) {
+                    const a = v[`${it.key}.${q}`];
+                    if (a === undefined || a === answerValue((answers[it.key] || {})[q])) continue;
+                    (changes[it.key] ||= {})[q] = a === '' ? null : kind === 'scale' ? Number(a) : a === 'true';
+                }
+            }
+            if (!Object.keys(changes).length) {
+                announce('Inget svar ändrades.');
+                status.textContent = 'Inget svar ändrades.';
+                return;
+            }
+            await api('PATCH', `/followups/${f.id}/result`, {answers: changes}, {ifMatch: f.version});
+            announce('Svaren är rättade.');
+            ctx.go(`uppfoljning/${f.id}`);
+        },
+    }, [h('p', {class: 'hint'}, 'De registrerade svaren är valda. Ändra det som blev fel; bara ändrade svar sparas. Tangentbord: siffrorna 1–6 (ja/nej: 1 = ja, 2 = nej), 0 = vet ej.'),
+        items.map(it => h('section', {class: 'qset', 'aria-labelledby': `fx-${it.key}`},
+            h('h3', {id: `fx-${it.key}`}, title(it)),
+            QUESTIONS[it.kind].map(q => question(it.key, q, ++n, answerValue((answers[it.key] || {})[q[0]])))))]);
+    const status = h('p', {role: 'status', class: 'hint'});
+    fix.addEventListener('keydown', onDigit);
+    append(main, h('details', {class: 'panel', id: 'correct'}, h('summary', null, 'Rätta svaren'), fix, status));
 }

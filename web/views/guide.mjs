@@ -35,7 +35,7 @@ const SECTIONS = [
             [b('Importera'), ' (lots, administratör): läs in ett företagsregister från Excel (XLSX) eller CSV. Filen provkörs först och varje rad visas – nytt företag, tomma fält som fylls i, oförändrat eller fel med rad och kolumn. Inget sparas förrän du trycker på Importera; ett företag som redan finns får bara sina tomma uppgifter ifyllda.'],
             [b('Företagets sida'), ': uppgifter, kontaktpersoner (med telefonnummer till uppföljningen), företagets ärenden och knappen för att öppna ett nytt ärende.'],
             [b('Ärendet'), ': allt som hänt i ärendet som en tidslinje, nyast överst: kontakter, överlämningar, beslut, uppföljningssamtal. Bredvid (på mobilen ovanför): logga kontakt, lämna över, avsluta, ändra ärendet eller ansvarig lots. Utskriftsvyn ger ärendet på papper.'],
-            [b('Uppföljningssamtal'), ': frågorna att läsa upp, svaren som knappar 1–6 och "vet ej", och vilka ärenden samtalet gäller. Inget svar? Registrera det, så planeras ett nytt försök.'],
+            [b('Uppföljningssamtal'), ': frågorna att läsa upp, svaren som knappar 1–6 och "vet ej", och vilka ärenden samtalet gäller. Inget svar? Registrera det, så planeras ett nytt försök. Blev ett svar fel? Samma dag kan du välja Rätta svaren på samtalet.'],
             [b('Inkorg'), ' (handläggare): enhetens överlämningar som inte är beslutade, försenade överst och markerade. Siffran i menyn är antalet nya.'],
             [b('Överlämning'), ': meddelandet från lotsen, företagets kontaktpersoner, och formulären för att ta emot och besluta.'],
             [b('Kvartal'), ': kvartalets indikatorer med diagram och trend över åtta kvartal, vad som ändrats, förbättringsåtgärderna och rapporten att ladda ner.'],
