@@ -278,7 +278,7 @@ int lots_cmd_case_list(struct lots *l, const struct lots_cmd *cmd, int argc, cha
         size_t n = l->raw ? l->raw_len : 0;
         FILE *fp = fopen(xlsx, "wb");
         if (!fp) {
-            lots_error("kan inte skriva %s: %s", xlsx, strerror(errno));
+            lots_error("kan inte skriva %s: %s", xlsx, lots_errno_sv(errno));
             return LB_CLI_EXIT_USAGE;
         }
         bool ok = fwrite(l->raw ? l->raw : "", 1, n, fp) == n;

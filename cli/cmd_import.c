@@ -26,7 +26,7 @@ static int read_file(const char *path, char **out, size_t *len)
 {
     FILE *f = fopen(path, "rb");
     if (!f) {
-        lots_error("kan inte öppna %s: %s", path, strerror(errno));
+        lots_error("kan inte öppna %s: %s", path, lots_errno_sv(errno));
         return LB_CLI_EXIT_USAGE;
     }
     size_t cap = 1 << 16, n = 0;
@@ -55,7 +55,7 @@ static int read_file(const char *path, char **out, size_t *len)
             break;
     }
     if (!rc && ferror(f)) {
-        lots_error("kan inte läsa %s: %s", path, strerror(errno));
+        lots_error("kan inte läsa %s: %s", path, lots_errno_sv(errno));
         rc = LB_CLI_EXIT_USAGE;
     }
     fclose(f);

@@ -589,7 +589,7 @@ int lots_cmd_report_annual(struct lots *l, const struct lots_cmd *cmd, int argc,
     }
     FILE *f = fopen(out, "wb");
     if (!f) {
-        lots_error("kan inte skriva %s: %s", out, strerror(errno));
+        lots_error("kan inte skriva %s: %s", out, lots_errno_sv(errno));
         return LB_CLI_EXIT_USAGE;
     }
     bool ok = fwrite(l->raw ? l->raw : "", 1, n, f) == n;

@@ -236,6 +236,9 @@ class CliNewUser(test_cli.CliTest):
             u.ok("whoami")  # the session is still valid
             u.ok("logout")
             self.assertFalse(os.path.exists(u.token_path))
+            # ...and revoked on the server it belongs to
+            tok = [ln[6:] for ln in saved.splitlines() if ln.startswith("token=")][0]
+            self.assertEqual(self.d.req("GET", "/api/v1/me", token=tok).status, 401)
         finally:
             u.close()
 
@@ -376,6 +379,11 @@ class CliNewUser(test_cli.CliTest):
         r = self.admin.run("user", "add", "kalle", "--role", "lots", "--password-file", pw)
         self.assertEqual(r.returncode, 2)
         self.assertIn("minst 8 tecken", r.stderr)
+        # a file that is not there: Swedish, not errno's English
+        r = self.lotta.run("import", "companies", os.path.join(self.admin.home, "saknas.csv"))
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertIn("filen eller katalogen finns inte", r.stderr)
+        self.assertNotIn("No such file", r.stderr)
 
     # --- 9. auth status --------------------------------------------------------
 
