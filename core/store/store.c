@@ -591,13 +591,23 @@ static int txn_begin(lb_store *s, unsigned flags, MDB_txn **out)
     return rc;
 }
 
-/* Frees the kept read transaction, if any (before map growth and close). */
+/* Ends and frees a read transaction with its record cursors. */
+static void read_free(lb_txn *t)
+{
+    for (size_t i = 0; i < LB_DB_COUNT; i++)
+        if (t->rcur[i])
+            mdb_cursor_close(t->rcur[i]);
+    mdb_txn_abort(t->txn);
+    free(t);
+}
+
+/* Frees the kept read transactions (before map growth and close). */
 static void drop_spare_read(lb_store *s)
 {
-    lb_txn *t = atomic_exchange(&s->spare_read, NULL);
-    if (t) {
-        mdb_txn_abort(t->txn);
-        free(t);
+    for (size_t i = 0; i < LB__SPARE_READS; i++) {
+        lb_txn *t = atomic_exchange(&s->spare_read[i], NULL);
+        if (t)
+            read_free(t);
     }
 }
 
@@ -605,17 +615,19 @@ int lb_txn_read(lb_store *s, lb_txn **out)
 {
     *out = NULL;
     pthread_rwlock_rdlock(&s->map_lock);
-    lb_txn *t = atomic_exchange(&s->spare_read, NULL);
+    lb_txn *t = NULL;
+    for (size_t i = 0; i < LB__SPARE_READS && !t; i++)
+        t = atomic_exchange(&s->spare_read[i], NULL);
     if (t) {
         /* Renewing takes a fresh snapshot; on any failure (a map another
          * process grew, say) fall back to a new transaction below. */
         if (mdb_txn_renew(t->txn) == 0) {
             t->map_full = false;
+            t->rcur_live = 0; /* each cursor is renewed when next used */
             *out = t;
             return 0; /* holding the map lock */
         }
-        mdb_txn_abort(t->txn);
-        free(t);
+        read_free(t);
     }
     pthread_rwlock_unlock(&s->map_lock);
     t = calloc(1, sizeof *t);
@@ -637,13 +649,15 @@ void lb_txn_end(lb_txn *t)
         return;
     lb_store *s = t->s;
     if (!t->write) {
-        /* Kept for the next lb_txn_read when no other is kept already. */
+        /* Kept for a next lb_txn_read when a spare slot is free. */
         mdb_txn_reset(t->txn);
-        lb_txn *none = NULL;
-        if (!atomic_compare_exchange_strong(&s->spare_read, &none, t)) {
-            mdb_txn_abort(t->txn);
-            free(t);
+        bool kept = false;
+        for (size_t i = 0; i < LB__SPARE_READS && !kept; i++) {
+            lb_txn *none = NULL;
+            kept = atomic_compare_exchange_strong(&s->spare_read[i], &none, t);
         }
+        if (!kept)
+            read_free(t);
         pthread_rwlock_unlock(&s->map_lock);
         return;
     }
@@ -1031,7 +1045,26 @@ int lb__get_raw(lb_txn *t, enum lb__db db, lb_id id, MDB_val *v)
     uint8_t kb[8];
     lb__be64(kb, id);
     MDB_val k = {8, kb};
-    int rc = mdb_get(t->txn, lb__dbi(t, db), &k, v);
+    int rc;
+    if (t->write) {
+        rc = mdb_get(t->txn, lb__dbi(t, db), &k, v);
+        return rc ? lb__mdb_err(t, rc) : 0;
+    }
+    /* A read transaction: through its cursor for db (store_internal.h). */
+    MDB_cursor **c = &t->rcur[db];
+    uint64_t bit = 1ull << db;
+    if (!*c) {
+        if ((rc = mdb_cursor_open(t->txn, lb__dbi(t, db), c)) != 0) {
+            *c = NULL;
+            return lb__mdb_err(t, rc);
+        }
+        t->rcur_live |= bit;
+    } else if (!(t->rcur_live & bit)) {
+        if ((rc = mdb_cursor_renew(t->txn, *c)) != 0)
+            return lb__mdb_err(t, rc);
+        t->rcur_live |= bit;
+    }
+    rc = mdb_cursor_get(*c, &k, v, MDB_SET);
     return rc ? lb__mdb_err(t, rc) : 0;
 }
 

@@ -27,6 +27,8 @@
 /* The named sub-databases. Secondary indexes are IX_*; unique ones map a key
  * to one big-endian id, the others are MDB_DUPSORT|MDB_DUPFIXED lists of
  * big-endian ids (so each list is in creation order). */
+#define LB__SPARE_READS 8
+
 enum lb__db {
     LB_DB_META,
     LB_DB_EVENTS,
@@ -84,10 +86,11 @@ struct lb_store {
     struct lb_store_config cfg;
     size_t map_size;
     _Atomic uint64_t last_seq; /* committed */
-    /* One ended read transaction kept reset (mdb_txn_reset) for the next
-     * lb_txn_read, which renews it: that keeps its reader slot and saves
-     * the malloc, the reader-table lock and the free of a fresh begin. */
-    struct lb_txn *_Atomic spare_read;
+    /* Ended read transactions kept reset (mdb_txn_reset) for the next
+     * lb_txn_read, which renews one: that keeps its reader slot and saves
+     * the malloc, the reader-table lock and the free of a fresh begin. Up to
+     * one per thread reading at once (the loop, the pool's searches). */
+    struct lb_txn *_Atomic spare_read[LB__SPARE_READS];
     /* Every top-level transaction holds it shared from its begin to its end;
      * changing the map's size takes it exclusive, so a batch committing on
      * another thread (lotsd's commit thread) never remaps under an open
@@ -105,7 +108,15 @@ struct lb_txn {
     MDB_txn *txn;
     bool write;
     bool map_full; /* set by lb__mdb_err when LMDB reported MDB_MAP_FULL */
+    /* A read transaction's record cursors, one per database, opened by the
+     * first lb__get_raw and kept with the recycled transaction: a cursor
+     * still standing on the leaf page that holds the next id looked up (a
+     * page of search hits, a case's contacts) finds it without descending
+     * the B-tree again. rcur_live: renewed in this transaction. */
+    MDB_cursor *rcur[LB_DB_COUNT];
+    uint64_t rcur_live;
 };
+_Static_assert(LB_DB_COUNT <= 64, "rcur_live has a bit per database");
 
 /* A plain write transaction outside any batch: no map growth, no retry.
  * For tests and tools that seed data; lb__txn_commit syncs and frees t. */
