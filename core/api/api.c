@@ -1132,6 +1132,31 @@ int api_offload(struct lb_api_req *r, void (*work)(struct lb_api_req *r),
     return hash_enqueue(r);
 }
 
+/* --- thread-pool work (reads) ----------------------------------------------- */
+
+static void read_work_cb(uv_work_t *w)
+{
+    struct lb_api_req *r = w->data;
+    r->work(r);
+}
+
+static void read_after_cb(uv_work_t *w, int status)
+{
+    struct lb_api_req *r = w->data;
+    api_finish(r, status == 0 ? r->after_work(r) : LB_EINTERNAL);
+}
+
+int api_offload_read(struct lb_api_req *r, void (*work)(struct lb_api_req *r),
+                     int (*after)(struct lb_api_req *r))
+{
+    r->work = work;
+    r->after_work = after;
+    r->work_req.data = r;
+    if (uv_queue_work(r->api->loop, &r->work_req, read_work_cb, read_after_cb) != 0)
+        return LB_EINTERNAL;
+    return LB_API_QUEUED;
+}
+
 static void on_delay(uv_timer_t *h)
 {
     lb_api *a = h->data;

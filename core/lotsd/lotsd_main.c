@@ -24,6 +24,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -831,6 +832,13 @@ static int cmd_serve(int argc, char **argv)
     static char stderr_buf[1 << 16];
     setvbuf(stderr, stderr_buf, _IOFBF, sizeof stderr_buf);
     signal(SIGPIPE, SIG_IGN);
+    /* Searches run on libuv's pool (api_offload_read), each thread in a
+     * malloc arena of its own; with glibc's default 128 KiB trim threshold
+     * an arena went back to the kernel after nearly every search (madvise)
+     * and grew again by page faults, ~10 % of a search's time at 10,000,000
+     * contacts. Freed memory up to 4 MiB is kept per arena instead. */
+    mallopt(M_TRIM_THRESHOLD, 4 << 20);
+    mallopt(M_MMAP_THRESHOLD, 4 << 20);
     if (lb_auth_init() != 0)
         die("libsodium failed to initialise", 0);
 

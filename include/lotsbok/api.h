@@ -216,6 +216,12 @@ int api_idem_case(struct lb_api_req *r, lb_txn *t, lb_id case_id);
  * r->status / api_queue / api_fail). Returns LB_API_QUEUED. */
 int api_offload(struct lb_api_req *r, void (*work)(struct lb_api_req *r),
                 int (*after)(struct lb_api_req *r));
+/* Runs work on the thread pool without the hash queue's limit, then after on
+ * the loop, like api_offload: for a read that costs far more than the loop's
+ * own work on a request (GET /search, docs/search.md). work runs in its own
+ * read transaction (lb_txn_read in work) and touches only r and the store. */
+int api_offload_read(struct lb_api_req *r, void (*work)(struct lb_api_req *r),
+                     int (*after)(struct lb_api_req *r));
 /* api_offload after delay_ms (login slowing); the same return. */
 int api_offload_after(struct lb_api_req *r, unsigned delay_ms, void (*work)(struct lb_api_req *r),
                       int (*after)(struct lb_api_req *r));

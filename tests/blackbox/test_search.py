@@ -14,6 +14,8 @@
   limit, cursor) gives an empty answer or 400, never everything;
 - a rename moves a case's company words; anonymisation removes the replaced
   text's hits;
+- eight threads writing contacts and searching for each at once: every
+  answered write is found by the next search (searches run on the pool);
 - lotsd check passes, and catches a posting added behind lotsd's back
   (mdb_load); lotsd reindex repairs it; served with --no-search-index the
   route is 503, and the next normal start rebuilds the index.
@@ -22,6 +24,7 @@
 import os
 import subprocess
 import sys
+import threading
 import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -207,6 +210,39 @@ def main():
                   "oljeavskiljare"):
             assert found(d, lots, q) == [], q
         assert found(d, lots, "kylrum")[:1] == [("case", rk["id"])]
+
+        # --- searches on the thread pool, beside writes -------------------------------------------
+        # Each thread writes a contact with a word of its own and searches for it at
+        # once, while the others do the same: every answered write is found by the
+        # next search (its read transaction begins after the answer), and nothing
+        # another thread wrote leaks into a thread's word.
+        errors = []
+
+        def writer_searcher(n):
+            try:
+                for i in range(15):
+                    # letters only (digits would start words of their own)
+                    word = "parall" + "abcdefgh"[n] + "q" + "abcdefghijklmnop"[i] + "z"
+                    r = d.req("POST", "/api/v1/cases/%d/contacts" % rk["id"],
+                              {"channel": "phone", "direction": "inbound",
+                               "summary": "Samtal om %s och kylrum" % word}, token=lots)
+                    assert r.status == 201, r
+                    got = found(d, lots, word)
+                    assert got == [("contact", r.json["id"])], (word, got)
+                    mine = found(d, lots, "parall" + "abcdefgh"[n] + "q", limit=100)
+                    assert len(mine) == i + 1 and mine[0] == got[0], (word, mine)
+            except Exception as e:  # noqa: BLE001
+                errors.append(e)
+
+        threads = [threading.Thread(target=writer_searcher, args=(n,)) for n in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert not errors, errors[:3]
+        r = search(d, lots, "parall", limit=100)
+        assert r.status == 200 and len(r.json["items"]) == 100 and r.json["next"], r
+        assert len(found(d, lots, "parall", limit=100, after=r.json["next"])) == 8 * 15 - 100
 
         # --- check, a broken entry, reindex, the index off and rebuilt ----------------------------
         assert d.stop() == 0
