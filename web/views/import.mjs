@@ -125,11 +125,13 @@ export async function render(main) {
             const blob = f.elements.file.files[0];
             if (!blob) throw {code: 'missing_field', field: 'file'};
             if (blob.size > MAX_BYTES) throw {code: 'payload_too_large', field: 'file'};
-            clear(out);
+            // A big file takes a while to send and read: say so.
+            append(clear(out), h('p', {class: 'notice', role: 'status'}, `Skickar och provkör ${blob.name} …`));
             let res;
             try {
                 res = await api('POST', '/imports/companies?dry_run=true', blob);
             } catch (e) {
+                clear(out);
                 if (e.code === 'unauthorized' || e.code === 'network') throw e;
                 fileError(f, e);
                 return;
@@ -148,8 +150,10 @@ export async function render(main) {
             const btn = h('button', {type: 'button', class: 'primary'},
                 `Importera ${count(res.created, ['nytt företag', 'nya företag'])}` +
                 (res.updated ? ` och fyll i tomma fält (${count(res.updated, ['rad', 'rader'])})` : ''));
+            const label = btn.textContent;
             btn.addEventListener('click', async () => {
                 btn.disabled = true;
+                btn.textContent = 'Importerar …';
                 err.textContent = '';
                 try {
                     const done = await api('POST', '/imports/companies', chosen);
@@ -157,6 +161,7 @@ export async function render(main) {
                 } catch (e) {
                     if (e.code === 'unauthorized') return;
                     err.textContent = errorText(e.code);
+                    btn.textContent = label;
                     btn.disabled = false;
                 }
             });
