@@ -36,6 +36,7 @@ import * as guide from './views/guide.mjs';
 import * as plan from './views/plan.mjs';
 import * as search from './views/search.mjs';
 import * as importPage from './views/import.mjs';
+import * as meetings from './views/meetings.mjs';
 
 const RETURN = 'lotsbok.return';
 const STAFF = ['lots', 'handler', 'viewer', 'admin'];
@@ -59,12 +60,15 @@ const ROUTES = [
     {re: /^plan\/atgard\/([\d.]+)(?:\/(\d{4}))?$/, view: plan.actionView, roles: STAFF},
     {re: /^plan\/rapport(?:\/(\d{4}))?$/, view: plan.reportView, roles: STAFF},
     {re: /^sok(?:\/(.*))?$/, view: search, roles: SEARCHERS},
+    {re: /^traffar(?:\/(\d{4}))?$/, view: meetings, roles: STAFF, menu: 'Träffar'},
+    {re: /^traff\/ny$/, view: meetings.newView, roles: ['lots', 'admin']},
+    {re: /^traff\/(\d+)$/, view: meetings.meetingView, roles: STAFF},
 ];
 const MENU = {
-    lots: ['', 'foretag', 'importera', 'inkorg', 'kvartal', 'forbattringar', 'plan'],
-    handler: ['inkorg', 'kvartal', 'plan'],
-    viewer: ['kvartal', 'forbattringar', 'plan'],
-    admin: ['anvandare', 'foretag', 'importera', 'inkorg', 'kvartal', 'forbattringar', 'plan'],
+    lots: ['', 'foretag', 'importera', 'inkorg', 'kvartal', 'forbattringar', 'plan', 'traffar'],
+    handler: ['inkorg', 'kvartal', 'plan', 'traffar'],
+    viewer: ['kvartal', 'forbattringar', 'plan', 'traffar'],
+    admin: ['anvandare', 'foretag', 'importera', 'inkorg', 'kvartal', 'forbattringar', 'plan', 'traffar'],
 };
 const HOME = {lots: '', handler: 'inkorg', viewer: 'kvartal', admin: 'anvandare'};
 

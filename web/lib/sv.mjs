@@ -95,6 +95,9 @@ const ERRORS = {
     concurrent_change: 'Någon ändrade ett av företagen medan filen lästes in. Inget sparades – importera filen igen.',
     company_anonymized: 'Företaget är anonymiserat; en import för inte tillbaka dess uppgifter.',
     too_many_contacts: 'Företaget har redan 100 kontaktpersoner, det högsta som går.',
+    no_answers: 'Fyll i minst ett svar eller en kommentar.',
+    not_a_training: 'Frågan om kunskap gäller bara utbildningar.',
+    invalid_action: 'Ange åtgärdernas nummer i handlingsplanen, till exempel 6.2.',
 };
 
 // Messages that depend on the field at fault ("code:field").

@@ -1,6 +1,7 @@
 // companies.mjs: company search and registration (#/foretag) and one company's
 // page (#/foretag/ID): its facts and contact persons (editable by lots and
-// admin), its cases (filtered, sorted, paged) and the form to open a new case.
+// admin), its cases (filtered, sorted, paged), the meetings it attended (admin,
+// lots: GET /meetings?company_id=) and the form to open a new case.
 //
 // The search takes an organisationsnummer in any accepted form (?orgnr=) or the
 // start of a name (?q=, which the server matches without case or diacritics);
@@ -8,13 +9,14 @@
 // typed with the same rules as the server (orgnr.mjs); an error is said once, next
 // to the field. A duplicate links to the company already registered.
 
-import {h, append, clear, dl, announce} from '../lib/dom.mjs';
+import {h, append, clear, dl, announce, table} from '../lib/dom.mjs';
 import {api} from '../lib/api.mjs';
 import {form, field} from '../lib/forms.mjs';
 import {list, count} from '../lib/list.mjs';
 import {checkOrgnr, looksLikeNumber} from '../lib/orgnr.mjs';
 import {CATEGORIES, CASE_STATUS, errorText, label, options, dateOf} from '../lib/sv.mjs';
 import {personName} from '../lib/ref.mjs';
+import {KINDS} from './meetings.mjs';
 
 export async function render(main, params, ctx) {
     if (params[0]) return renderCompany(main, params[0], ctx);
@@ -143,9 +145,10 @@ function registerForm(ctx) {
 
 async function renderCompany(main, id, ctx) {
     const canCases = ctx.user.role === 'lots' || ctx.user.role === 'admin';
-    const [c, cases] = await Promise.all([
+    const [c, cases, meetings] = await Promise.all([
         api('GET', `/companies/${id}`),
         canCases ? api('GET', `/cases?company_id=${encodeURIComponent(id)}&limit=500`).then(r => r.items) : [],
+        canCases ? api('GET', `/meetings?company_id=${encodeURIComponent(id)}&limit=500`).then(r => r.items) : [],
     ]);
     append(main,
         h('p', {class: 'crumbs'}, canCases ? h('a', {href: '#/foretag'}, 'Företag') : 'Företag', ' / ', c.name),
@@ -172,6 +175,10 @@ async function renderCompany(main, id, ctx) {
                 {key: 'opened', label: 'Öppnat', value: k => k.opened_at, cell: k => dateOf(k.opened_at)},
             ],
         })));
+    // The meetings it attended beside its cases (docs/meetings.md), newest first.
+    append(main, h('section', {'aria-labelledby': 'm-h'}, h('h2', {id: 'm-h'}, 'Träffar som företaget deltagit i'),
+        table(null, ['Datum', 'Träff', 'Typ'], [...meetings].reverse().map(m => [dateOf(m.starts_at),
+            h('a', {href: `#/traff/${m.id}`}, m.title), label(KINDS, m.kind)]), 'Inga träffar registrerade.')));
     if (ctx.user.role !== 'lots') return;
     const f = form({
         label: 'Öppna ärende', submit: 'Öppna ärendet', draft: `case-new-${c.id}`,

@@ -40,6 +40,7 @@ const SECTIONS = [
             [b('Överlämning'), ': meddelandet från lotsen, företagets kontaktpersoner, och formulären för att ta emot och besluta.'],
             [b('Kvartal'), ': kvartalets indikatorer med diagram och trend över åtta kvartal, vad som ändrats, förbättringsåtgärderna och rapporten att ladda ner.'],
             [b('Förbättringar'), ': de förbättringsåtgärder som kommit fram, med status. Lotsen registrerar nya och ändrar status.'],
+            [b('Träffar'), ': årets företagarträffar, utbildningar och andra träffar per typ. På träffens sida lägger lotsen till deltagande företag (sök i registret medan du skriver, eller registrera ett nytt), dokumenterar behov och förslag, skriver in pappersenkäter (siffertangenterna svarar) och laddar ner QR-bladet att skriva ut. Andelar i utvärderingen visas först från 7 svar; arbetsgruppen ser bara antal och sammanställningen.'],
             [b('Användare'), ' (administratör): skapa användare, ändra roll, enheter, namn och lösenord.'],
             [b('Sökrutan'), ' överst (lots, handläggare, administratör; tangenten /): skriv det du minns – "båtvarv grisslehamn", ' +
                 'ett ärendenummer, ett diarienummer, ett ord ur en anteckning. Alla orden ska finnas, det sista räcker som början av ett ord. ' +
