@@ -80,6 +80,18 @@ static void print_questions(const json_t *qs, bool unit)
     lb_cli_table_free(&t);
 }
 
+/* Compact: "NKI 71.2 högt (n=9)", "NKI totalt – (n=5)"; the interval is in --json. */
+static void nki_text(const json_t *k, const char *fallback, char *buf, size_t len)
+{
+    const char *label = lots_js(k, "label") ? lots_js(k, "label") : fallback;
+    const json_t *kv = json_object_get(k, "index");
+    if (json_is_number(kv))
+        snprintf(buf, len, "%s %.1f %s (n=%lld)", label, json_number_value(kv),
+                 lots_js(k, "grade") ? lots_js(k, "grade") : "", lots_jint(k, "n"));
+    else
+        snprintf(buf, len, "%s – (n=%lld)", label, lots_jint(k, "n"));
+}
+
 static void print_indicators(const json_t *s)
 {
     const json_t *lots = json_object_get(s, "lots");
@@ -121,16 +133,8 @@ static void print_indicators(const json_t *s)
             {
                 char n[24], intime[48], med[24], p90[24], late[24], nki[128];
                 json_t *d = json_object_get(u, "decision_working_days");
-                json_t *k = json_object_get(u, "nki");
                 share_text(json_object_get(u, "acknowledged_in_time"), intime, sizeof intime);
-                /* Compact: "NKI 71.2 högt (n=9)"; the interval is in --json. */
-                const char *label = lots_js(k, "label") ? lots_js(k, "label") : "NKI";
-                json_t *kv = json_object_get(k, "index");
-                if (json_is_number(kv))
-                    snprintf(nki, sizeof nki, "%s %.1f %s (n=%lld)", label, json_number_value(kv),
-                             lots_js(k, "grade") ? lots_js(k, "grade") : "", lots_jint(k, "n"));
-                else
-                    snprintf(nki, sizeof nki, "%s – (n=%lld)", label, lots_jint(k, "n"));
+                nki_text(json_object_get(u, "nki"), "NKI", nki, sizeof nki);
                 const char *row[] = {lb_cli_label("unit", code),
                                      lots_jnum(u, "handoffs", n, sizeof n),
                                      intime,
@@ -143,6 +147,13 @@ static void print_indicators(const json_t *s)
             lots_print_table(&t);
             lb_cli_table_free(&t);
         }
+    }
+    /* SKR's total NKI (the mandatory areas' answers together) beside the units. */
+    const json_t *total = json_object_get(json_object_get(s, "total"), "nki");
+    if (json_is_object(total)) {
+        char nki[128];
+        nki_text(total, "NKI totalt", nki, sizeof nki);
+        printf("\n%s (SKR:s totala NKI)\n", nki);
     }
     json_t *imp = json_object_get(s, "improvements");
     if (imp)

@@ -38,21 +38,6 @@ struct formats {
     lxw_format *head, *text, *wrap, *count, *share, *index, *muted, *title;
 };
 
-static const char *reason_sv(const char *reason)
-{
-    if (!reason)
-        return "Saknas";
-    if (strcmp(reason, "not_computed") == 0)
-        return "Ej beräknat";
-    if (strcmp(reason, "suppressed") == 0)
-        return "För få svar";
-    if (strcmp(reason, "source_not_available") == 0)
-        return "Mäts inte ännu";
-    if (strcmp(reason, "not_recorded") == 0)
-        return "Ej inrapporterat";
-    return "Saknas i underlaget";
-}
-
 /* One value cell: a number in its unit's format, a text, or why there is none. */
 static void value_cell(lxw_worksheet *ws, lxw_row_t r, lxw_col_t c, const char *unit,
                        const json_t *item, const struct formats *f)
@@ -67,13 +52,7 @@ static void value_cell(lxw_worksheet *ws, lxw_row_t r, lxw_col_t c, const char *
         worksheet_write_string(ws, r, c, json_string_value(v), f->text);
     } else {
         char why[64];
-        const char *reason = str(item, "reason");
-        const json_t *n = json_object_get(item, "n");
-        if (reason && strcmp(reason, "suppressed") == 0 && json_is_integer(n))
-            snprintf(why, sizeof why, "%s (n = %lld)", reason_sv(reason),
-                     (long long)json_integer_value(n));
-        else
-            snprintf(why, sizeof why, "%s", reason_sv(reason));
+        lb_annual_reason_text(why, sizeof why, item);
         worksheet_write_string(ws, r, c, why, f->muted);
     }
 }

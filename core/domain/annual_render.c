@@ -95,6 +95,23 @@ static const char *reason_sv(const char *reason)
     return "Saknas";
 }
 
+void lb_annual_reason_text(char *buf, size_t n, const json_t *item)
+{
+    const char *r = str(item, "reason");
+    const json_t *cnt = json_object_get(item, "n");
+    if (r && strcmp(r, "suppressed") == 0 && json_is_integer(cnt)) {
+        long long k = (long long)json_integer_value(cnt);
+        if (k == 0)
+            snprintf(buf, n, "Inga svar");
+        else if (json_is_true(json_object_get(item, "secondary")))
+            snprintf(buf, n, "Skyddat värde (n = %lld)", k);
+        else
+            snprintf(buf, n, "%s (n = %lld)", reason_sv(r), k);
+    } else {
+        snprintf(buf, n, "%s", reason_sv(r));
+    }
+}
+
 /* A number with a decimal comma: decimals 0 or 1. */
 static void fmt_number(char *buf, size_t n, double v, int decimals)
 {
@@ -137,12 +154,7 @@ static void fmt_item(char *buf, size_t n, const char *unit, const json_t *item)
         fmt_value(buf, n, unit, v);
         return;
     }
-    const char *r = str(item, "reason");
-    const json_t *cnt = json_object_get(item, "n");
-    if (r && strcmp(r, "suppressed") == 0 && json_is_integer(cnt))
-        snprintf(buf, n, "%s (n = %lld)", reason_sv(r), (long long)json_integer_value(cnt));
-    else
-        snprintf(buf, n, "%s", reason_sv(r));
+    lb_annual_reason_text(buf, n, item);
 }
 
 /* --- CSV -------------------------------------------------------------------------------- */
@@ -277,7 +289,9 @@ static void render_csv(struct sbuf *b, const json_t *doc)
                     csv_number(v, sizeof v, json_object_get(it, "value"));
                     csv_number(n, sizeof n, json_object_get(it, "n"));
                     csv_number(t, sizeof t, json_object_get(it, "target"));
-                    const char *note = str(it, "reason") ? reason_sv(str(it, "reason")) : "";
+                    char note[64] = "";
+                    if (str(it, "reason"))
+                        lb_annual_reason_text(note, sizeof note, it);
                     const char *row[] = {str(a, "code"),
                                          str(x, "id"),
                                          str(x, "name"),
@@ -750,7 +764,10 @@ static void html_analysis(struct sbuf *b, const json_t *doc)
         sb_puts(b, "</tr>");
     }
     sb_puts(b, "</tbody></table><p class=\"muted\">NKI och NUI redovisas enligt SKR:s "
-               "definition; index på färre än sju svar publiceras inte. Svenskt Näringslivs "
+               "definition; index på färre än sju svar publiceras inte (”För få svar”), och "
+               "”Skyddat värde” står där ett index på fler svar hålls tillbaka för att ett "
+               "index på färre svar annars skulle kunna räknas fram ur de övriga "
+               "(sekundärröjning). Svenskt Näringslivs "
                "betyg (1–6) förs in för hand.</p>");
 
     const json_t *ls = json_object_get(doc, "lessons");

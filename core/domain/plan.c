@@ -1144,8 +1144,16 @@ static int auto_value(const json_t *indicator, const json_t *snapshot, json_t *i
         return LB_ENOMEM;
     if (json_is_array(ci) && json_object_set(item, "ci95", (json_t *)ci))
         return LB_ENOMEM;
-    if (json_is_true(sup))
+    if (json_is_true(sup)) {
+        /* Suppressed on enough answers: hidden so that another figure on fewer
+         * cannot be worked out (secondary suppression, docs/indicators.md). */
+        const json_t *min = json_object_get(snapshot, "min_answers");
+        if (json_is_integer(n) && json_is_integer(min) &&
+            json_integer_value(n) >= json_integer_value(min) &&
+            json_object_set_new(item, "secondary", json_true()))
+            return LB_ENOMEM;
         return set_reason(item, "suppressed");
+    }
     if (!json_is_number(v))
         return set_reason(item, "not_in_snapshot");
     return json_object_set_new(item, "value", json_real(json_number_value(v))) ? LB_ENOMEM : 0;

@@ -67,4 +67,10 @@ int lb_annual_html_csp(char *buf, size_t len);
  * a figure the plan asks to be reported, not moved. Swedish label for each. */
 const char *lb_annual_assessment_label_sv(const char *assessment);
 
+/* Why an item (lb_plan_value) has no value, in Swedish, into buf: "Inga svar" for a
+ * suppressed figure on no answers, "För få svar (n = 5)" under the threshold,
+ * "Skyddat värde (n = 45)" for one suppressed secondarily ("secondary": true),
+ * else the reason's label ("Ej inrapporterat", …). */
+void lb_annual_reason_text(char *buf, size_t n, const json_t *item);
+
 #endif

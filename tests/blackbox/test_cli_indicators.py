@@ -52,6 +52,11 @@ SNAPSHOT = {
                         "overdue": 0,
                         "nki": {"label": "NUI", "index": None, "n": 2, "ci95": None,
                                 "grade": None, "suppressed": True}}},
+    "total": {"units": ["bygglov", "miljo", "livsmedel", "serveringstillstand"],
+              "beside": ["raddningstjanst", "gata_park"],
+              "nki": {"label": "NKI totalt", "index": 68.4, "n": 31, "ci95": [63.0, 73.8],
+                      "grade": "godkänt", "suppressed": False},
+              "clear_and_lawful": {"value": 0.84, "n": 31, "suppressed": False}},
     "improvements": {"identified": 5, "implemented": 3, "identified_total": 12,
                      "implemented_total": 7},
 }
@@ -121,7 +126,9 @@ class IndicatorsTest(unittest.TestCase):
         for text in ("Företag guidade: 41", "52 öppnade, 47 avslutade", "Telefon 80",
                      "svarsfrekvens 88 %", "74.3 (n=22, 68.1–80.5)", "– (n=5, för få svar)",
                      "Bygglov", "NKI 71.2 högt (n=9)", "NUI – (n=2)", "92 % (n=12)",
-                     "5 identifierade och 3 genomförda"):
+                     "5 identifierade och 3 genomförda",
+                     # SKR's total NKI beside the units (issue 21).
+                     "NKI totalt 68.4 godkänt (n=31)"):
             self.assertIn(text, out)
         # The question's Swedish text, not its key.
         self.assertIn("rätt person", out)

@@ -100,6 +100,11 @@ await finish(async () => {
     await login(phone, 'ulla', 'ulla-lösen-1');
     await phone.goto(`${BASE}/#/plan/${YEAR}`);
     await phone.getByRole('heading', {name: 'Handlingsplan 2025–2030'}).waitFor();
+    // A handler starts with the actions of their units (1.2 and 1.4 name upphandling).
+    await phone.getByText('2 av 17 åtgärder visas.').waitFor();
+    check(await phone.getByRole('link', {name: /^1\.4 /}).count() === 1 &&
+        await phone.getByRole('link', {name: /^4\.1 /}).count() === 0,
+        "the handler's plan starts with their units' actions");
     await noHorizontalScroll(phone, 'the plan at 390 px');
     await screen(phone, 'plan-04-phone-overview');
     await phone.goto(`${BASE}/#/plan/atgard/1.4/${YEAR}`);

@@ -249,6 +249,51 @@ static void test_renders(void **state)
     assert_non_null(strstr(csp, "default-src 'none'; style-src 'sha256-"));
 }
 
+/* A suppressed figure says why: no answers at all ("Inga svar"), too few ("För få
+ * svar (n = 6)"), or hidden on enough answers so that another cannot be worked out
+ * (secondary suppression: n >= the snapshot's min_answers, "Skyddat värde"). */
+static void test_suppression_labels(void **state)
+{
+    struct fixture *f = *state;
+    json_t *y25 = json_object_get(f->snapshots, "2025"),
+           *y26 = json_object_get(f->snapshots, "2026");
+    json_object_set_new(y25, "min_answers", json_integer(7));
+    json_object_set_new(
+        y25, "units",
+        J("{\"miljo\": {\"nki\": {\"index\": null, \"n\": 0, \"suppressed\": true}}}"));
+    json_object_set_new(y26, "min_answers", json_integer(7));
+    json_object_set_new(json_object_get(y26, "units"), "bygglov",
+                        J("{\"nki\": {\"index\": null, \"n\": 45, \"suppressed\": true}}"));
+    json_t *doc;
+    char *out;
+    size_t len;
+    assert_int_equal(lb_annual_json(&f->in, &doc), 0);
+    assert_int_equal(lb_annual_render(doc, LB_ANNUAL_HTML, &out, &len), 0);
+    assert_non_null(strstr(out, "Skyddat värde (n = 45)"));
+    assert_null(strstr(out, "För få svar (n = 45)"));
+    assert_non_null(strstr(out, "Inga svar"));
+    assert_null(strstr(out, "För få svar (n = 0)"));
+    assert_non_null(strstr(out, "För få svar (n = 6)")); /* primary: under the threshold */
+    free(out);
+    assert_int_equal(lb_annual_render(doc, LB_ANNUAL_CSV, &out, &len), 0);
+    assert_non_null(strstr(out, ";6;;För få svar (n = 6);")); /* the note says why too */
+    free(out);
+    json_decref(doc);
+
+    json_t *item = J("{\"reason\": \"suppressed\", \"n\": 6}");
+    char buf[64];
+    lb_annual_reason_text(buf, sizeof buf, item);
+    assert_string_equal(buf, "För få svar (n = 6)");
+    json_object_set_new(item, "secondary", json_true());
+    json_object_set_new(item, "n", json_integer(12));
+    lb_annual_reason_text(buf, sizeof buf, item);
+    assert_string_equal(buf, "Skyddat värde (n = 12)");
+    json_object_set_new(item, "reason", json_string("not_recorded"));
+    lb_annual_reason_text(buf, sizeof buf, item);
+    assert_string_equal(buf, "Ej inrapporterat");
+    json_decref(item);
+}
+
 static void test_bad_input(void **state)
 {
     struct fixture *f = *state;
@@ -275,6 +320,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_document, setup, teardown),
         cmocka_unit_test_setup_teardown(test_renders, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_suppression_labels, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_input, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -49,6 +49,8 @@ function value(item, unit) {
     if (v === null || v === undefined) {
         if (item.reason === 'not_recorded' || item.reason === 'not_computed') return '–';
         const why = REASON[item.reason] || 'saknas';
+        if (item.reason === 'suppressed' && item.n === 0) return '– (inga svar)';
+        if (item.reason === 'suppressed' && item.secondary) return `– (skyddat värde, n = ${item.n})`;
         return item.reason === 'suppressed' ? `– (${why}, n = ${item.n})` : `– (${why})`;
     }
     if (typeof v === 'string') return v;
@@ -96,8 +98,14 @@ function overview(main, plan, year, ctx) {
     const units = [...new Set(plan.areas.flatMap(a => a.actions.flatMap(x => x.units || [])))];
     const statusSel = field({label: 'Status', name: 'status',
         options: [['', 'Alla'], ...Object.entries(STATUS), ['none', 'Ej uppföljd']]});
+    // A handler starts with the actions their units are responsible for (the ones they
+    // may follow up); "Alla" shows the whole plan, which every role reads.
+    const user = ctx.user || {};
+    const mine = user.role === 'handler' ? (user.units || []) : [];
     const unitSel = field({label: 'Ansvarig enhet', name: 'unit',
-        options: [['', 'Alla'], ['naringsliv', 'Näringslivsenheten'], ...units.map(u => [u, label(UNITS, u)])]});
+        options: [['', 'Alla'], ...(mine.length ? [['mine', 'Mina enheters åtgärder']] : []),
+            ['naringsliv', 'Näringslivsenheten'], ...units.map(u => [u, label(UNITS, u)])]});
+    if (mine.length) unitSel.control.value = 'mine';
     const count = h('p', {class: 'meta', role: 'status'});
     const filters = h('form', {class: 'form inline', 'aria-label': 'Filtrera åtgärder'}, statusSel, unitSel);
     const list = h('div');
@@ -110,6 +118,7 @@ function overview(main, plan, year, ctx) {
                 const s = (a.followup && a.followup.status) || 'none';
                 if (st && s !== st) return false;
                 if (un === 'naringsliv') return /Näringslivsenheten/.test(a.responsible || '');
+                if (un === 'mine') return (a.units || []).some(u => mine.includes(u));
                 return !un || (a.units || []).includes(un);
             });
             n += rows.length;
