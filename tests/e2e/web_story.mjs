@@ -280,6 +280,8 @@ async function main() {
             followups: {due: 10, done: 9, no_answer: 1, declined: 0, unreachable: 0, response_rate: 1.0},
             nki: {label: 'NKI', index: 71.2, n: 9, ci95: [64.0, 78.4], grade: 'högt', suppressed: false},
             questions: {}, clear_and_lawful: {value: 0.89, n: 9, suppressed: false}}},
+        total: {nki: {label: 'NKI totalt', index: 68.4, n: 23, ci95: [62.9, 73.9], grade: 'godkänt', suppressed: false},
+            units: ['bygglov', 'miljo'], beside: [], clear_and_lawful: {value: 0.87, n: 23, suppressed: false}},
         improvements: {identified: 5, implemented: 3, identified_total: 12, implemented_total: 7}};
     const put = await call('PUT', `/indicators/${prev}`, service, snap);
     check(put.status === 200 || put.status === 201, `snapshot for ${prev} stored (${put.status})`);
@@ -295,6 +297,8 @@ async function main() {
     await page.getByRole('heading', {name: `Kvartalsuppföljning ${prev}`}).waitFor();
     const unitsText = await page.locator('section', {has: page.getByRole('heading', {name: 'Enheterna'})}).innerText();
     check(/71,2/.test(unitsText) && /högt/.test(unitsText) && /14 \/ 31/.test(unitsText), 'the units\' NKI, grade and handling time show');
+    check(/NKI totalt 68,4 \(62,9–73,9\), n = 23 – godkänt/.test(unitsText) && /NKI totalt är SKR:s totala NKI/.test(unitsText),
+        `SKR's NKI totalt shows beside the units (${unitsText.split('Totalt')[1]})`);
     await screen(page, '10-kvartal');
     const [dl] = await Promise.all([page.waitForEvent('download'),
         page.getByRole('button', {name: /CSV/}).click()]);

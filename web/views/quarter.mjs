@@ -33,6 +33,10 @@ function share(x) {
     if (x.suppressed) return `för få svar (n = ${x.n})`;
     return x.value === null || x.value === undefined ? '–' : `${pct(x.value)}, n = ${x.n}`;
 }
+// "a, b och c"
+function listed(xs) {
+    return xs.length > 1 ? `${xs.slice(0, -1).join(', ')} och ${xs[xs.length - 1]}` : xs.join('');
+}
 // A trend point of an index: {v, lo, hi} or null (missing or suppressed).
 function ixPoint(x) {
     return x && !x.suppressed && x.index !== null && x.index !== undefined
@@ -90,6 +94,8 @@ function lotsSection(doc) {
 // over eight quarters of one unit at a time (the report has them all, for print).
 function unitsSection(doc, ctx) {
     const snap = (doc.indicators && doc.indicators.units) || {};
+    // SKR's total NKI beside the units, on a row of its own as in the report.
+    const total = doc.indicators && doc.indicators.total;
     const mine = ctx.user.role === 'handler' ? ctx.user.units || [] : [];
     const pick = h('select', {id: newId('units')},
         mine.length ? h('option', {value: 'mine'}, `Mina enheter (${mine.map(unitName).join(', ')})`) : null,
@@ -109,7 +115,9 @@ function unitsSection(doc, ctx) {
                 pct(s.followups ? s.followups.response_rate : null),
                 s.nki ? [`${s.nki.label || u.label || 'NKI'} `, index(s.nki), s.nki.grade ? ` – ${s.nki.grade}` : ''] : '–',
                 share(s.clear_and_lawful)];
-        })));
+        }).concat(total ? [{class: 'total', cells: ['Totalt', '–', '–', '–', '–', '–',
+            ['NKI totalt ', index(total.nki), total.nki && total.nki.grade ? ` – ${total.nki.grade}` : ''],
+            share(total.clear_and_lawful)]}] : [])));
     };
     const which = h('select', {id: newId('chart-unit')}, doc.units.map(u =>
         h('option', {value: u.code, selected: mine.length ? u.code === mine[0] : false}, u.name)));
@@ -136,6 +144,10 @@ function unitsSection(doc, ctx) {
             'Index på färre än 7 svar redovisas inte.'),
         h('div', {class: 'list-controls'}, h('div', {class: 'field'}, h('label', {for: pick.id}, 'Visa'), pick)),
         tbl,
+        total ? h('p', {class: 'hint'}, 'NKI totalt är SKR:s totala NKI sedan 2024: svaren för ',
+            listed((total.units || []).map(unitName)), ' tillsammans',
+            (total.beside || []).length ? `; ${(total.beside || []).map(unitName).join(' och ')} redovisas bredvid` : '',
+            '. Upphandlingens NUI ingår inte. Tydlig och rättssäker på raden Totalt gäller alla enheter.') : null,
         h('h3', null, 'Över åtta kvartal'),
         h('div', {class: 'list-controls'}, h('div', {class: 'field'}, h('label', {for: which.id}, 'Enhet'), which)),
         charts);
