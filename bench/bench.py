@@ -13,6 +13,7 @@ reason; nothing in the table comes from anywhere but this run.
     bench/bench.py --quick    one short run of each (a smoke test of the driver)
     bench/bench.py --writes   only the durable write rows (1, 8, 64 connections)
     bench/bench.py --import   only the import rows (100,000 companies, CSV and XLSX)
+    bench/bench.py --web      only the web rows (every screen in chromium, bench/web_bench.mjs)
 
 Environment: LB_BUILD_DIR (default ./build), LB_BENCH_SECONDS (wrk run length,
 default 4), LB_BENCH_RUNS (default 3), LB_BENCH_SCALE_DIR (default var/bench-scale).
@@ -642,6 +643,53 @@ def main_import():
     import_rows(r)
 
 
+def web_screens(results):
+    """Every screen of every role on the demo data in Debian's chromium
+    (bench/web_bench.mjs, the browser tests' harness): per screen the app's own
+    measure navigation -> content and the part of it waiting for API answers,
+    VISITS visits each, and the most API requests one visit made."""
+    e2e = os.path.join(SOURCE, "tests", "e2e")
+    if not os.access("/usr/bin/chromium", os.X_OK) or not os.path.exists(
+            os.path.join(e2e, "node_modules", "playwright-core", "package.json")):
+        results["web_why"] = "no chromium or tests/e2e/node_modules: run scripts/e2e-deps.sh"
+        return
+    visits = 1 if QUICK else max(5, RUNS)
+    env = dict(os.environ, LB_BENCH_VISITS=str(visits), LB_SOURCE_DIR=SOURCE)
+    p = subprocess.run(["node", os.path.join(HERE, "web_bench.mjs")], env=env,
+                       capture_output=True, text=True, timeout=600)
+    screens = {}
+    for m in re.finditer(r"^screen (\S+ \S+) req=(\d+) ms=(\S+) api=(\S+)$", p.stdout, re.M):
+        screens[m.group(1)] = (int(m.group(2)), [float(x) for x in m.group(3).split(",")],
+                               [float(x) for x in m.group(4).split(",")])
+    if p.returncode != 0 or not screens:
+        results["web_why"] = "web_bench.mjs failed: " + (p.stdout + p.stderr)[-200:]
+        return
+    results["web"] = screens
+    slow = max(screens, key=lambda k: statistics.median(screens[k][1]))
+    log("web: %d screens, slowest %s median %.0f ms" % (
+        len(screens), slow, statistics.median(screens[slow][1])))
+
+
+def web_rows(r):
+    s = r.get("web")
+    if not s:
+        row("web: every screen, navigation -> content", why=r.get("web_why"), target="≤ 150 ms")
+        row("web: API requests per screen", why=r.get("web_why"), target="≤ 3")
+        return
+    slow = max(s, key=lambda k: statistics.median(s[k][1]))
+    bare = [x for k in s if k.endswith(" handledning") for x in s[k][1]]
+    row("web: slowest of %d screens (%s), navigation -> content, demo data, 1280 px"
+        % (len(s), slow), Fig(s[slow][1], "ms"), Fig(bare, "ms") if bare else None,
+        "a screen without API requests (handledning)", "≤ 150 ms",
+        lambda f, q: f.med <= 150)
+    row("  of which waiting for API answers", Fig(s[slow][2], "ms"))
+    row("  median over all screens (each screen's median)",
+        Fig([statistics.median(v[1]) for v in s.values()], "ms"))
+    most = max(s, key=lambda k: s[k][0])
+    row("web: API requests of one screen, most (%s)" % most, Fig([s[most][0]], "req"),
+        target="≤ 3", holds=lambda f, q: f.med <= 3)
+
+
 # --- the set --------------------------------------------------------------------------
 
 
@@ -744,6 +792,12 @@ def main_set():
     else:
         search_why = "bench_scale_gen not built"
 
+    try:
+        web_screens(r)
+    except Exception as e:  # noqa: BLE001 - the row then says why
+        r["web_why"] = "failed: %s" % str(e)[:200]
+        log(r["web_why"])
+
     api_why = r.get("api_why")
     # --- the table -----------------------------------------------------------
     if "write64" in r:
@@ -819,6 +873,7 @@ def main_set():
     row("reads at 10,000 vs 10,000,000 contacts", why="run `make bench-scale`",
         target="within 2×")
     survey_rows(r)
+    web_rows(r)
 
 
 # --- scale ---------------------------------------------------------------------------------
@@ -1015,6 +1070,16 @@ def main_writes():
     write_rows(r)
 
 
+def main_web():
+    """Only the web rows (`bench/run.sh --web`)."""
+    r = {}
+    try:
+        web_screens(r)
+    except Exception as e:  # noqa: BLE001 - the row then says why
+        r["web_why"] = "failed: %s" % str(e)[:200]
+    web_rows(r)
+
+
 def main():
     t0 = time.time()
     if "--scale" in sys.argv:
@@ -1023,12 +1088,14 @@ def main():
         main_writes()
     elif "--import" in sys.argv:
         main_import()
+    elif "--web" in sys.argv:
+        main_web()
     else:
         main_set()
     print()
     print("Lotsbok benchmarks: %s; %d run(s) per figure; %s" % (
         "scale" if "--scale" in sys.argv else "writes" if "--writes" in sys.argv
-        else "import" if "--import" in sys.argv else "the set",
+        else "import" if "--import" in sys.argv else "web" if "--web" in sys.argv else "the set",
         RUNS, machine()))
     print_table()
     print("(%.0f s)" % (time.time() - t0))
@@ -1043,7 +1110,8 @@ def machine():
                 break
     fs = subprocess.run(["df", "-T", tempfile.gettempdir()], capture_output=True,
                         text=True).stdout.splitlines()[-1].split()[1]
-    return "nproc %d, %s, kernel %s, %s temp dirs" % (os.cpu_count(), cpu, os.uname().release, fs)
+    return "nproc %d, %s, kernel %s, %s temp dirs, load average %.1f at the end" % (
+        os.cpu_count(), cpu, os.uname().release, fs, os.getloadavg()[0])
 
 
 if __name__ == "__main__":

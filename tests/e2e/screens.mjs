@@ -4,9 +4,16 @@
 // and one visit of a screen: shown by a hash change, at most three API requests
 // (DESIGN.md "The bar", from Playwright's request log), no horizontal overflow,
 // axe-core with no violation of any impact, and the time to content the app
-// measures itself (printed; the 150 ms bar is a benchmark figure — TEAM.md).
+// measures itself (printed). The 150 ms bar is held by the benchmark
+// (bench/web_bench.mjs, `bench/run.sh --web`), not here: ctest runs this beside other
+// tests and other agents' builds on 2 cores, where wall time says more about the
+// machine than about the screen (a screen at 70 ms took 190–330 ms five times running
+// under a load average of 16). The request count, which causes slowness the machine
+// does not, is asserted.
 
-import {ADMIN_PW, call, check, fatal, login, logout, newPage, overflow, previousQuarter, quarterOf, screen,
+import {spawnSync} from 'node:child_process';
+import path from 'node:path';
+import {ADMIN_PW, BUILD, SRC, call, check, fatal, login, logout, newPage, overflow, previousQuarter, quarterOf, screen,
     startLotsd, stockholmToday, timedScreen, token} from './harness.mjs';
 
 async function waitFor(what, fn, ms = 60000) {
@@ -21,7 +28,11 @@ async function waitFor(what, fn, ms = 60000) {
 
 // The demo environment and, per role, [route, name] of every screen it has.
 export async function setup() {
-    const lotsd = await startLotsd({demo: true, worker: true});
+    const lotsd = await startLotsd({demo: true, worker: true, setup: (data, env) => {
+        const r = spawnSync(path.join(BUILD, 'lotsd'), ['plan', 'load', '--data', data,
+            path.join(SRC, 'data', 'plan-norrtalje-2025-2030.json')], {env, encoding: 'utf8'});
+        if (r.status !== 0) fatal(`lotsd plan load: ${r.stderr}`);
+    }});
     const BASE = lotsd.base;
     const pw = u => (u === 'admin' ? ADMIN_PW : lotsd.logins[u]);
     const quarter = quarterOf(stockholmToday());
@@ -37,32 +48,45 @@ export async function setup() {
     const kase = cases.find(c => c.id === ho.case_id);
     const calls = (await call(BASE, 'GET', '/followups?status=scheduled&assignee=anna.lots&limit=500', lotsTok)).json.items;
     const fu = calls[0] || fatal('no scheduled call of anna.lots');
+    const plan = [['plan', 'plan'], ['plan/atgard/1.1', 'plan-atgard'], ['plan/rapport', 'plan-rapport']];
     const roles = [
         ['anna.lots', [['', 'min-dag'], ['foretag', 'foretag'], [`foretag/${kase.company_id}`, 'foretaget'], ['importera', 'importera'],
             [`arende/${kase.id}`, 'arende'], [`arende/${kase.id}/utskrift`, 'utskrift'], [`uppfoljning/${fu.id}`, 'uppfoljning'],
             ['inkorg', 'inkorg'], [`overlamning/${ho.id}`, 'overlamning'], [`kvartal/${prev}`, 'kvartal'],
-            ['forbattringar', 'forbattringar'], ['handledning', 'handledning']]],
+            ['forbattringar', 'forbattringar'], ['handledning', 'handledning'], ['sok/grisslehamn', 'sok'], ...plan]],
         ['bygglov.handl', [['inkorg', 'inkorg'], [`overlamning/${ho.id}`, 'overlamning'], [`arende/${kase.id}`, 'arende'],
-            [`foretag/${kase.company_id}`, 'foretaget'], [`kvartal/${prev}`, 'kvartal'], ['handledning', 'handledning']]],
-        ['arbetsgrupp', [[`kvartal/${prev}`, 'kvartal'], [`kvartal/${quarter}`, 'kvartal-nu'], ['forbattringar', 'forbattringar']]],
-        ['admin', [['anvandare', 'anvandare'], ['foretag', 'foretag'], ['importera', 'importera'], ['inkorg', 'inkorg'],
-            [`kvartal/${prev}`, 'kvartal']]],
+            [`foretag/${kase.company_id}`, 'foretaget'], [`kvartal/${prev}`, 'kvartal'], ['handledning', 'handledning'],
+            ['sok/bygglov', 'sok'], ...plan]],
+        ['arbetsgrupp', [[`kvartal/${prev}`, 'kvartal'], [`kvartal/${quarter}`, 'kvartal-nu'], ['forbattringar', 'forbattringar'],
+            ['handledning', 'handledning'], ...plan]],
+        ['admin', [['anvandare', 'anvandare'], ['foretag', 'foretag'], ['importera', 'importera'], [`foretag/${kase.company_id}`, 'foretaget'],
+            [`arende/${kase.id}`, 'arende'], ['inkorg', 'inkorg'], [`overlamning/${ho.id}`, 'overlamning'], [`kvartal/${prev}`, 'kvartal'],
+            ['forbattringar', 'forbattringar'], ['handledning', 'handledning'], ['sok/grisslehamn', 'sok'], ...plan]],
     ];
     return {lotsd, BASE, pw, roles, kase, fu, prev};
 }
 
 // One screen, shown by a hash change: its requests, time, overflow and (opts.axe) axe.
-export async function visit(page, who, width, route, name, opts = {}) {
-    const t = await timedScreen(page, () => page.evaluate(r => {
+async function show(page, route) {
+    return timedScreen(page, () => page.evaluate(r => {
         if (location.hash === `#/${r}`) window.dispatchEvent(new HashChangeEvent('hashchange'));
         else location.hash = `#/${r}`;
     }, route));
+}
+
+export async function visit(page, who, width, route, name, opts = {}) {
+    const t = await show(page, route);
     const h1 = await page.locator('main h1').first().innerText();
     check(!/Något gick fel|Ingen behörighet|Sidan finns inte/.test(h1), `${who} ${name} (${width}): shows "${h1}"`);
     check(t.requests.length <= 3, `${who} ${name} (${width}): ${t.requests.length} API requests ≤ 3` +
         (t.requests.length > 3 ? `\n  ${t.requests.join('\n  ')}` : ''));
+    check(t.ms !== null, `${who} ${name} (${width}): the app measured its time to content (lotsbok:screen)`);
     const over = await overflow(page);
     check(over <= 0, `${who} ${name} (${width}): no horizontal overflow (${over} px too wide)`);
+    const split = await page.evaluate(() => [...document.querySelectorAll('main a[href^="tel:"]')]
+        .filter(a => a.getClientRects().length > 1 || a.getBoundingClientRect().height > 1.8 * parseFloat(getComputedStyle(a).lineHeight))
+        .map(a => a.textContent));
+    check(split.length === 0, `${who} ${name} (${width}): no phone number split over two lines${split.length ? ` (${split.join(', ')})` : ''}`);
     if (opts.axe !== false) {
         await screen(page, `day-${who}-${name}-${width}${opts.dark ? '-dark' : ''}`, {impact: 'minor', fullPage: false});
     }
@@ -79,7 +103,7 @@ export async function tour(env, width, axeFor) {
         await login(page, who, env.pw(who));
         await page.waitForLoadState('networkidle');
         for (const [route, name] of routes) {
-            const t = await visit(page, who, width, route, name, {axe: axeFor(who)});
+            const t = await visit(page, who, width, route, name, {axe: axeFor(who, name)});
             out.push([`${who} ${name}`, t.requests.length, t.ms]);
         }
         await logout(page);

@@ -153,7 +153,7 @@ async function renderCompany(main, id, ctx) {
     append(main,
         h('p', {class: 'crumbs'}, canCases ? h('a', {href: '#/foretag'}, 'Företag') : 'Företag', ' / ', c.name),
         h('h1', {tabindex: -1}, c.name),
-        dl([['Organisationsnummer', c.orgnr_formatted], ['Form', c.personal_orgnr ? 'Enskild firma' : null],
+        dl([['Orgnr', c.orgnr_formatted], ['Form', c.personal_orgnr ? 'Enskild firma' : null],
             ['Ort', c.locality], ['SNI-kod', c.sni]]),
         h('section', {'aria-labelledby': 'cp-h'}, h('h2', {id: 'cp-h'}, 'Kontaktpersoner'),
             (c.contacts || []).length

@@ -103,7 +103,7 @@ export async function render(main, params, ctx) {
         ['Gäller', h('ul', {class: 'plain'}, about.map(a => h('li', null,
             h('a', {href: `#/arende/${a.case_id}`}, a.number || `ärende ${a.case_id}`), a.subject ? `: ${a.subject}` : '',
             ` – ${a.units.join(', ')}`)))],
-        ['Organisationsnummer', company.orgnr_formatted], ['Förfallodag', f.due], ['Status', label(FOLLOWUP_STATUS, f.status)],
+        ['Orgnr', company.orgnr_formatted], ['Förfallodag', f.due], ['Status', label(FOLLOWUP_STATUS, f.status)],
         ['Tidigare försök', String(f.attempts)]]));
     const mail = surveyText(f);
     if (mail) append(main, h('p', {class: 'notice', id: 'survey-state'}, mail));

@@ -83,7 +83,8 @@ function target(it) {
 function meta(it) {
     switch (it.type) {
     case 'company': return [it.orgnr, it.locality].filter(Boolean).join(' · ');
-    case 'case': return [it.company_name, label(CASE_STATUS, it.status)].filter(Boolean).join(' · ');
+    case 'case': // the company's name once: in the snippet when that is where the words matched
+        return [it.field === 'company_name' ? null : it.company_name, label(CASE_STATUS, it.status)].filter(Boolean).join(' · ');
     case 'contact': return [when(it.at), label(CHANNELS, it.channel), label(DIRECTIONS, it.direction)].filter(Boolean).join(' · ');
     default: return [label(HANDOFF_STATUS, it.status), it.reference ? `Dnr ${it.reference}` : null, dateOf(it.created_at)]
         .filter(Boolean).join(' · ');
