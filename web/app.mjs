@@ -73,7 +73,7 @@ const MENU = {
 const HOME = {lots: '', handler: 'inkorg', viewer: 'kvartal', admin: 'anvandare'};
 
 // Shortcuts: g then a letter goes to a screen (when the role has it).
-const GOTO = {d: '', f: 'foretag', i: 'inkorg', k: 'kvartal', b: 'forbattringar', a: 'anvandare', h: 'handledning'};
+const GOTO = {d: '', f: 'foretag', i: 'inkorg', k: 'kvartal', b: 'forbattringar', p: 'plan', a: 'anvandare', h: 'handledning'};
 
 function current() {
     const hash = location.hash;

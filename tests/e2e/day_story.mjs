@@ -5,11 +5,12 @@
 // dark mode (prefers-color-scheme), axe-clean too. phone_story.mjs does 390 px.
 
 import {check, finish, login, newPage} from './harness.mjs';
-import {setup, tour, visit, printTimes} from './screens.mjs';
+import {setup, tour, loggedOut, visit, printTimes} from './screens.mjs';
 
 const env = await setup();
 
 await finish(async () => {
+    await loggedOut(env, 1280);
     const times = await tour(env, 1280, () => true);
     const dark = await newPage({colorScheme: 'dark'});
     await dark.goto(`${env.BASE}/`);

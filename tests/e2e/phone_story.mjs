@@ -6,11 +6,12 @@
 // 1280 px). Shared parts in screens.mjs.
 
 import {finish} from './harness.mjs';
-import {setup, tour, printTimes} from './screens.mjs';
+import {setup, tour, loggedOut, printTimes} from './screens.mjs';
 
 const env = await setup();
 
 await finish(async () => {
+    await loggedOut(env, 390);
     const seen = new Set();
     // axe on every screen of the lots and the handler (between them every screen there
     // is); the viewer's and the admin's first screen for their own header and menu.

@@ -86,11 +86,38 @@ export async function visit(page, who, width, route, name, opts = {}) {
     const split = await page.evaluate(() => [...document.querySelectorAll('main a[href^="tel:"]')]
         .filter(a => a.getClientRects().length > 1 || a.getBoundingClientRect().height > 1.8 * parseFloat(getComputedStyle(a).lineHeight))
         .map(a => a.textContent));
+    // Every tab stop in <main> can be seen: none inside a visually hidden part (the
+    // stacked tables' header row on a phone, a .visually-hidden text).
+    const unseen = await page.evaluate(() => [...document.querySelectorAll(
+        'main a[href], main button, main input, main select, main textarea, main summary, main [tabindex]')]
+        .filter(e => e.tabIndex >= 0 && !e.disabled && e.getClientRects().length > 0)
+        .filter(e => {
+            for (let a = e; a && a !== document.body; a = a.parentElement)
+                if (getComputedStyle(a).clip === 'rect(0px, 0px, 0px, 0px)') return true;
+            return false;
+        }).map(e => e.textContent.trim().slice(0, 30)));
+    check(unseen.length === 0, `${who} ${name} (${width}): no tab stop hidden from sight` +
+        (unseen.length ? ` (${unseen.join(', ')})` : ''));
     check(split.length === 0, `${who} ${name} (${width}): no phone number split over two lines${split.length ? ` (${split.join(', ')})` : ''}`);
     if (opts.axe !== false) {
         await screen(page, `day-${who}-${name}-${width}${opts.dark ? '-dark' : ''}`, {impact: 'minor', fullPage: false});
     }
     return t;
+}
+
+// The login screen and the handledning without a login at one width: no horizontal
+// overflow, axe-core clean of any impact (the screens a new user sees first).
+export async function loggedOut(env, width) {
+    const page = await newPage({viewport: {width, height: width < 500 ? 844 : 900}});
+    await page.goto(`${env.BASE}/`);
+    await page.getByRole('heading', {name: 'Logga in i Lotsbok'}).waitFor();
+    check(await overflow(page) <= 0, `login (${width}): no horizontal overflow`);
+    await screen(page, `day-login-${width}`, {impact: 'minor', fullPage: false});
+    await page.getByRole('link', {name: 'handledningen', exact: true}).click();
+    await page.getByRole('heading', {name: 'Handledning', level: 1}).waitFor();
+    check(await overflow(page) <= 0, `handledning without a login (${width}): no horizontal overflow`);
+    await screen(page, `day-handledning-utloggad-${width}`, {impact: 'minor', fullPage: false});
+    await page.context().close();
 }
 
 // Every screen of every role at one width; axe where axeFor(who) says. Answers the

@@ -139,6 +139,22 @@ async function main() {
     check(true, '8: the category filter keeps the 9 permit cases');
     await casesSec.getByLabel('Kategori').selectOption('');
 
+    // A company's cases: paged, sorted by a column, filtered by status.
+    await go(page, `foretag/${boat.id}`);
+    const coCases = page.locator('#company-cases');
+    await coCases.getByText('27 ärenden, sida 1 av 2.').waitFor();
+    check(await coCases.locator('tbody tr').count() === 25, "8: a company's cases are paged, 25 a page");
+    await coCases.getByRole('button', {name: /Rubrik/}).click();
+    await coCases.getByRole('button', {name: /Rubrik/}).click();
+    check(await coCases.locator('th[aria-sort="descending"]').innerText().then(t => t.includes('Rubrik')) &&
+        (await coCases.locator('tbody tr').first().innerText()).includes('Ärende nummer 27'),
+    "8: a company's cases sorted by Rubrik, descending on the second click");
+    await coCases.getByLabel('Status').selectOption('closed');
+    await coCases.getByText('Inget matchar filtret.').waitFor();
+    check(await coCases.locator('tbody tr').count() === 0, "8: a company's cases filtered by status (none closed)");
+    await coCases.getByLabel('Status').selectOption('');
+    await coCases.getByText('27 ärenden, sida 1 av 2.').waitFor();
+
     // Search results: sorted by name (created in another order), "1 träff".
     for (const n of ['Bagarn Öst AB', 'Bagarn Ek AB', 'Bagarn Alm AB']) await company(lotta, n);
     await go(page, 'foretag');
@@ -180,6 +196,7 @@ async function main() {
     const sets = edit.locator('fieldset.person-set');
     await sets.nth(1).getByLabel('Namn', {exact: true}).fill('Rolf Rörsson');
     await sets.nth(1).getByLabel('Telefon').fill('070-111 22 33');
+    await screen(page, 'work-foretag-andra', {impact: 'minor', fullPage: false});
     await edit.getByRole('button', {name: 'Spara företaget'}).click();
     await page.getByText('Rolf Rörsson').first().waitFor();
     const ror = (await call('GET', `/companies/${rorId}`, lotta)).json;
@@ -203,6 +220,10 @@ async function main() {
     check((await page.locator('.tl-contact').first().innerText()).includes('loggad av Lotta Lind'), '9: the contact says who logged it by name');
     check((await text(page)).includes('Ansvarig lots\nLotta Lind') || (await text(page)).includes('Ansvarig lots Lotta Lind'),
         '9: the owner is shown by name');
+    await go(page, 'foretag');
+    await go(page, `arende/${rorCase.id}`);
+    check(await page.getByLabel('Sammanfattning').inputValue() === '',
+        'a saved contact leaves no draft behind: the form is empty when the case is opened again');
 
     // 3: the hand-off note is required, and the form says so.
     await page.locator('summary', {hasText: 'Lämna över till enhet'}).click();
@@ -213,6 +234,7 @@ async function main() {
     await page.getByRole('combobox', {name: /^Enhet/}).selectOption('bygglov');
     await page.getByRole('button', {name: 'Lämna över'}).click();
     await page.locator('.field-msg').filter({hasText: 'Skriv ett meddelande'}).waitFor();
+    await screen(page, 'work-overlamning-fel', {impact: 'minor', fullPage: false});
     check(await page.locator('.tl-handoff').count() === 0, '3: no hand-off without a note, the message is next to the note');
     const api422 = await call('POST', `/cases/${rorCase.id}/handoffs`, lotta, {unit: 'bygglov'});
     check(api422.status === 422 && api422.json.error.field === 'note', '3: the API agrees (422, field note)');
@@ -227,6 +249,7 @@ async function main() {
     const ce = page.getByRole('form', {name: 'Ändra ärendet'});
     await ce.getByLabel('Rubrik').fill('Ny verkstad och lager i Rimbo');
     await ce.getByLabel('Ansvarig lots').selectOption('olle');
+    await screen(page, 'work-arende-andra', {impact: 'minor', fullPage: false});
     await ce.getByRole('button', {name: 'Spara ändringarna'}).click();
     await page.getByRole('heading', {name: /Ny verkstad och lager/}).waitFor();
     const rc = (await call('GET', `/cases/${rorCase.id}`, lotta)).json;
@@ -237,6 +260,7 @@ async function main() {
     await page.locator('summary', {hasText: 'Avsluta ärendet'}).click();
     const warn = await page.locator('.notice.warn').innerText();
     check(/inte besvarad/.test(warn) && warn.includes('Bygglov (skickad)'), `5: closing warns about the unanswered hand-off`);
+    await screen(page, 'work-avsluta-varning', {impact: 'minor', fullPage: false});
     await page.getByRole('button', {name: 'Avsluta ärendet ändå'}).click();
     await page.getByRole('button', {name: 'Öppna ärendet igen'}).waitFor();
     await page.locator('summary', {hasText: 'Återkalla överlämningen'}).click();
@@ -373,6 +397,9 @@ async function main() {
     await page.keyboard.press('?');
     await page.getByRole('dialog', {name: 'Kortkommandon'}).waitFor();
     check(await page.getByRole('dialog').getByText('Ctrl+Enter').count() >= 1, '?: the shortcut list opens');
+    const listed = await page.getByRole('dialog').locator('kbd').allInnerTexts();
+    check(['g d', 'g f', 'g i', 'g k', 'g b', 'g p', 'g a', 'g h'].every(k => listed.includes(k)),
+        `?: every g-shortcut is listed (${listed.join(', ')})`);
     await screen(page, 'work-kortkommandon', {impact: 'minor'});
     await page.keyboard.press('Escape');
     check(await page.getByRole('dialog').count() === 0 || await page.getByRole('dialog').isHidden(), '?: Esc closes it');
@@ -380,6 +407,11 @@ async function main() {
     await page.keyboard.press('k');
     await page.getByRole('heading', {name: /Kvartalsuppföljning/}).waitFor();
     check(true, 'g k goes to Kvartal');
+    await page.keyboard.press('g');
+    await page.keyboard.press('p');
+    await page.getByRole('heading', {name: 'Handlingsplan', level: 1}).waitFor();
+    check(await page.locator('main').getByText('Ingen handlingsplan är inläst ännu.').count() === 1,
+        'g p goes to Handlingsplan, which says no plan is loaded yet (not "Något gick fel")');
     for (const r of ['', 'foretag', `arende/${c3.id}`, 'inkorg', 'kvartal', 'forbattringar']) {
         await go(page, r);
         check(await page.getByRole('banner').getByRole('link', {name: 'Handledning'}).count() === 1, `handledning linked from #/${r}`);
@@ -390,6 +422,13 @@ async function main() {
         'Vad händer när ett ärende avslutas', 'Kortkommandon']) {
         check(await page.getByRole('heading', {name: h}).count() === 1, `handledning: "${h}"`);
     }
+    const described = await page.locator('section', {has: page.getByRole('heading', {name: 'Skärmarna'})})
+        .locator('li > strong:first-child').allInnerTexts();
+    // The lots's menu (the label before a count) and the admin's own Användare.
+    const menus = [...(await page.locator('#nav a').evaluateAll(as => as.map(a => a.firstChild.textContent.trim()))), 'Användare'];
+    check(menus.length >= 7, `the lots's menu read (${menus.join(', ')})`);
+    check(menus.every(m => described.includes(m)),
+        `handledning: "Skärmarna" says what every menu's screen is for (missing: ${menus.filter(m => !described.includes(m)).join(', ') || 'none'})`);
     await screen(page, 'work-handledning', {impact: 'minor'});
     await logout(page);
 
@@ -405,6 +444,10 @@ async function main() {
     check(await page.locator('main tbody tr').count() === 1 && (await page.locator('main tbody tr').innerText()).includes('Försenad'),
         '8: the inbox filters the overdue hand-off');
     await page.getByLabel('Status').selectOption('');
+    await page.locator('main').getByRole('button', {name: 'Skickad', exact: true}).click();
+    check(await page.locator('main th[aria-sort="ascending"]').innerText().then(t => t.includes('Skickad')) &&
+        (await page.locator('main tbody tr').first().innerText()).includes('Ärende nummer 01'),
+    '8: the inbox sorts by Skickad, oldest first');
     await go(page, `overlamning/${ho1.id}`);
     await page.getByLabel('Enhetens diarienummer').fill('BN 2026-7');
     await page.getByRole('button', {name: 'Ta emot'}).click();

@@ -55,8 +55,12 @@ export function form(opts, children) {
         children, err, h('div', {class: 'actions'}, btn, opts.extra || null));
     let key = newKey();
     let busy = false;
-    f.addEventListener('input', () => { if (opts.draft) save(f, opts.draft); });
-    f.addEventListener('change', () => { if (opts.draft) save(f, opts.draft); });
+    // After a successful submit the draft is gone; the 'change' a text field fires when
+    // it loses focus (the screen re-rendered under it) must not write it back — only
+    // typing again does.
+    let sent = false;
+    f.addEventListener('input', () => { sent = false; if (opts.draft) save(f, opts.draft); });
+    f.addEventListener('change', () => { if (opts.draft && !sent) save(f, opts.draft); });
     f.addEventListener('submit', async ev => {
         ev.preventDefault();
         if (busy) return;
@@ -78,6 +82,7 @@ export function form(opts, children) {
         btn.disabled = true;
         try {
             await opts.onSubmit(values, f, key);
+            sent = true;
             if (opts.draft) dropDraft(opts.draft);
             key = newKey();
         } catch (e) {

@@ -15,6 +15,15 @@ import {h, append, clear, newId} from './dom.mjs';
 
 const PREFIX = 'lotsbok.list.';
 
+// On a narrow screen the table is stacked and its header row visually hidden (app.css),
+// so its sort buttons leave the tab order there (a tab stop nobody can see); the
+// "Sortera" select does their work. Kept right when the window is resized.
+const NARROW = window.matchMedia('(max-width: 40rem)');
+function sortTabStops(root) {
+    for (const b of root.querySelectorAll('table.stack thead button.sort')) b.tabIndex = NARROW.matches ? -1 : 0;
+}
+NARROW.addEventListener('change', () => sortTabStops(document));
+
 // "1 träff", "3 träffar".
 export function count(n, [one, many]) {
     return `${n.toLocaleString('sv-SE')} ${n === 1 ? one : many}`;
@@ -110,6 +119,7 @@ export function list(spec) {
             h('thead', null, h('tr', null, ths)),
             h('tbody', null, shown.map(r => h('tr', {class: spec.rowClass ? spec.rowClass(r) : null},
                 spec.columns.map(c => h('td', {'data-label': c.label || null}, c.cell(r))))))));
+        sortTabStops(body);
         if (pages > 1) {
             const go = p => () => { state.page = p; save(); draw(); summary.focus(); };
             append(body, h('nav', {class: 'pager', 'aria-label': `Sidor, ${spec.noun ? spec.noun[1] : 'rader'}`},

@@ -42,6 +42,10 @@ const SECTIONS = [
             [b('Förbättringar'), ': de förbättringsåtgärder som kommit fram, med status. Lotsen registrerar nya och ändrar status.'],
             [b('Träffar'), ': årets företagarträffar, utbildningar och andra träffar per typ. På träffens sida lägger lotsen till deltagande företag (sök i registret medan du skriver, eller registrera ett nytt), dokumenterar behov och förslag, skriver in pappersenkäter (siffertangenterna svarar) och laddar ner QR-bladet att skriva ut. Andelar i utvärderingen visas först från 7 svar; arbetsgruppen ser bara antal och sammanställningen.'],
             [b('Användare'), ' (administratör): skapa användare, ändra roll, enheter, namn och lösenord.'],
+            [b('Handlingsplan'), ': näringslivsstrategins handlingsplan, målområde för målområde, varje åtgärd med årets status. ' +
+                'Åtgärdens sida visar syfte, aktiviteter och indikatorerna över planens år; där fylls årets uppföljning i ' +
+                '(lotsen och administratören för alla åtgärder, handläggaren för de egna enheternas). ' +
+                'Årsrapporten till kommunstyrelsen finns att läsa och ladda ner som HTML eller Excel.'],
             [b('Sökrutan'), ' överst (lots, handläggare, administratör; tangenten /): skriv det du minns – "båtvarv grisslehamn", ' +
                 'ett ärendenummer, ett diarienummer, ett ord ur en anteckning. Alla orden ska finnas, det sista räcker som början av ett ord. ' +
                 'Träffarna kommer i grupper: företag, ärenden, kontakter och överlämningar. En handläggare hittar bara det som hör till de egna enheterna.'])],

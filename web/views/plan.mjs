@@ -272,20 +272,31 @@ async function reportPage(main, plan, year, ctx) {
         button('xlsx', 'Ladda ner tabellerna (Excel)')), err);
 }
 
-// The plan with each action's follow-up status for the year (GET /plan?year=).
-async function load(y) {
-    return api('GET', `/plan${y ? `?year=${y}` : ''}`);
+// The plan with each action's follow-up status for the year (GET /plan?year=), or
+// null before `lotsd plan load` (404 plan_not_loaded): then the screen says so
+// instead of "Något gick fel", since the menu offers it to every role.
+async function load(main, y) {
+    try {
+        return await api('GET', `/plan${y ? `?year=${y}` : ''}`);
+    } catch (e) {
+        if (e.code !== 'plan_not_loaded') throw e;
+        append(main, h('h1', {tabindex: -1}, 'Handlingsplan'),
+            h('p', {class: 'empty'}, 'Ingen handlingsplan är inläst ännu. När en administratör har läst in ' +
+                'näringslivsstrategins handlingsplan (lotsd plan load) finns åtgärderna, uppföljningen och ' +
+                'årsrapporten här.'));
+        return null;
+    }
 }
 
 export async function render(main, params, ctx) {
-    const plan = await load(params[0]);
-    return overview(main, plan, yearOf(plan, params[0] || plan.year), ctx);
+    const plan = await load(main, params[0]);
+    return plan && overview(main, plan, yearOf(plan, params[0] || plan.year), ctx);
 }
 export const actionView = {render: async (main, params, ctx) => {
-    const plan = await load(params[1]);
-    return actionPage(main, plan, params[0], yearOf(plan, params[1] || plan.year), ctx);
+    const plan = await load(main, params[1]);
+    return plan && actionPage(main, plan, params[0], yearOf(plan, params[1] || plan.year), ctx);
 }};
 export const reportView = {render: async (main, params, ctx) => {
-    const plan = await load(params[0]);
-    return reportPage(main, plan, yearOf(plan, params[0] || plan.year), ctx);
+    const plan = await load(main, params[0]);
+    return plan && reportPage(main, plan, yearOf(plan, params[0] || plan.year), ctx);
 }};
