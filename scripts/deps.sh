@@ -21,7 +21,7 @@ packages=(
 for extra in "$@"; do
   case "$extra" in
     bench) packages+=(wrk valgrind) ;;
-    package) packages+=(debhelper lintian dpkg-dev fakeroot systemd curl) ;;
+    package) packages+=(debhelper lintian dpkg-dev fakeroot systemd curl nginx-light openssl) ;;
     *) echo "deps.sh: unknown group '$extra'" >&2; exit 2 ;;
   esac
 done

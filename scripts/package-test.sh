@@ -3,7 +3,8 @@
 # would use it (docs/operations.md). Root only. Installs DEB_DIR/lotsbok_*.deb
 # with apt-get, verifies and scores the systemd units, runs the units' ExecStart
 # lines as the lotsbok user (systemd is not PID 1 here, so not systemctl) on
-# free loopback ports, logs in with lots, writes and reads a case, runs the
+# free loopback ports, logs in with lots, writes and reads a case, puts nginx
+# with the package's example site (TLS) in front and checks --trust-proxy, runs the
 # backup service's command and restores that backup, removes the package and
 # checks that the data is kept, installs it again over the kept data, upgrades
 # it to the same package under a higher version (the preinst's backup), and
@@ -193,6 +194,73 @@ followup_scheduled() {
 }
 check "lots-worker scheduled the closed case's follow-up call" followup_scheduled
 check "lots-worker caught up with lotsd's event log" grep -q 'caught up' "$work/worker-first.log"
+
+section "nginx in front: the package's example site with TLS"
+# The example as installed, with only its ports, certificate and upstream
+# changed (free ports; a self-signed certificate), run by this test's own
+# nginx master (its pid; the machine's nginx service, if any, is not touched).
+ng=$work/nginx
+mkdir -p "$ng/tmp" && chmod 0777 "$ng/tmp"
+openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=lotsbok.test -days 2 \
+    -keyout "$ng/key.pem" -out "$ng/cert.pem" >/dev/null 2>&1
+http_port=$(free_port)
+https_port=$(free_port)
+sed -e "s|server 127.0.0.1:8080;|server 127.0.0.1:$port;|" \
+    -e "s|listen 80;|listen 127.0.0.1:$http_port;|" -e '/listen \[::\]:80;/d' \
+    -e "s|listen 443 ssl http2;|listen 127.0.0.1:$https_port ssl http2;|" -e '/listen \[::\]:443/d' \
+    -e "s|ssl_certificate .*;|ssl_certificate $ng/cert.pem;|" \
+    -e "s|ssl_certificate_key .*;|ssl_certificate_key $ng/key.pem;|" \
+    /usr/share/doc/lotsbok/examples/nginx-lotsbok.conf >"$ng/site.conf"
+cat >"$ng/nginx.conf" <<NGINX
+pid $ng/nginx.pid;
+error_log $ng/error.log;
+events { worker_connections 64; }
+http {
+    access_log $ng/access.log;
+    client_body_temp_path $ng/tmp/body;
+    proxy_temp_path $ng/tmp/proxy;
+    fastcgi_temp_path $ng/tmp/fastcgi;
+    uwsgi_temp_path $ng/tmp/uwsgi;
+    scgi_temp_path $ng/tmp/scgi;
+    include $ng/site.conf;
+}
+NGINX
+check "nginx -t accepts the example site" nginx -t -c "$ng/nginx.conf" -p "$ng"
+nginx -c "$ng/nginx.conf" -p "$ng" -g 'daemon off;' >"$ng/stdout.log" 2>&1 &
+nginx_pid=$!
+pids+=("$nginx_pid")
+tls=https://127.0.0.1:$https_port
+for _ in $(seq 1 50); do curl -skf "$tls/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
+check "HTTPS through nginx reaches lotsd" bash -c "curl -sk '$tls/healthz' | grep -q '\"status\":\"ok\"'"
+check "HSTS on the HTTPS answers" bash -c "curl -sk -D - -o /dev/null '$tls/healthz' | grep -qi '^strict-transport-security: max-age='"
+check "plain HTTP is redirected to HTTPS" bash -c \
+    "[ \"\$(curl -s -o /dev/null -w '%{http_code} %{redirect_url}' http://127.0.0.1:$http_port/healthz)\" = '301 https://127.0.0.1/healthz' ]"
+check "the public survey path passes through as lotsd answers it" bash -c \
+    "[ \"\$(curl -sk -o /dev/null -w '%{http_code}' $tls/enkat/ingen-sadan-lank)\" = \"\$(curl -s -o /dev/null -w '%{http_code}' $url/enkat/ingen-sadan-lank)\" ]"
+# TRUST_PROXY="127.0.0.1,::1": lotsd counts the client nginx names in
+# X-Forwarded-For. Failed logins from 127.0.0.5 refuse that address (429),
+# while the right password from 127.0.0.6 still logs in; without the trust
+# both would be nginx's 127.0.0.1 and the second refused too.
+login_from() { # login_from ADDR PASSWORD -> the HTTP status
+    curl -sk --interface "$1" -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json' \
+        --data "{\"username\":\"admin\",\"password\":\"$2\"}" "$tls/api/v1/sessions"
+}
+throttled() {
+    local i code
+    for i in $(seq 1 11); do code=$(login_from 127.0.0.5 wrong-password-$i); done
+    echo "the 11th wrong password from 127.0.0.5: $code"
+    [ "$code" = 429 ]
+}
+check "failed logins through nginx are counted per client (429 for 127.0.0.5)" throttled
+right_password_logs_in() {
+    local code
+    code=$(login_from 127.0.0.6 "$(cat /var/lib/lotsbok/initial-admin-password)")
+    echo "the right password from 127.0.0.6: $code"
+    [ "$code" = 201 ]
+}
+check "the right password from 127.0.0.6 through nginx still logs in" right_password_logs_in
+kill -QUIT "$nginx_pid" && wait "$nginx_pid" || true
+pids=("$lotsd_pid" "$worker_pid")
 
 stop_checked first
 
