@@ -115,7 +115,7 @@ check "postinst made the environment and the admin's password file (0600)" \
 check "installed: lotsd, lots-worker, lots, web files, plan data, man pages, completion, nginx example" \
     test -x /usr/bin/lotsd -a -x /usr/bin/lots-worker -a -x /usr/bin/lots \
     -a -f /usr/share/lotsbok/web/index.html -a -d /usr/share/lotsbok/data \
-    -a -f /usr/share/man/man8/lotsd.8.gz -a -f /usr/share/man/man1/lots.1.gz \
+    -a -f /usr/share/man/man8/lotsd.8.gz -a -f /usr/share/man/man8/lots-worker.8.gz -a -f /usr/share/man/man1/lots.1.gz \
     -a -f /usr/share/bash-completion/completions/lots \
     -a -f /usr/share/doc/lotsbok/examples/nginx-lotsbok.conf
 check "/etc/lotsbok/lotsbok.conf is a conffile" grep -qx /etc/lotsbok/lotsbok.conf /var/lib/dpkg/info/lotsbok.conffiles
