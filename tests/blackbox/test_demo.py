@@ -175,6 +175,30 @@ def alive(pid):
         return False
 
 
+def show_stuck(var, pids):
+    """What a shutdown that did not end was waiting on: each live process's
+    command, state and kernel wait channel and stack of its threads, and the
+    tails of the logs."""
+    for pid in pids:
+        if not alive(pid):
+            continue
+        try:
+            cmd = open("/proc/%d/cmdline" % pid, "rb").read().replace(b"\0", b" ").decode()
+            print("still alive: %d %s" % (pid, cmd[:120]))
+            for tid in sorted(os.listdir("/proc/%d/task" % pid)):
+                base = "/proc/%d/task/%s/" % (pid, tid)
+                state = open(base + "stat").read().split(")")[-1].split()[0]
+                wchan = open(base + "wchan").read()
+                print("  thread %s state %s wchan %s" % (tid, state, wchan))
+        except OSError as e:
+            print("  (%s)" % e)
+    for name in ("lotsd.log", "worker.log", "smtp.log"):
+        path = os.path.join(var, name)
+        if os.path.exists(path):
+            print("--- tail of %s" % name)
+            print("".join(open(path, errors="replace").readlines()[-15:]))
+
+
 def test_run_script():
     var = tempfile.mkdtemp(prefix="lotsbok-run-")
     port = free_port()
@@ -231,6 +255,8 @@ def test_run_script():
             check(False, "run.sh exits after SIGINT")
         gone = wait_until(lambda: not any(alive(x) for x in pids), 10, "processes gone")
         check(gone, "lotsd and the worker are gone after Ctrl-C")
+        if not gone or p.poll() is None:
+            show_stuck(var, [p.pid] + pids)
         check("Lotsbok stopped." in open(out_path).read(), "run.sh says it stopped")
     finally:
         out.close()
