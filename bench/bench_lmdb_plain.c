@@ -17,8 +17,9 @@
  * Prints records/s for batches of 1, 16 and 256: median, min and max of 3
  * runs. DIR defaults to a fresh directory under /tmp (removed afterwards).
  *
- *        bench_lmdb_plain --batch N [--secs S] [--runs R] [--store]
+ *        bench_lmdb_plain --batch N [--secs S] [--runs R] [--store [--varied]]
  * runs the plain loop (or, with --store, lb_store_batch) at exactly batch N,
+ * with --varied a different summary each record (Zipf-distributed words),
  * R times (default 3), and prints one machine-readable line for bench/bench.py:
  *   plain batch=N runs=R median=X min=Y max=Z txn_p50_ms=P txn_p99_ms=Q
  * (records/s; then the time of one transaction, begin to synced commit,
@@ -243,6 +244,73 @@ static int run_seed(lb_txn *t, void *arg)
     return rc;
 }
 
+/* --varied: each summary VARIED_WORDS words drawn from a vocabulary of
+ * VOCABULARY made-up words with Zipf's law (s = 1), as a language's words
+ * are used: a few very common, most rare. The search index then writes a
+ * different set of lists for every record, where the fixed summary writes
+ * the same lists again and again. */
+#define VOCABULARY 20000
+#define VARIED_WORDS 25
+static bool varied;
+static double zipf_cdf[VOCABULARY];
+static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
+
+static uint64_t rng(void)
+{
+    rng_state ^= rng_state << 13;
+    rng_state ^= rng_state >> 7;
+    rng_state ^= rng_state << 17;
+    return rng_state;
+}
+
+static void zipf_init(void)
+{
+    double sum = 0;
+    for (int i = 0; i < VOCABULARY; i++)
+        zipf_cdf[i] = sum += 1.0 / (i + 1);
+    for (int i = 0; i < VOCABULARY; i++)
+        zipf_cdf[i] /= sum;
+}
+
+/* Word i: syllables spelling i in base 16, e.g. "kalora". */
+static size_t word_of(unsigned i, char *out)
+{
+    static const char *const syl[16] = {"ka", "lo", "ra", "mi", "su", "te", "vå", "ni",
+                                        "bö", "de", "gu", "ha", "jo", "pe", "sä", "fy"};
+    size_t n = 0;
+    do {
+        const char *s = syl[i % 16];
+        memcpy(out + n, s, strlen(s));
+        n += strlen(s);
+        i /= 16;
+    } while (i);
+    return n;
+}
+
+static char *varied_summary(void)
+{
+    char *out = malloc(VARIED_WORDS * 16);
+    size_t n = 0;
+    if (!out)
+        return NULL;
+    for (int w = 0; w < VARIED_WORDS; w++) {
+        double u = (double)(rng() >> 11) / 9007199254740992.0;
+        size_t lo = 0, hi = VOCABULARY - 1;
+        while (lo < hi) {
+            size_t mid = (lo + hi) / 2;
+            if (zipf_cdf[mid] < u)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        if (w)
+            out[n++] = ' ';
+        n += word_of((unsigned)lo, out + n);
+    }
+    out[n] = '\0';
+    return out;
+}
+
 static int run_contact(lb_txn *t, void *arg)
 {
     const struct seed *sd = arg;
@@ -251,7 +319,7 @@ static int run_contact(lb_txn *t, void *arg)
     ct.at = LB_TIME_NONE;
     ct.channel = LB_CHANNEL_PHONE;
     ct.direction = LB_DIRECTION_INBOUND;
-    ct.summary = strdup(summary);
+    ct.summary = varied ? varied_summary() : strdup(summary);
     ct.minutes = 12;
     ct.logged_by = strdup("anna");
     int rc = ct.summary && ct.logged_by ? lb_contact_log(t, &bctx, &ct) : -2;
@@ -312,13 +380,18 @@ static int main_one(int argc, char **argv)
             runs = atoi(argv[++i]);
         else if (strcmp(argv[i], "--store") == 0)
             store = true;
+        else if (strcmp(argv[i], "--varied") == 0)
+            varied = true;
         else
             batch = 0, i = argc;
     }
     if (batch == 0 || batch > 100000 || runs < 1 || runs > 100 || !(secs > 0)) {
-        fprintf(stderr, "usage: bench_lmdb_plain --batch N [--secs S] [--runs R] [--store]\n");
+        fprintf(stderr,
+                "usage: bench_lmdb_plain --batch N [--secs S] [--runs R] [--store [--varied]]\n");
         return 2;
     }
+    if (varied)
+        zipf_init();
     char base[] = "/tmp/lb_bench_plain_XXXXXX";
     if (!mkdtemp(base)) {
         perror("mkdtemp");

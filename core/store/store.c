@@ -88,6 +88,7 @@ static const char *const db_names[LB_DB_COUNT] = {
     [LB_DB_MEETINGS] = "meetings",
     [LB_DB_MEETING_EVALS] = "meeting_evals",
     [LB_DB_IDEM_INDEX] = "idempotency_ix",
+    [LB_DB_SEARCH_PENDING] = "search_pending",
     [LB_IX_COMPANY_ORGNR] = "ix_company_orgnr",
     [LB_IX_COMPANY_NAME] = "ix_company_name",
     [LB_IX_CASE_STATUS] = "ix_case_status",
@@ -1832,6 +1833,9 @@ static int migrate_run(lb_txn *t, void *arg)
         return 0;
     if (v < 2 && (rc = migrate_1_to_2(t, m)))
         return rc;
+    /* 2 -> 3 adds search_pending (opened, empty, with the environment): a
+     * version 2 lotsd would neither read nor merge its entries. Nothing to
+     * convert. */
     return stamp_data_version(t, NULL);
 }
 

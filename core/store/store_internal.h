@@ -51,6 +51,7 @@ enum lb__db {
     LB_DB_MEETINGS,              /* meetings (docs/meetings.md) */
     LB_DB_MEETING_EVALS,         /* their evaluations */
     LB_DB_IDEM_INDEX,            /* stored answers by age, event and company (store_idempotency.c) */
+    LB_DB_SEARCH_PENDING,        /* type, be64 id -> a new record's postings, not yet merged */
     LB_IX_COMPANY_ORGNR,         /* unique: 10 digits -> id */
     LB_IX_COMPANY_NAME,          /* folded name (truncated) -> ids */
     LB_IX_CASE_STATUS,           /* 1 byte status -> ids */
@@ -286,6 +287,12 @@ int lb__search_put(lb_txn *t, const struct lb__rtype *rt, const void *old, const
 /* Marks the (empty) index of a new environment complete, or, for a store
  * opened with no_search_index, empties it and marks it missing. */
 int lb__search_init(lb_txn *t, bool complete);
+/* New records whose postings wait in LB_DB_SEARCH_PENDING; the write that
+ * makes this many merges them all (store_search.c). */
+#define LB__SEARCH_PENDING_MAX 64
+/* Merges every pending record's postings into the lists (store_search.c);
+ * the index reads the same before and after. */
+int lb__search_merge(lb_txn *t);
 /* The check of the search index: every record's postings are there and the
  * index holds no others. Writes one line per problem to report and counts
  * them in *problems. */

@@ -8,16 +8,23 @@
  * LMDB's LEAF2 pages, oldest first; new records append (MDB_APPENDDUP, so the
  * pages stay full). A record has one posting per distinct (word, field).
  *
- * Writing: lb__put calls lb__search_put with the record before and after;
- * the postings of both are computed by the type's field function below and
- * only the difference is written, so an update that does not touch text
- * writes nothing here. A case is also indexed under its company's name and
+ * Writing: lb__put calls lb__search_put with the record before and after.
+ * A new record's postings go first to "search_pending", one entry per record
+ * (type, id -> its posting and its keys): one small append instead of a
+ * leaf and a sub-database path per word. When LB__SEARCH_PENDING_MAX records are
+ * pending, the transaction that adds the last one merges them all into the
+ * lists, sorted by key, so a word that several of them share is written
+ * once (SQLite FTS5 writes each transaction's terms as a small segment and
+ * merges segments later in the same way). An update first merges whatever
+ * is pending, then the postings of both versions are computed by the type's
+ * field function below and only the difference is written, so an update
+ * that does not touch text writes nothing here. A case is also indexed under its company's name and
  * locality; a company whose name or locality changes moves those postings of
  * each of its cases in the same transaction (anonymisation goes through the
  * same puts). Adding a record type is a field function and a row in kinds[].
  *
  * Reading (lb_search): per type, each query word is the union of the
- * (word, field) lists it matches (the last word's every completion, at most
+ * (word, field) lists it matches and of the pending records' keys it matches (the last word's every completion, at most
  * LB__PREFIX_LISTS of them, in key order): a list of at most LB__SMALL_LIST
  * postings is read whole while the keys are scanned (LMDB keeps it inside
  * the leaf the scan stands on) into one sorted array per word, a longer one
@@ -398,6 +405,156 @@ static int company_cases(lb_txn *t, const struct lb_company *old, const struct l
     return rc;
 }
 
+/* --- pending postings ------------------------------------------------------ */
+
+static void pending_key(uint8_t *kb, int type, lb_id id)
+{
+    kb[0] = (uint8_t)type;
+    lb__be64(kb + 1, id);
+}
+
+/* A pending entry's filter: 256 bits, set for the first letter of each of
+ * its words and for the first two, so that a query word's scan skips most
+ * entries that hold no word beginning like it. */
+#define PENDING_FILTER 32
+#define PENDING_HEAD (LB__POST + PENDING_FILTER)
+
+/* The filter bit of a word (or prefix) w of wl >= 1 bytes. */
+static unsigned filter_bit(const uint8_t *w, size_t wl)
+{
+    return wl == 1 ? (w[0] * 37u + 11u) & 255u : (w[0] * 131u + w[1] * 7u) & 255u;
+}
+
+static void filter_set(uint8_t *f, const uint8_t *w, size_t wl)
+{
+    unsigned b = filter_bit(w, 1);
+    f[b >> 3] |= (uint8_t)(1u << (b & 7));
+    if (wl >= 2) {
+        b = filter_bit(w, 2);
+        f[b >> 3] |= (uint8_t)(1u << (b & 7));
+    }
+}
+
+/* Records new record's postings pl (sorted, all with pl->val) as pending:
+ * the value is the posting, the filter, then each key as a length byte and
+ * its bytes. */
+static int pending_put(lb_txn *t, const struct plist *pl, lb_id id)
+{
+    uint8_t kb[9];
+    size_t size = PENDING_HEAD;
+    for (size_t i = 0; i < pl->n; i++)
+        size += 1 + pl->e[i].klen;
+    pending_key(kb, pl->type, id);
+    MDB_val k = {sizeof kb, kb}, v = {size, NULL};
+    int rc = mdb_put(t->txn, lb__dbi(t, LB_DB_SEARCH_PENDING), &k, &v, MDB_RESERVE);
+    if (rc)
+        return lb__mdb_err(t, rc);
+    uint8_t *p = v.mv_data;
+    memcpy(p, pl->val, LB__POST);
+    p += LB__POST;
+    memset(p, 0, PENDING_FILTER);
+    for (size_t i = 0; i < pl->n; i++)
+        if (pl->e[i].klen > 3)
+            filter_set(p, pl->e[i].key + 1, (size_t)pl->e[i].klen - 3);
+    p += PENDING_FILTER;
+    for (size_t i = 0; i < pl->n; i++) {
+        *p++ = pl->e[i].klen;
+        memcpy(p, pl->e[i].key, pl->e[i].klen);
+        p += pl->e[i].klen;
+    }
+    return 0;
+}
+
+/* Walks a pending entry's keys: fn(key, klen, arg) for each. LB_ECORRUPT
+ * when the entry is malformed. */
+static int pending_keys(const MDB_val *v, int (*fn)(const uint8_t *key, size_t klen, void *arg),
+                        void *arg)
+{
+    if (v->mv_size < PENDING_HEAD)
+        return LB_ECORRUPT;
+    const uint8_t *p = (const uint8_t *)v->mv_data + PENDING_HEAD,
+                  *end = (const uint8_t *)v->mv_data + v->mv_size;
+    while (p < end) {
+        size_t kl = *p++;
+        if (kl < 3 || kl > LB__KEY_LEN_MAX || (size_t)(end - p) < kl)
+            return LB_ECORRUPT;
+        int rc = fn(p, kl, arg);
+        if (rc)
+            return rc;
+        p += kl;
+    }
+    return 0;
+}
+
+struct collect {
+    struct plist *pl;
+    const uint8_t *val;
+};
+
+static int collect_key(const uint8_t *key, size_t klen, void *arg)
+{
+    struct collect *c = arg;
+    struct plist *pl = c->pl;
+    if (pl->n == pl->cap) {
+        size_t ncap = pl->cap ? pl->cap * 2 : 256;
+        struct post *ne = realloc(pl->e, ncap * sizeof *ne);
+        if (!ne)
+            return LB_ENOMEM;
+        pl->e = ne;
+        pl->cap = ncap;
+    }
+    struct post *p = &pl->e[pl->n++];
+    p->klen = (uint8_t)klen;
+    memcpy(p->key, key, klen);
+    memcpy(p->val, c->val, LB__POST);
+    return 0;
+}
+
+static int pending_count(lb_txn *t, size_t *n)
+{
+    MDB_stat st;
+    int rc = mdb_stat(t->txn, lb__dbi(t, LB_DB_SEARCH_PENDING), &st);
+    *n = rc ? 0 : st.ms_entries;
+    return lb__mdb_err(t, rc);
+}
+
+int lb__search_merge(lb_txn *t)
+{
+    size_t n;
+    int rc = pending_count(t, &n);
+    if (rc || n == 0)
+        return rc;
+    MDB_cursor *cur;
+    if ((rc = mdb_cursor_open(t->txn, lb__dbi(t, LB_DB_SEARCH_PENDING), &cur)))
+        return lb__mdb_err(t, rc);
+    struct plist all = {0};
+    MDB_val k, v;
+    int mrc;
+    for (mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); !rc && mrc == 0;
+         mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        struct collect c = {&all, v.mv_data};
+        rc = pending_keys(&v, collect_key, &c);
+    }
+    mdb_cursor_close(cur);
+    if (!rc && mrc != MDB_NOTFOUND)
+        rc = lb__mdb_err(t, mrc);
+    /* In key order: the postings of one list land together, and each page
+     * is made dirty once however many records share the word. */
+    if (!rc)
+        plist_sort(&all);
+    if (!rc && (rc = mdb_cursor_open(t->txn, lb__dbi(t, LB_DB_SEARCH), &cur)) != 0)
+        rc = lb__mdb_err(t, rc);
+    else if (!rc) {
+        for (size_t i = 0; !rc && i < all.n; i++)
+            rc = post_put(t, cur, &all.e[i]);
+        mdb_cursor_close(cur);
+    }
+    plist_free(&all);
+    if (!rc)
+        rc = lb__mdb_err(t, mdb_drop(t->txn, lb__dbi(t, LB_DB_SEARCH_PENDING), 0));
+    return rc;
+}
+
 int lb__search_put(lb_txn *t, const struct lb__rtype *rt, const void *old, const void *rec)
 {
     if (t->s->search_off)
@@ -407,7 +564,22 @@ int lb__search_put(lb_txn *t, const struct lb__rtype *rt, const void *old, const
         return 0;
     struct plist po = {0}, pn = {0};
     int rc = 0;
-    if (old)
+    if (!old) {
+        /* A new record: pending, merged with the others once there are
+         * enough of them. */
+        size_t n;
+        rc = record_postings(t, k, rec, &pn);
+        if (!rc && pn.n)
+            rc = pending_put(t, &pn, k->rt->meta(rec)->id);
+        if (!rc && pn.n && (rc = pending_count(t, &n)) == 0 && n >= LB__SEARCH_PENDING_MAX)
+            rc = lb__search_merge(t);
+        plist_free(&pn);
+        return rc;
+    }
+    /* Only merged postings are moved (a pending record's entry would have
+     * to be found and rewritten, and a company's cases may be among them). */
+    rc = lb__search_merge(t);
+    if (!rc)
         rc = record_postings(t, k, old, &po);
     if (!rc)
         rc = record_postings(t, k, rec, &pn);
@@ -428,6 +600,8 @@ int lb__search_init(lb_txn *t, bool complete)
     if (complete)
         return lb__meta_put(t, version_key, sizeof version_key - 1, LB__SEARCH_VERSION);
     int rc = mdb_drop(t->txn, lb__dbi(t, LB_DB_SEARCH), 0);
+    if (!rc)
+        rc = mdb_drop(t->txn, lb__dbi(t, LB_DB_SEARCH_PENDING), 0);
     if (rc)
         return lb__mdb_err(t, rc);
     rc = mdb_del(t->txn, lb__dbi(t, LB_DB_META), &k, NULL);
@@ -547,6 +721,46 @@ static void key_text(const uint8_t *key, size_t klen, char *buf, size_t len)
 
 #define CHECK_REPORT_MAX 20
 
+struct same {
+    const struct plist *pl;
+    size_t i;
+    bool differ;
+};
+
+static int same_key(const uint8_t *key, size_t klen, void *arg)
+{
+    struct same *sm = arg;
+    const struct post *p = sm->i < sm->pl->n ? &sm->pl->e[sm->i] : NULL;
+    if (!p || p->klen != klen || memcmp(p->key, key, klen) != 0)
+        sm->differ = true;
+    sm->i++;
+    return 0;
+}
+
+/* Whether record id's postings pl (sorted) are pending: 1 no, 0 yes and the
+ * same, 2 yes but different; < 0 an error. */
+static int pending_same(lb_txn *t, const struct plist *pl, lb_id id)
+{
+    uint8_t kb[9];
+    pending_key(kb, pl->type, id);
+    MDB_val k = {sizeof kb, kb}, v;
+    int rc = mdb_get(t->txn, lb__dbi(t, LB_DB_SEARCH_PENDING), &k, &v);
+    if (rc == MDB_NOTFOUND)
+        return 1;
+    if (rc)
+        return lb__mdb_err(t, rc);
+    struct same sm = {pl, 0, false};
+    uint8_t filter[PENDING_FILTER] = {0};
+    for (size_t i = 0; i < pl->n; i++)
+        if (pl->e[i].klen > 3)
+            filter_set(filter, pl->e[i].key + 1, (size_t)pl->e[i].klen - 3);
+    if (pl->n == 0 || v.mv_size < PENDING_HEAD || memcmp(v.mv_data, pl->e[0].val, LB__POST) != 0 ||
+        memcmp((const uint8_t *)v.mv_data + LB__POST, filter, PENDING_FILTER) != 0 ||
+        pending_keys(&v, same_key, &sm) != 0 || sm.i != pl->n)
+        sm.differ = true;
+    return sm.differ ? 2 : 0;
+}
+
 int lb__search_check(lb_txn *t, FILE *report, size_t *problems)
 {
     bool ready;
@@ -564,6 +778,11 @@ int lb__search_check(lb_txn *t, FILE *report, size_t *problems)
     if ((rc = mdb_cursor_open(t->txn, lb__dbi(t, LB_DB_SEARCH), &sc)))
         return lb__mdb_err(t, rc);
     uint64_t expected = 0;
+    size_t npending, pending_seen = 0;
+    if ((rc = pending_count(t, &npending))) {
+        mdb_cursor_close(sc);
+        return rc;
+    }
     size_t reported = 0;
     for (size_t i = 0; !rc && i < NKINDS; i++) {
         const struct lb__rtype *rt = kinds[i].rt;
@@ -594,6 +813,20 @@ int lb__search_check(lb_txn *t, FILE *report, size_t *problems)
                     fprintf(report, "search: %s %llu: its postings cannot be computed\n", rt->name,
                             (unsigned long long)rt->meta(rec)->id);
             }
+            int pend = rc || !npending ? 1 : pending_same(t, &pl, rt->meta(rec)->id);
+            if (pend < 0) {
+                rc = pend;
+            } else if (pend == 0 || pend == 2) {
+                pending_seen++;
+                if (pend == 2) {
+                    (*problems)++;
+                    if (report && reported++ < CHECK_REPORT_MAX)
+                        fprintf(report, "search: %s %llu: its pending postings differ from its "
+                                        "text\n",
+                                rt->name, (unsigned long long)rt->meta(rec)->id);
+                }
+                pl.n = 0; /* pending: none of its postings is in the lists yet */
+            }
             for (size_t j = 0; !rc && j < pl.n; j++) {
                 MDB_val pk = {pl.e[j].klen, pl.e[j].key}, pv = {LB__POST, pl.e[j].val};
                 int g = mdb_cursor_get(sc, &pk, &pv, MDB_GET_BOTH);
@@ -616,6 +849,12 @@ int lb__search_check(lb_txn *t, FILE *report, size_t *problems)
             rc = lb__mdb_err(t, mrc);
         mdb_cursor_close(cur);
         free(rec);
+    }
+    if (!rc && pending_seen != npending) {
+        (*problems)++;
+        if (report)
+            fprintf(report, "search: %zu pending entries belong to no record\n",
+                    npending - pending_seen);
     }
     MDB_stat st;
     if (!rc && (rc = mdb_stat(t->txn, lb__dbi(t, LB_DB_SEARCH), &st)) != 0)
@@ -798,6 +1037,7 @@ struct qstate {
     size_t nts;
     struct mpost *mem; /* every term's short lists' postings */
     size_t nmem, memcap;
+    MDB_cursor *pend; /* the pending records, when there are any */
     struct lb_search_stats *st, own;
 };
 
@@ -1004,6 +1244,76 @@ static int ts_advance(lb_txn *t, struct tstream *s)
     return ts_find(t, s);
 }
 
+static int mem_reserve(struct qstate *qs, size_t more)
+{
+    if (qs->nmem + more <= qs->memcap)
+        return 0;
+    size_t ncap = qs->memcap ? qs->memcap * 2 : 256;
+    while (ncap < qs->nmem + more)
+        ncap *= 2;
+    struct mpost *nm = realloc(qs->mem, ncap * sizeof *nm);
+    if (!nm)
+        return LB_ENOMEM;
+    qs->mem = nm;
+    qs->memcap = ncap;
+    return 0;
+}
+
+struct pmatch {
+    struct qstate *qs;
+    struct term *tm;
+    const uint8_t *pfx;
+    size_t pl;
+    const uint8_t *val;
+};
+
+#define PENDING_PAST 1 /* pending_match: the entry's later keys are all greater */
+
+static int pending_match(const uint8_t *key, size_t klen, void *arg)
+{
+    struct pmatch *pm = arg;
+    int c = memcmp(key, pm->pfx, klen < pm->pl ? klen : pm->pl);
+    if (c > 0)
+        return PENDING_PAST; /* the keys are sorted */
+    if (c < 0 || klen < pm->pl || key[klen - 2] != 0 || key[klen - 1] < 1 || key[klen - 1] > 31)
+        return 0;
+    int rc = mem_reserve(pm->qs, 1);
+    if (rc)
+        return rc;
+    struct mpost *m = &pm->qs->mem[pm->qs->nmem++];
+    memcpy(m->val, pm->val, LB__POST);
+    m->fbits = 1u << (key[klen - 1] - 1);
+    pm->tm->mn++;
+    pm->qs->st->postings++;
+    return 0;
+}
+
+/* Adds the pending records of type whose keys begin with pfx to tm's
+ * array, as if they were short lists. */
+static int term_pending(struct qstate *qs, int type, const uint8_t *pfx, size_t pl, size_t wl,
+                        struct term *tm)
+{
+    uint8_t kb[1] = {(uint8_t)type};
+    MDB_val k = {1, kb}, v;
+    struct pmatch pm = {qs, tm, pfx, pl, NULL};
+    unsigned fb = wl ? filter_bit(pfx + 1, wl >= 2 ? 2 : 1) : 0;
+    int rc = mdb_cursor_get(qs->pend, &k, &v, MDB_SET_RANGE);
+    for (; rc == 0; rc = mdb_cursor_get(qs->pend, &k, &v, MDB_NEXT)) {
+        if (k.mv_size != 9 || *(const uint8_t *)k.mv_data != type)
+            break;
+        if (v.mv_size < PENDING_HEAD)
+            return LB_ECORRUPT;
+        const uint8_t *f = (const uint8_t *)v.mv_data + LB__POST;
+        if (wl && !(f[fb >> 3] & (1u << (fb & 7))))
+            continue; /* no word of it begins like this one */
+        pm.val = v.mv_data;
+        int prc = pending_keys(&v, pending_match, &pm);
+        if (prc && prc != PENDING_PAST)
+            return prc;
+    }
+    return rc == 0 || rc == MDB_NOTFOUND ? 0 : lb__mdb_err(qs->t, rc);
+}
+
 /* Adds the lists of query word w to term tm of type: every key beginning
  * [type][w][NUL] for a whole word, [type][w] for the prefix. */
 static int term_lists(struct qstate *qs, MDB_cursor *scan, int type, const char *w, size_t wl,
@@ -1039,16 +1349,8 @@ static int term_lists(struct qstate *qs, MDB_cursor *scan, int type, const char 
             got++;
             if (cnt <= LB__SMALL_LIST && qs->nmem + cnt <= LB__MEM_MAX) {
                 /* Read it here: the scan stands on its first posting. */
-                if (qs->nmem + cnt > qs->memcap) {
-                    size_t ncap = qs->memcap ? qs->memcap * 2 : 256;
-                    while (ncap < qs->nmem + cnt)
-                        ncap *= 2;
-                    struct mpost *nm = realloc(qs->mem, ncap * sizeof *nm);
-                    if (!nm)
-                        return LB_ENOMEM;
-                    qs->mem = nm;
-                    qs->memcap = ncap;
-                }
+                if ((rc = mem_reserve(qs, cnt)))
+                    return rc;
                 for (size_t i = 0; i < cnt; i++) {
                     if (i && (rc = mdb_cursor_get(scan, &k, &v, MDB_NEXT_DUP)))
                         return lb__mdb_err(qs->t, rc == MDB_NOTFOUND ? MDB_CORRUPTED : rc);
@@ -1084,7 +1386,9 @@ static int term_lists(struct qstate *qs, MDB_cursor *scan, int type, const char 
         }
         rc = mdb_cursor_get(scan, &k, &v, MDB_NEXT_NODUP);
     }
-    return rc == 0 || rc == MDB_NOTFOUND ? 0 : lb__mdb_err(qs->t, rc);
+    if (rc && rc != MDB_NOTFOUND)
+        return lb__mdb_err(qs->t, rc);
+    return qs->pend ? term_pending(qs, type, pfx, pl, wl, tm) : 0;
 }
 
 /* The bound of type's lists for hits older than start (newest-first order is
@@ -1132,7 +1436,16 @@ static int qstate_open(struct qstate *qs, const struct lb_search_req *rq)
     const struct lb_query *q = rq->q;
     unsigned types = rq->types ? rq->types : LB_SEARCH_ALL;
     MDB_cursor *scan;
-    int rc = mdb_cursor_open(qs->t->txn, lb__dbi(qs->t, LB_DB_SEARCH), &scan);
+    size_t npending;
+    int rc = pending_count(qs->t, &npending);
+    if (rc)
+        return rc;
+    if (npending &&
+        (rc = mdb_cursor_open(qs->t->txn, lb__dbi(qs->t, LB_DB_SEARCH_PENDING), &qs->pend))) {
+        qs->pend = NULL;
+        return lb__mdb_err(qs->t, rc);
+    }
+    rc = mdb_cursor_open(qs->t->txn, lb__dbi(qs->t, LB_DB_SEARCH), &scan);
     if (rc)
         return lb__mdb_err(qs->t, rc);
     for (int type = 1; type < LB_SEARCH_TYPES && !rc; type++) {
@@ -1183,6 +1496,8 @@ static int qstate_open(struct qstate *qs, const struct lb_search_req *rq)
 
 static void qstate_close(struct qstate *qs)
 {
+    if (qs->pend)
+        mdb_cursor_close(qs->pend);
     for (size_t i = 0; i < qs->nall; i++)
         if (qs->all[i].cur)
             mdb_cursor_close(qs->all[i].cur);

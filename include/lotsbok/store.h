@@ -69,7 +69,7 @@ void lb_store_close(lb_store *s);
  * key "data_version", stamped by lb_store_create and by lb_store_migrate. A
  * directory without it was written before the number existed: version 1.
  * Each record also carries its codec's LB_SCHEMA_VERSION (codec.h). */
-#define LB_DATA_VERSION 2
+#define LB_DATA_VERSION 3
 int lb_store_data_version(lb_store *s, uint64_t *version);
 
 /* Brings an older data directory to LB_DATA_VERSION in one write transaction:

@@ -12,7 +12,7 @@ event log's length. Both are made by this file's --make mode (see the end).
 The test, against this build's lotsd:
   - `lotsd check` names the old data version and exits 1; `lotsd reindex`
     refuses with a message naming `lotsd migrate`, and changes nothing;
-  - `lotsd serve` migrates it in one transaction and logs it (from=1 to=2);
+  - `lotsd serve` migrates it in one transaction and logs it (from=1 to=3);
   - every record of the manifest reads back with the same version and fields,
     the lists hold exactly the manifest's ids, the event log is as long;
   - `lotsd check` is clean, and a second start migrates nothing;
@@ -134,18 +134,18 @@ class Upgrade(unittest.TestCase):
         d = self.d
         r = d.run("check", "--data", d.data)
         self.assertEqual(r.returncode, 1, r)
-        self.assertIn("data version 1 is older than this lotsd's 2: run lotsd migrate", r.stdout)
+        self.assertIn("data version 1 is older than this lotsd's 3: run lotsd migrate", r.stdout)
 
         before = sha(os.path.join(d.data, "data.mdb"))
         r = d.run("reindex", "--data", d.data)
         self.assertEqual(r.returncode, 1, r)
-        self.assertIn("holds data version 1, older than this lotsd's 2: run 'lotsd migrate --data",
+        self.assertIn("holds data version 1, older than this lotsd's 3: run 'lotsd migrate --data",
                       r.stderr)
         self.assertEqual(sha(os.path.join(d.data, "data.mdb")), before, "reindex changed it")
 
         d.start()
         log = d.log()
-        self.assertIn('msg="migrated the data directory" from=1 to=2', log)
+        self.assertIn('msg="migrated the data directory" from=1 to=3', log)
         token = d.login(ADMIN, ADMIN_PASSWORD)
         got = walk(d, token)
         for kind in self.manifest:
@@ -167,10 +167,10 @@ class Upgrade(unittest.TestCase):
         data = self.copy("other")
         r = d.run("migrate", "--data", data)
         self.assertEqual(r.returncode, 0, r)
-        self.assertEqual(r.stdout.strip(), "lotsd: %s migrated from data version 1 to 2" % data)
+        self.assertEqual(r.stdout.strip(), "lotsd: %s migrated from data version 1 to 3" % data)
         r = d.run("migrate", "--data", data)
         self.assertEqual(r.returncode, 0, r)
-        self.assertIn("is at data version 2 already", r.stdout)
+        self.assertIn("is at data version 3 already", r.stdout)
         r = d.run("check", "--data", data)
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
 
@@ -185,7 +185,7 @@ class Upgrade(unittest.TestCase):
         d = self.d
         r = d.run("migrate", "--data", d.data)
         self.assertEqual(r.returncode, 0, r)
-        meta_put(d.data, "data_version", 3)
+        meta_put(d.data, "data_version", 4)
         before = sha(os.path.join(d.data, "data.mdb"))
         for cmd in (["migrate", "--data", d.data],
                     ["serve", "--data", d.data, "--listen", "127.0.0.1:0",
@@ -193,11 +193,11 @@ class Upgrade(unittest.TestCase):
             r = subprocess.run([LOTSD] + cmd, env=d.env, capture_output=True, text=True,
                                timeout=30)
             self.assertEqual(r.returncode, 1, r)
-            self.assertIn("holds data version 3, newer than this lotsd's 2", r.stderr)
+            self.assertIn("holds data version 4, newer than this lotsd's 3", r.stderr)
         self.assertEqual(sha(os.path.join(d.data, "data.mdb")), before)
         r = d.run("check", "--data", d.data)
         self.assertEqual(r.returncode, 1, r)
-        self.assertIn("data version 3 is newer than this lotsd's 2", r.stdout)
+        self.assertIn("data version 4 is newer than this lotsd's 3", r.stdout)
 
 
 def manifest_text(m):

@@ -322,11 +322,101 @@ static void test_pages_cover_every_hit_once(void **state)
     free(seen);
 }
 
-/* Deletes or adds one posting directly. */
+static size_t pending(struct fx *f)
+{
+    lb_txn *t;
+    MDB_stat st;
+    assert_int_equal(lb_txn_read(f->s, &t), 0);
+    assert_int_equal(mdb_stat(t->txn, lb__dbi(t, LB_DB_SEARCH_PENDING), &st), 0);
+    lb_txn_end(t);
+    return st.ms_entries;
+}
+
+/* The index read while records are pending, merged, or some of each,
+ * against the hits worked out from the texts: the same at every step. */
+static void test_pending_and_merged_agree(void **state)
+{
+    struct fx *f = *state;
+    static const char *const words[] = {"bygglov", "strandskydd", "brygga",
+                                        "ritning", "miljö",       "livsmedel"};
+    static const char *const queries[][2] = {
+        {"bygglov", "stra"}, {"brygga", "ritning"}, {"miljo", "nr1"}, {"nr2", NULL}};
+    enum { N = 2 * LB__SEARCH_PENDING_MAX + 9 };
+    char text[N + 1][64];
+    lb_id ids[N + 1];
+    lb_id co = mk_company(f, "5560360793", "Roslagens Bygg AB", "Rimbo");
+    lb_id k = mk_case(f, co, "Ärende", NULL);
+    size_t most = 0;
+    for (int i = 1; i <= N; i++) {
+        snprintf(text[i], sizeof text[i], "%s %s nr%d", words[i % 6], words[(i / 6) % 6], i);
+        ids[i] = mk_contact(f, k, text[i]);
+        size_t p = pending(f);
+        assert_true(p < LB__SEARCH_PENDING_MAX);
+        if (p > most)
+            most = p;
+        if (i % 7 && i != N)
+            continue;
+        check_ok(f);
+        for (size_t q = 0; q < sizeof queries / sizeof *queries; q++) {
+            char qs[64], exp[4096] = "";
+            const char *a = queries[q][0], *b = queries[q][1];
+            snprintf(qs, sizeof qs, "%s%s%s", a, b ? " " : "", b ? b : "");
+            size_t nexp = 0;
+            for (int j = i; j >= 1 && nexp < LB_SEARCH_PAGE_MAX; j--) {
+                /* Whole words but the last, which is a prefix; "miljö"
+                 * folds to "miljo". */
+                char folded[64], *w, *save;
+                snprintf(folded, sizeof folded, " %s", text[j]);
+                char *o = strstr(folded, "miljö");
+                if (o)
+                    memmove(o + 5, o + 6, strlen(o + 6) + 1), o[4] = 'o';
+                bool ha = false, hb = b == NULL;
+                for (w = strtok_r(folded, " ", &save); w; w = strtok_r(NULL, " ", &save)) {
+                    if (b ? strcmp(w, a) == 0 : strncmp(w, a, strlen(a)) == 0)
+                        ha = true;
+                    if (b && strncmp(w, b, strlen(b)) == 0)
+                        hb = true;
+                }
+                if (!ha || !hb)
+                    continue;
+                char one[40];
+                snprintf(one, sizeof one, "%scontact:%llu", nexp ? " " : "",
+                         (unsigned long long)ids[j]);
+                strcat(exp, one);
+                nexp++;
+            }
+            assert_string_equal(find(f, qs, 1u << LB_SEARCH_CONTACT), exp);
+        }
+    }
+    assert_int_equal(most, LB__SEARCH_PENDING_MAX - 1); /* it filled and was merged */
+    assert_int_equal(pending(f), (N + 2) % LB__SEARCH_PENDING_MAX);
+
+    /* An update merges what is pending first, then moves its own words. */
+    lb_txn *t = wbegin(f);
+    struct lb_contact was = {0}, c = {0};
+    assert_int_equal(lb_contact_get(t, ids[N], &was), 0);
+    assert_int_equal(lb_contact_get(t, ids[N], &c), 0);
+    free(c.summary);
+    c.summary = strdup("Omskrivet om kajplats");
+    assert_int_equal(lb__put(t, &lb__contact_type, &was, &c), 0);
+    lb_contact_clear(&was);
+    lb_contact_clear(&c);
+    assert_int_equal(lb__txn_commit(t), 0);
+    assert_int_equal(pending(f), 0);
+    char exp[40];
+    snprintf(exp, sizeof exp, "contact:%llu", (unsigned long long)ids[N]);
+    assert_string_equal(find(f, "kajpla", 0), exp);
+    snprintf(exp, sizeof exp, "nr%d", N);
+    assert_string_equal(find(f, exp, 0), "");
+    check_ok(f);
+}
+
+/* Deletes or adds one posting directly, in the lists as merged. */
 static void poke(struct fx *f, const char *key, size_t klen, lb_id id, bool add)
 {
     lb_txn *t;
     assert_int_equal(lb__txn_write(f->s, &t), 0);
+    assert_int_equal(lb__search_merge(t), 0);
     MDB_cursor *cur;
     MDB_val k = {klen, (void *)key}, v;
     assert_int_equal(mdb_cursor_open(t->txn, lb__dbi(t, LB_DB_SEARCH), &cur), 0);
@@ -374,6 +464,34 @@ static void test_check_catches_broken_index(void **state)
     assert_non_null(strstr(buf, "belongs to no record"));
     assert_non_null(strstr(buf, "\"hemligt\""));
     free(buf);
+
+    /* A pending entry that differs from its record's text, and one of no
+     * record. */
+    assert_int_equal(lb_search_reindex(f->s, NULL, NULL), 0);
+    lb_id ct = mk_contact(f, 1, "Ringde om bryggan");
+    check_ok(f);
+    lb_txn *t;
+    uint8_t kb[9] = {LB_SEARCH_CONTACT};
+    lb__be64(kb + 1, ct);
+    MDB_val k = {sizeof kb, kb}, v;
+    assert_int_equal(lb__txn_write(f->s, &t), 0);
+    assert_int_equal(mdb_get(t->txn, lb__dbi(t, LB_DB_SEARCH_PENDING), &k, &v), 0);
+    uint8_t *copy = malloc(v.mv_size);
+    memcpy(copy, v.mv_data, v.mv_size);
+    copy[v.mv_size - 3] ^= 1; /* a letter of the last key's word */
+    MDB_val nv = {v.mv_size, copy};
+    assert_int_equal(mdb_put(t->txn, lb__dbi(t, LB_DB_SEARCH_PENDING), &k, &nv, 0), 0);
+    lb__be64(kb + 1, 999);
+    assert_int_equal(mdb_put(t->txn, lb__dbi(t, LB_DB_SEARCH_PENDING), &k, &nv, 0), 0);
+    assert_int_equal(lb__txn_commit(t), 0);
+    free(copy);
+    buf = NULL;
+    m = open_memstream(&buf, &len);
+    assert_int_equal(lb_store_check(f->s, m), LB_ECORRUPT);
+    fclose(m);
+    assert_non_null(strstr(buf, "pending postings differ from its text"));
+    assert_non_null(strstr(buf, "1 pending entries belong to no record"));
+    free(buf);
 }
 
 static void test_missing_index_and_rebuild(void **state)
@@ -415,6 +533,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_rank_fields_then_recency, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rename_and_anonymise, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pages_cover_every_hit_once, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_pending_and_merged_agree, setup, teardown),
         cmocka_unit_test_setup_teardown(test_check_catches_broken_index, setup, teardown),
         cmocka_unit_test_setup_teardown(test_missing_index_and_rebuild, setup, teardown),
     };
