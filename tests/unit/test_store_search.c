@@ -365,7 +365,7 @@ static void test_pending_and_merged_agree(void **state)
             for (int j = i; j >= 1 && nexp < LB_SEARCH_PAGE_MAX; j--) {
                 /* Whole words but the last, which is a prefix; "miljö"
                  * folds to "miljo". */
-                char folded[64], *w, *save;
+                char folded[80], *w, *save;
                 snprintf(folded, sizeof folded, " %s", text[j]);
                 char *o = strstr(folded, "miljö");
                 if (o)
