@@ -48,20 +48,25 @@ export async function setup() {
     const kase = cases.find(c => c.id === ho.case_id);
     const calls = (await call(BASE, 'GET', '/followups?status=scheduled&assignee=anna.lots&limit=500', lotsTok)).json.items;
     const fu = calls[0] || fatal('no scheduled call of anna.lots');
+    const meetings = (await call(BASE, 'GET', '/meetings?limit=500', lotsTok)).json.items;
+    const mt = meetings.find(m => m.companies_count > 0) || meetings[0] || fatal('no meeting in the demo');
     const plan = [['plan', 'plan'], ['plan/atgard/1.1', 'plan-atgard'], ['plan/rapport', 'plan-rapport']];
+    const traffar = [['traffar', 'traffar'], [`traff/${mt.id}`, 'traff']];
     const roles = [
         ['anna.lots', [['', 'min-dag'], ['foretag', 'foretag'], [`foretag/${kase.company_id}`, 'foretaget'], ['importera', 'importera'],
             [`arende/${kase.id}`, 'arende'], [`arende/${kase.id}/utskrift`, 'utskrift'], [`uppfoljning/${fu.id}`, 'uppfoljning'],
             ['inkorg', 'inkorg'], [`overlamning/${ho.id}`, 'overlamning'], [`kvartal/${prev}`, 'kvartal'],
-            ['forbattringar', 'forbattringar'], ['handledning', 'handledning'], ['sok/grisslehamn', 'sok'], ...plan]],
+            ['forbattringar', 'forbattringar'], ['handledning', 'handledning'], ['sok/grisslehamn', 'sok'], ...plan,
+            ...traffar, ['traff/ny', 'traff-ny']]],
         ['bygglov.handl', [['inkorg', 'inkorg'], [`overlamning/${ho.id}`, 'overlamning'], [`arende/${kase.id}`, 'arende'],
             [`foretag/${kase.company_id}`, 'foretaget'], [`kvartal/${prev}`, 'kvartal'], ['handledning', 'handledning'],
-            ['sok/bygglov', 'sok'], ...plan]],
+            ['sok/bygglov', 'sok'], ...plan, ...traffar]],
         ['arbetsgrupp', [[`kvartal/${prev}`, 'kvartal'], [`kvartal/${quarter}`, 'kvartal-nu'], ['forbattringar', 'forbattringar'],
-            ['handledning', 'handledning'], ...plan]],
+            ['handledning', 'handledning'], ...plan, ...traffar]],
         ['admin', [['anvandare', 'anvandare'], ['foretag', 'foretag'], ['importera', 'importera'], [`foretag/${kase.company_id}`, 'foretaget'],
             [`arende/${kase.id}`, 'arende'], ['inkorg', 'inkorg'], [`overlamning/${ho.id}`, 'overlamning'], [`kvartal/${prev}`, 'kvartal'],
-            ['forbattringar', 'forbattringar'], ['handledning', 'handledning'], ['sok/grisslehamn', 'sok'], ...plan]],
+            ['forbattringar', 'forbattringar'], ['handledning', 'handledning'], ['sok/grisslehamn', 'sok'], ...plan,
+            ...traffar]],
     ];
     return {lotsd, BASE, pw, roles, kase, fu, prev};
 }
