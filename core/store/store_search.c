@@ -11,21 +11,23 @@
  * Writing: lb__put calls lb__search_put with the record before and after.
  * A new record's postings go first to "search_pending", one entry per record
  * (type, id -> its posting and its keys): one small append instead of a
- * leaf and a sub-database path per word. When LB__SEARCH_PENDING_MAX records are
- * pending, the transaction that adds the last one merges them all into the
- * lists, sorted by key, so a word that several of them share is written
- * once (SQLite FTS5 writes each transaction's terms as a small segment and
+ * leaf and a sub-database path per word. When LB__SEARCH_PENDING_MAX
+ * records are pending, the transaction that adds the last one merges them
+ * all into the lists, sorted by key, so a word that several of them share is
+ * written once (SQLite FTS5 writes each transaction's terms as a small segment and
  * merges segments later in the same way). An update first merges whatever
  * is pending, then the postings of both versions are computed by the type's
  * field function below and only the difference is written, so an update
- * that does not touch text writes nothing here. A case is also indexed under its company's name and
- * locality; a company whose name or locality changes moves those postings of
- * each of its cases in the same transaction (anonymisation goes through the
- * same puts). Adding a record type is a field function and a row in kinds[].
+ * that does not touch text writes nothing here. A case is also indexed under
+ * its company's name and locality; a company whose name or locality changes
+ * moves those postings of each of its cases in the same transaction
+ * (anonymisation goes through the same puts). Adding a record type is a
+ * field function and a row in kinds[].
  *
  * Reading (lb_search): per type, each query word is the union of the
- * (word, field) lists it matches and of the pending records' keys it matches (the last word's every completion, at most
- * LB__PREFIX_LISTS of them, in key order): a list of at most LB__SMALL_LIST
+ * (word, field) lists it matches (the last word's every completion, at most
+ * LB__PREFIX_LISTS of them, in key order) and of the pending records whose
+ * keys it matches (read like short lists): a list of at most LB__SMALL_LIST
  * postings is read whole while the keys are scanned (LMDB keeps it inside
  * the leaf the scan stands on) into one sorted array per word, a longer one
  * gets a cursor; a type one word finds nothing in is dropped before the
@@ -1267,7 +1269,9 @@ struct pmatch {
     const uint8_t *val;
 };
 
-#define PENDING_PAST 1 /* pending_match: the entry's later keys are all greater */
+/* pending_match's "stop": the entry's later keys are all greater (a
+ * positive value, unlike the LB_E codes). */
+#define PENDING_PAST 1
 
 static int pending_match(const uint8_t *key, size_t klen, void *arg)
 {
