@@ -4,8 +4,8 @@
  * `lots indicators` prints the worker's snapshot as Swedish tables: the lots
  * function's activity and follow-up figures and its questions' indices, then one
  * row per unit (hand-offs, acknowledged in time, decision working days, NKI/NUI
- * with SKR's grade). A suppressed index (fewer answers than the publishing
- * threshold) prints as "–" with its n. `lots report` saves the server's
+ * with SKR's grade). A suppressed index prints as "–" with its n and why: too
+ * few answers, or "dold" (hidden so that another cannot be worked out). `lots report` saves the server's
  * rendering unchanged (html, csv or json). */
 #include <errno.h>
 #include <stdio.h>
@@ -19,14 +19,21 @@
 
 static const struct lb_cli_optspec quarter_opts[] = {{"quarter", 'q', LB_CLI_OPT_VALUE}};
 
-/* "74.3 (n=22, 68.1–80.5)" or "– (n=5, för få svar)". */
+/* The snapshot's publishing threshold (its "min_answers"; print_indicators
+ * sets it): a suppressed index on at least this many answers is hidden to
+ * protect another (docs/indicators.md, "Suppression"), not for too few. */
+static long long min_answers = 7;
+
+/* "74.3 (n=22, 68.1–80.5)", "– (n=5, för få svar)" or "– (n=9, dold)". */
 static void index_text(const json_t *ix, char *buf, size_t len)
 {
     json_t *v = json_object_get(ix, "index"), *ci = json_object_get(ix, "ci95");
     long long n = lots_jint(ix, "n");
     if (!json_is_number(v)) {
         snprintf(buf, len, "– (n=%lld%s)", n,
-                 json_is_true(json_object_get(ix, "suppressed")) ? ", för få svar" : "");
+                 !json_is_true(json_object_get(ix, "suppressed")) ? ""
+                 : n >= min_answers                                ? ", dold"
+                                                                   : ", för få svar");
     } else if (json_array_size(ci) == 2) {
         snprintf(buf, len, "%.1f (n=%lld, %.1f–%.1f)", json_number_value(v), n,
                  json_number_value(json_array_get(ci, 0)),
@@ -95,6 +102,8 @@ static void nki_text(const json_t *k, const char *fallback, char *buf, size_t le
 static void print_indicators(const json_t *s)
 {
     const json_t *lots = json_object_get(s, "lots");
+    const json_t *mn = json_object_get(s, "min_answers");
+    min_answers = json_is_integer(mn) ? json_integer_value(mn) : 7;
     char computed[32];
     lb_cli_local_time(lots_js(s, "computed_at"), computed, sizeof computed);
     printf("Indikatorer %s (beräknade %s)\n\n", lots_js(s, "quarter") ? lots_js(s, "quarter") : "",

@@ -25,6 +25,7 @@ LOTS = os.path.join(BUILD_DIR, "lots")
 
 SNAPSHOT = {
     "quarter": "2026-Q1", "computed_at": "2026-04-01T02:00:00Z", "source_seq": 1234,
+    "min_answers": 7,
     "lots": {"companies_guided": 41, "companies_guided_ytd": 41, "cases_opened": 52,
              "cases_closed": 47,
              "contacts": {"phone": 80, "email": 40, "visit": 6, "meeting": 9, "video": 3},
@@ -33,7 +34,9 @@ SNAPSHOT = {
              "questions": {
                  "reached_right_person": {"index": 74.3, "n": 22, "ci95": [68.1, 80.5],
                                           "suppressed": False},
-                 "usefulness": {"index": None, "n": 5, "ci95": None, "suppressed": True}},
+                 "usefulness": {"index": None, "n": 5, "ci95": None, "suppressed": True},
+                 # hidden to protect another (secondary suppression): n >= min_answers
+                 "treatment": {"index": None, "n": 9, "ci95": None, "suppressed": True}},
              "easy_contact": {"value": 0.86, "n": 22, "suppressed": False}},
     "units": {
         "bygglov": {"handoffs": 12,
@@ -125,6 +128,7 @@ class IndicatorsTest(unittest.TestCase):
             self.assertLessEqual(len(line), 80, line)
         for text in ("Företag guidade: 41", "52 öppnade, 47 avslutade", "Telefon 80",
                      "svarsfrekvens 88 %", "74.3 (n=22, 68.1–80.5)", "– (n=5, för få svar)",
+                     "– (n=9, dold)",
                      "Bygglov", "NKI 71.2 högt (n=9)", "NUI – (n=2)", "92 % (n=12)",
                      "5 identifierade och 3 genomförda",
                      # SKR's total NKI beside the units (issue 21).

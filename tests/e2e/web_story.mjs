@@ -268,12 +268,13 @@ async function main() {
 
     // The viewer: the quarter screen, not computed yet, then a stored snapshot.
     const q = quarterOf(day), prev = previousQuarter(q);
-    const snap = {quarter: prev, computed_at: new Date().toISOString(), source_seq: 1,
+    const snap = {quarter: prev, computed_at: new Date().toISOString(), source_seq: 1, min_answers: 7,
         lots: {companies_guided: 41, companies_guided_ytd: 41, cases_opened: 52, cases_closed: 47,
             contacts: {phone: 80, email: 40, visit: 6, meeting: 9, video: 3},
             followups: {due: 30, done: 22, no_answer: 3, declined: 2, unreachable: 1, response_rate: 0.88},
             questions: {reached_right_person: {index: 74.3, n: 22, ci95: [68.1, 80.5], suppressed: false},
-                usefulness: {index: null, n: 5, ci95: null, suppressed: true}},
+                usefulness: {index: null, n: 5, ci95: null, suppressed: true},
+                treatment: {index: null, n: 9, ci95: null, suppressed: true}},
             easy_contact: {value: 0.86, n: 22, suppressed: false}},
         units: {bygglov: {handoffs: 12, acknowledged_in_time: {value: 0.92, n: 12, suppressed: false},
             decision_working_days: {median: 14, p90: 31, n: 10}, overdue: 1,
@@ -295,6 +296,10 @@ async function main() {
     await page.getByLabel('Kvartal', {exact: true}).selectOption(prev);
     await page.getByRole('button', {name: 'Visa'}).click();
     await page.getByRole('heading', {name: `Kvartalsuppföljning ${prev}`}).waitFor();
+    const lotsText = await page.locator('section', {has: page.getByRole('heading', {name: 'Företagslotsen', exact: true})}).innerText();
+    check(/Nytta av lotsen\s+för få svar \(n = 5\)/.test(lotsText) &&
+        /Bemötande\s+dold, så att en annan dold uppgift inte kan räknas fram/.test(lotsText),
+        'a figure on too few answers says so; one hidden to protect another (n ≥ min_answers) says that instead');
     const unitsText = await page.locator('section', {has: page.getByRole('heading', {name: 'Enheterna'})}).innerText();
     check(/71,2/.test(unitsText) && /högt/.test(unitsText) && /14 \/ 31/.test(unitsText), 'the units\' NKI, grade and handling time show');
     check(/NKI totalt 68,4 \(62,9–73,9\), n = 23 – godkänt/.test(unitsText) && /NKI totalt är SKR:s totala NKI/.test(unitsText),

@@ -21,16 +21,25 @@ import {unitName} from '../lib/ref.mjs';
 import {IMPROVEMENT_STATUS, QUESTION_NAMES, LOTS, errorText, label, num, pct, today, quarterOf,
     quartersBack, when} from '../lib/sv.mjs';
 
+// The snapshot's publishing threshold (docs/indicators.md, "Suppression"): a
+// suppressed figure on at least this many answers is hidden to protect another
+// (secondary suppression), not for too few answers. Set by render, as the report does.
+let minAnswers = 7;
+function suppressed(x) {
+    return x.n >= minAnswers ? 'dold, så att en annan dold uppgift inte kan räknas fram'
+        : `för få svar (n = ${x.n})`;
+}
+
 function index(x) {
     if (!x) return '–';
-    if (x.suppressed) return `för få svar (n = ${x.n})`;
+    if (x.suppressed) return suppressed(x);
     if (x.index === null || x.index === undefined) return '–';
     const ci = x.ci95 ? ` (${num(x.ci95[0], 1)}–${num(x.ci95[1], 1)})` : '';
     return `${num(x.index, 1)}${ci}, n = ${x.n}`;
 }
 function share(x) {
     if (!x) return '–';
-    if (x.suppressed) return `för få svar (n = ${x.n})`;
+    if (x.suppressed) return suppressed(x);
     return x.value === null || x.value === undefined ? '–' : `${pct(x.value)}, n = ${x.n}`;
 }
 // "a, b och c"
@@ -195,6 +204,8 @@ export async function render(main, params, ctx) {
         append(main, h('p', {class: 'notice', id: 'no-indicators'}, errorText('not_computed'), ' ',
             h('a', {href: `#/kvartal/${prev}`}, `Visa ${prev}`), '.'));
     } else {
+        const mn = doc.indicators && doc.indicators.min_answers;
+        minAnswers = Number.isInteger(mn) ? mn : 7;
         append(main, h('p', {class: 'hint'}, `Beräknat ${when(doc.indicators && doc.indicators.computed_at)}.`,
             doc.missing_quarters && doc.missing_quarters.length ? ` Kvartal utan beräknade indikatorer: ${doc.missing_quarters.join(', ')}.` : ''),
         lotsSection(doc), unitsSection(doc, ctx), changesSection(doc));
