@@ -41,7 +41,7 @@ export async function render(main, params, ctx) {
     const ms = (await api('GET', `/meetings?year=${year}&limit=500`)).items;
     const years = [];
     for (let y = Math.max(now + 1, year); y >= Math.min(now - 5, year); y--) years.push([String(y), String(y)]);
-    const pick = form({label: 'Välj år', submit: 'Visa', className: 'form inline',
+    const pick = form({label: 'Välj år', submit: 'Visa', className: 'form inline picker',
         onSubmit: async v => ctx.go(`traffar/${v.year}`)},
     [field({label: 'År', name: 'year', options: years, value: String(year)})]);
 

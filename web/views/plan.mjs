@@ -37,7 +37,7 @@ function badge(f) {
 function yearPicker(plan, year, go, base, labelText) {
     const years = [];
     for (let y = plan.period.from; y <= plan.period.to; y++) years.push([String(y), String(y)]);
-    return form({label: labelText || 'Välj år', submit: 'Visa', className: 'form inline',
+    return form({label: labelText || 'Välj år', submit: 'Visa', className: 'form inline picker',
         onSubmit: async v => go(`${base}/${v.year}`)},
     [field({label: 'År', name: 'year', options: years, value: String(year)})]);
 }

@@ -189,7 +189,7 @@ export async function render(main, params, ctx) {
     const choices = quartersBack(now, 8);
     if (!choices.includes(q)) choices.unshift(q);
     const pick = form({
-        label: 'Välj kvartal', submit: 'Visa', className: 'form inline',
+        label: 'Välj kvartal', submit: 'Visa', className: 'form inline picker',
         onSubmit: async v => ctx.go(`kvartal/${v.quarter}`),
     }, [field({label: 'Kvartal', name: 'quarter', options: choices.map(x => [x, x.replace('-Q', ' kvartal ')]), value: q})]);
     let doc = null;
