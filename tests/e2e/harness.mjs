@@ -181,7 +181,9 @@ export async function newPage(opts = {}) {
 export async function screen(page, name, opts = {}) {
     await page.waitForLoadState('networkidle');
     fs.mkdirSync(SHOTS, {recursive: true});
-    await page.screenshot({path: path.join(SHOTS, `${name}.png`), fullPage: opts.fullPage !== false});
+    // LB_E2E_PHONE: the same story at 390 px keeps its own screenshots.
+    const file = process.env.LB_E2E_PHONE ? `${name}-phone.png` : `${name}.png`;
+    await page.screenshot({path: path.join(SHOTS, file), fullPage: opts.fullPage !== false});
     const t = Date.now();
     if (!await page.evaluate(() => Boolean(window.axe))) await page.evaluate(axe.source); // once per document
     const r = await page.evaluate(() => window.axe.run(document, {

@@ -3,6 +3,7 @@
 // (pinned in package-lock.json); a real lotsd serves web/ and the API from a temp
 // data directory. Every screen is checked with axe-core (no serious or critical
 // violation) and saved as a screenshot under tests/e2e/screenshots/.
+// web_phone_story.mjs plays the same story at 390 px (LB_E2E_PHONE).
 //
 // The story: a lots registers a company (the orgnr checked as typed) and opens a
 // case, logs a phone call with the keyboard alone, hands the case to bygglov; the
@@ -87,7 +88,8 @@ async function main() {
     }
     check(agree === samples.length, `the web orgnr check agrees with the server on ${agree}/${samples.length} inputs`);
 
-    const page = await newPage();
+    const page = await newPage(process.env.LB_E2E_PHONE ? {viewport: {width: 390, height: 844}} : {});
+    if (process.env.LB_E2E_PHONE) console.log('(at 390 px)');
 
     // Login, with a wrong password first.
     await page.goto(`${BASE}/`);

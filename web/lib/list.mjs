@@ -11,7 +11,7 @@
 // "Sortera" select instead, since the table is stacked there (app.css). What was
 // chosen is kept per list id in sessionStorage, so coming back finds it as it was.
 
-import {h, append, clear, newId} from './dom.mjs';
+import {h, append, clear, newId, stackRoles} from './dom.mjs';
 
 const PREFIX = 'lotsbok.list.';
 
@@ -114,11 +114,11 @@ export function list(spec) {
             th.dataset.key = c.key;
             return th;
         });
-        append(body, h('table', {class: 'stack'},
+        append(body, stackRoles(h('table', {class: 'stack'},
             spec.caption ? h('caption', null, spec.caption) : null,
             h('thead', null, h('tr', null, ths)),
             h('tbody', null, shown.map(r => h('tr', {class: spec.rowClass ? spec.rowClass(r) : null},
-                spec.columns.map(c => h('td', {'data-label': c.label || null}, c.cell(r))))))));
+                spec.columns.map(c => h('td', {'data-label': c.label || null}, c.cell(r)))))))));
         sortTabStops(body);
         if (pages > 1) {
             const go = p => () => { state.page = p; save(); draw(); summary.focus(); };

@@ -5,7 +5,7 @@
 // vägledning/handledning som stöd för interna aktörer"; this is where staff look.
 // Static text, no request.
 
-import {h, append} from '../lib/dom.mjs';
+import {h, append, stackRoles} from '../lib/dom.mjs';
 import {KEYS} from '../lib/keys.mjs';
 
 // [id, title, ...content]; content items are paragraphs (strings) or nodes.
@@ -95,7 +95,7 @@ export async function render(main) {
             h('h2', {id, tabindex: -1}, title), body.map(x => (typeof x === 'string' ? h('p', null, x) : x)))),
         h('section', {'aria-labelledby': 'g-keys'}, h('h2', {id: 'g-keys', tabindex: -1}, 'Kortkommandon'),
             h('p', null, 'Tryck ? var som helst (utom när du skriver i ett fält) för att se listan.'),
-            h('table', {class: 'stack'}, h('thead', null, h('tr', null, h('th', {scope: 'col'}, 'Tangent'), h('th', {scope: 'col'}, 'Gör'))),
+            stackRoles(h('table', {class: 'stack'}, h('thead', null, h('tr', null, h('th', {scope: 'col'}, 'Tangent'), h('th', {scope: 'col'}, 'Gör'))),
                 h('tbody', null, KEYS.map(([k, t]) => h('tr', null, h('td', {'data-label': 'Tangent'}, h('kbd', null, k)),
-                    h('td', {'data-label': 'Gör'}, t))))))));
+                    h('td', {'data-label': 'Gör'}, t)))))))));
 }
