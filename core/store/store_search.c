@@ -231,18 +231,26 @@ static uint64_t rd48(const uint8_t *p)
     return v;
 }
 
-static int plist_token(const struct lb_token *tok, void *arg)
+/* A new posting at the end of pl; NULL when out of memory. */
+static struct post *plist_add(struct plist *pl)
 {
-    struct plist *pl = arg;
     if (pl->n == pl->cap) {
         size_t ncap = pl->cap ? pl->cap * 2 : 32;
         struct post *ne = realloc(pl->e, ncap * sizeof *ne);
         if (!ne)
-            return pl->err = LB_ENOMEM;
+            return NULL;
         pl->e = ne;
         pl->cap = ncap;
     }
-    struct post *p = &pl->e[pl->n++];
+    return &pl->e[pl->n++];
+}
+
+static int plist_token(const struct lb_token *tok, void *arg)
+{
+    struct plist *pl = arg;
+    struct post *p = plist_add(pl);
+    if (!p)
+        return pl->err = LB_ENOMEM;
     p->key[0] = (uint8_t)pl->type;
     memcpy(p->key + 1, tok->word, tok->len);
     p->key[1 + tok->len] = 0;
@@ -496,16 +504,9 @@ struct collect {
 static int collect_key(const uint8_t *key, size_t klen, void *arg)
 {
     struct collect *c = arg;
-    struct plist *pl = c->pl;
-    if (pl->n == pl->cap) {
-        size_t ncap = pl->cap ? pl->cap * 2 : 256;
-        struct post *ne = realloc(pl->e, ncap * sizeof *ne);
-        if (!ne)
-            return LB_ENOMEM;
-        pl->e = ne;
-        pl->cap = ncap;
-    }
-    struct post *p = &pl->e[pl->n++];
+    struct post *p = plist_add(c->pl);
+    if (!p)
+        return LB_ENOMEM;
     p->klen = (uint8_t)klen;
     memcpy(p->key, key, klen);
     memcpy(p->val, c->val, LB__POST);

@@ -149,6 +149,17 @@ static const char *find(struct fx *f, const char *q, unsigned types)
     return out;
 }
 
+/* lb_store_check's report, which must find the store corrupt (free it). */
+static char *check_broken(struct fx *f)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&buf, &len);
+    assert_int_equal(lb_store_check(f->s, m), LB_ECORRUPT);
+    fclose(m);
+    return buf;
+}
+
 static void check_ok(struct fx *f)
 {
     char *buf = NULL;
@@ -439,16 +450,12 @@ static void test_check_catches_broken_index(void **state)
     lb_id co = mk_company(f, "5560360793", "Larssons Båtbyggeri AB", "Grisslehamn");
     mk_contact(f, mk_case(f, co, "Utbyggnad", NULL), "Ringde om strandskydd");
     check_ok(f);
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *m;
+    char *buf;
 
     /* A posting missing. */
     static const char key[] = "\x03strandskydd\0\x01";
     poke(f, key, sizeof key - 1, 0, false);
-    m = open_memstream(&buf, &len);
-    assert_int_equal(lb_store_check(f->s, m), LB_ECORRUPT);
-    fclose(m);
+    buf = check_broken(f);
     assert_non_null(strstr(buf, "missing its posting under contact summary \"strandskydd\""));
     free(buf);
 
@@ -457,10 +464,7 @@ static void test_check_catches_broken_index(void **state)
     check_ok(f);
     static const char bogus[] = "\x03hemligt\0\x01";
     poke(f, bogus, sizeof bogus - 1, 1, true);
-    buf = NULL;
-    m = open_memstream(&buf, &len);
-    assert_int_equal(lb_store_check(f->s, m), LB_ECORRUPT);
-    fclose(m);
+    buf = check_broken(f);
     assert_non_null(strstr(buf, "belongs to no record"));
     assert_non_null(strstr(buf, "\"hemligt\""));
     free(buf);
@@ -485,10 +489,7 @@ static void test_check_catches_broken_index(void **state)
     assert_int_equal(mdb_put(t->txn, lb__dbi(t, LB_DB_SEARCH_PENDING), &k, &nv, 0), 0);
     assert_int_equal(lb__txn_commit(t), 0);
     free(copy);
-    buf = NULL;
-    m = open_memstream(&buf, &len);
-    assert_int_equal(lb_store_check(f->s, m), LB_ECORRUPT);
-    fclose(m);
+    buf = check_broken(f);
     assert_non_null(strstr(buf, "pending postings differ from its text"));
     assert_non_null(strstr(buf, "1 pending entries belong to no record"));
     free(buf);
