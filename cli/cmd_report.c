@@ -5,8 +5,8 @@
  * function's activity and follow-up figures and its questions' indices, then one
  * row per unit (hand-offs, acknowledged in time, decision working days, NKI/NUI
  * with SKR's grade). A suppressed index prints as "–" with its n and why: too
- * few answers, or "dold" (hidden so that another cannot be worked out). `lots report` saves the server's
- * rendering unchanged (html, csv or json). */
+ * few answers, or "dold" (hidden so that another cannot be worked out).
+ * `lots report` saves the server's rendering unchanged (html, csv or json). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
