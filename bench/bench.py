@@ -123,9 +123,28 @@ def write_rows(r):
                     lambda f, q: q is not None and q <= 1.3)
             else:
                 row("  p50 latency, 1 conn", why="bench_lmdb_plain gave no txn_p50_ms")
+            if all(p50s) and all(x["hz_p50"] for x in runs):
+                # The least a write over HTTP can take: a plain synced commit
+                # and an empty HTTP exchange, one after the other.
+                row("  least possible p50: plain commit p50 + GET /healthz p50, 1 conn",
+                    Fig([p + x["hz_p50"] for p, x in zip(p50s, runs)], "ms"), Fig(p50s, "ms"),
+                    "plain loop: one synced commit, p50")
         elif conns == 8:
             row(label, rate, plain, "plain LMDB loop, batch %s" % batches, "≥ 80 % of ceiling",
                 lambda f, q: q is not None and q >= 0.8)
+            if all(x["hz_mean"] for x in runs):
+                # Eight clients that each wait for their answer: at best all
+                # eight in every commit, and between two commits one empty
+                # HTTP exchange (answer, client, request), during which the
+                # disk is idle. The plain loop's mean transaction at batch 8
+                # (8 / its rate) plus /healthz's mean latency at 8
+                # connections: what that allows, beside the plain loop, and
+                # lotsd's rate against it (docs/benchmarks.md).
+                bound = [8 / (8 / x["plain"] + 1e-3 * x["hz_mean"]) for x in runs]
+                row("  closed-loop bound, 8 conns: 8 / (plain txn mean + GET /healthz mean) "
+                    "(lotsd at %s of it)" % pairs([x[0] / b for x, b in zip(w, bound)])
+                    .replace("pairs ", ""),
+                    Fig(bound, "req/s"), plain, "plain LMDB loop, batch %s" % batches)
         else:
             row(label, rate, plain, "plain LMDB loop, batch %s" % batches,
                 "≥ 20,000/s and ≥ 80 % of ceiling",
@@ -255,9 +274,15 @@ def write_runs(d, url, case, token, conns, results):
         out = bench_prog(["bench_lmdb_plain", "--batch", str(b), "--runs", "1",
                           "--secs", "1" if QUICK else "2"])
         p50 = re.search(r"txn_p50_ms=([\d.]+)", out)
+        # The HTTP exchange alone at the same connections (GET /healthz: no
+        # authentication, no store, no hand-off), for the bound the closed
+        # loop of `conns` clients sets (write_rows).
+        hz = wrk(url, "get_auth.lua", {"LB_PATH": "/healthz"}, seconds="2",
+                 conns=conns) if conns <= 8 else None
         runs.append({"wrk": w, "plain": float(re.search(r"median=(\d+)", out).group(1)),
                      "plain_p50": float(p50.group(1)) if p50 else None, "batch": b,
-                     "mean_batch": mean_batch, "diff": diff, "wall": wall})
+                     "mean_batch": mean_batch, "diff": diff, "wall": wall,
+                     "hz_p50": hz[1] if hz else None, "hz_mean": hz[4] if hz else None})
         log("POST %d conns run %d: %.0f/s p50 %.3f ms p99 %.2f ms, mean batch %.1f; "
             "plain loop batch %d %.0f/s, txn p50 %s ms" %
             (conns, i + 1, w[0], w[1], w[2], mean_batch, b, runs[-1]["plain"],

@@ -11,6 +11,7 @@ end
 
 function done(summary, latency, requests)
   io.write(string.format("non-200 answers: %d\n", errors))
-  io.write(string.format("p50 %.2f ms, p99 %.2f ms\n", latency:percentile(50) / 1000,
+  io.write(string.format("p50 %.3f ms, p99 %.3f ms\n", latency:percentile(50) / 1000,
                          latency:percentile(99) / 1000))
+  io.write(string.format("mean %.3f ms\n", latency.mean / 1000))
 end
