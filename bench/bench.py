@@ -141,9 +141,9 @@ def write_rows(r):
                 # connections: what that allows, beside the plain loop, and
                 # lotsd's rate against it (docs/benchmarks.md).
                 bound = [8 / (8 / x["plain"] + 1e-3 * x["hz_mean"]) for x in runs]
+                share = [x[0] / b for x, b in zip(w, bound)]
                 row("  closed-loop bound, 8 conns: 8 / (plain txn mean + GET /healthz mean) "
-                    "(lotsd at %s of it)" % pairs([x[0] / b for x, b in zip(w, bound)])
-                    .replace("pairs ", ""),
+                    "(lotsd at %.0f–%.0f %% of it)" % (100 * min(share), 100 * max(share)),
                     Fig(bound, "req/s"), plain, "plain LMDB loop, batch %s" % batches)
         else:
             row(label, rate, plain, "plain LMDB loop, batch %s" % batches,
