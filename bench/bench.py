@@ -93,9 +93,14 @@ class Note:
         return self._text
 
 
+def spread(ratios):
+    """The lowest and highest of per-run ratios, in per cent."""
+    return "%.0f–%.0f %%" % (100 * min(ratios), 100 * max(ratios))
+
+
 def pairs(ratios):
     """The spread of per-run ratios (each run against its own ceiling)."""
-    return "pairs %.0f–%.0f %%" % (100 * min(ratios), 100 * max(ratios))
+    return "pairs " + spread(ratios)
 
 
 def write_rows(r):
@@ -141,9 +146,8 @@ def write_rows(r):
                 # connections: what that allows, beside the plain loop, and
                 # lotsd's rate against it (docs/benchmarks.md).
                 bound = [8 / (8 / x["plain"] + 1e-3 * x["hz_mean"]) for x in runs]
-                share = [x[0] / b for x, b in zip(w, bound)]
                 row("  closed-loop bound, 8 conns: 8 / (plain txn mean + GET /healthz mean) "
-                    "(lotsd at %.0f–%.0f %% of it)" % (100 * min(share), 100 * max(share)),
+                    "(lotsd at %s of it)" % spread([x[0] / b for x, b in zip(w, bound)]),
                     Fig(bound, "req/s"), plain, "plain LMDB loop, batch %s" % batches)
         else:
             row(label, rate, plain, "plain LMDB loop, batch %s" % batches,
@@ -277,7 +281,7 @@ def write_runs(d, url, case, token, conns, results):
         # The HTTP exchange alone at the same connections (GET /healthz: no
         # authentication, no store, no hand-off), for the bound the closed
         # loop of `conns` clients sets (write_rows).
-        hz = wrk(url, "get_auth.lua", {"LB_PATH": "/healthz"}, seconds="2",
+        hz = wrk(url, "get_auth.lua", {"LB_PATH": "/healthz"}, seconds="1" if QUICK else "2",
                  conns=conns) if conns <= 8 else None
         runs.append({"wrk": w, "plain": float(re.search(r"median=(\d+)", out).group(1)),
                      "plain_p50": float(p50.group(1)) if p50 else None, "batch": b,
